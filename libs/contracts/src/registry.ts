@@ -1,0 +1,72 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { AgentLlmInteraction, AgentMcpInteraction, AgentSessionCompleted, AgentSessionFailed, AgentSessionStarted } from './payloads/agent.js';
+import { AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
+import { NotificationDelivered, NotificationFailed } from './payloads/notification.js';
+import { PingRequest } from './payloads/system.js';
+import { RoutingKeys, type RoutingKey } from './routing-keys.js';
+import { RpcPatterns, type RpcPattern } from './rpc-patterns.js';
+import { Envelope } from './envelope.js';
+
+type PayloadClass = new () => object;
+
+/** The payload class of every routing key and RPC request pattern. */
+export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadClass>> = {
+  [RoutingKeys.AlertCreated]: AlertCreated,
+  [RoutingKeys.AlertUpdated]: AlertUpdated,
+  [RoutingKeys.AlertAcknowledged]: AlertStatusChanged,
+  [RoutingKeys.AlertResolved]: AlertStatusChanged,
+  [RoutingKeys.AlertEscalated]: AlertEscalated,
+  [RoutingKeys.AgentSessionStarted]: AgentSessionStarted,
+  [RoutingKeys.AgentLlmInteraction]: AgentLlmInteraction,
+  [RoutingKeys.AgentMcpInteraction]: AgentMcpInteraction,
+  [RoutingKeys.AgentSessionCompleted]: AgentSessionCompleted,
+  [RoutingKeys.AgentSessionFailed]: AgentSessionFailed,
+  [RoutingKeys.NotificationDelivered]: NotificationDelivered,
+  [RoutingKeys.NotificationFailed]: NotificationFailed,
+  [RpcPatterns.GatewayPing]: PingRequest,
+  [RpcPatterns.UserPing]: PingRequest,
+  [RpcPatterns.AlertPing]: PingRequest,
+  [RpcPatterns.AgentRunnerPing]: PingRequest,
+  [RpcPatterns.HistoryPing]: PingRequest,
+  [RpcPatterns.NotificationPing]: PingRequest,
+};
+
+export function payloadClassOf(type: string): PayloadClass | undefined {
+  return (PAYLOAD_CLASSES as Record<string, PayloadClass>)[type];
+}
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/** Flattens class-validator errors to `path: message` lines that name the offending field. */
+export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
+  const lines: string[] = [];
+  for (const error of errors) {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    for (const message of Object.values(error.constraints ?? {})) lines.push(`${path}: ${message}`);
+    if (error.children?.length) lines.push(...describeValidationErrors(error.children, path));
+  }
+  return lines;
+}
+
+/** Validates a plain object against a class-validator class, rejecting unknown-typed junk. */
+export function validateAs<T extends object>(cls: new () => T, plain: unknown): Validation<T> {
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
+    return { ok: false, problems: ['expected a JSON object'] };
+  }
+  const instance = plainToInstance(cls, plain);
+  const errors = validateSync(instance, { forbidUnknownValues: true });
+  return errors.length ? { ok: false, problems: describeValidationErrors(errors) } : { ok: true, value: instance };
+}
+
+/** Validates an envelope, then its payload against the class registered for its type. */
+export function validateEnvelope(plain: unknown): Validation<Envelope<object>> {
+  const envelope = validateAs(Envelope, plain);
+  if (!envelope.ok) return envelope;
+  const cls = payloadClassOf(envelope.value.type);
+  if (!cls) return { ok: false, problems: [`type: unknown routing key or RPC pattern "${envelope.value.type}"`] };
+  const payload = validateAs(cls, envelope.value.payload);
+  if (!payload.ok) return { ok: false, problems: payload.problems.map((p) => `payload.${p}`) };
+  // Keep the payload as sent (plain JSON); the instance is only for validation.
+  return { ok: true, value: envelope.value };
+}

@@ -1,0 +1,25 @@
+/**
+ * Event routing keys on the `vigil.events` topic exchange (design.md §3).
+ * Shipped keys are never renamed: a payload change bumps the envelope's schemaVersion instead.
+ */
+export const RoutingKeys = {
+  AlertCreated: 'alert.created',
+  AlertUpdated: 'alert.updated',
+  AlertAcknowledged: 'alert.acknowledged',
+  AlertResolved: 'alert.resolved',
+  AlertEscalated: 'alert.escalated',
+  AgentSessionStarted: 'agent.session.started',
+  AgentLlmInteraction: 'agent.llm.interaction',
+  AgentMcpInteraction: 'agent.mcp.interaction',
+  AgentSessionCompleted: 'agent.session.completed',
+  AgentSessionFailed: 'agent.session.failed',
+  NotificationDelivered: 'notification.delivered',
+  NotificationFailed: 'notification.failed',
+} as const;
+export type RoutingKey = (typeof RoutingKeys)[keyof typeof RoutingKeys];
+
+export const ROUTING_KEYS: readonly RoutingKey[] = Object.values(RoutingKeys);
+
+export function isRoutingKey(value: string): value is RoutingKey {
+  return (ROUTING_KEYS as readonly string[]).includes(value);
+}
