@@ -1,0 +1,54 @@
+// `@Env()` marks a config-class property as an environment variable: its name is the property
+// name, its description is the one-line comment of `.env.example`, its kind says how the raw
+// string is parsed before class-validator sees it.
+export type EnvKind = 'string' | 'integer' | 'boolean';
+
+export interface EnvVarInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly kind: EnvKind;
+}
+
+/** A config schema: a class with a no-argument constructor whose field initialisers are the defaults. */
+export type ConfigClass<T extends object = object> = new () => T;
+
+interface Declared {
+  readonly name: string;
+  readonly description: string;
+  readonly kind?: EnvKind;
+}
+
+const declared = new WeakMap<object, Declared[]>();
+
+function kindOfType(type: unknown): EnvKind | undefined {
+  if (type === Number) return 'integer';
+  if (type === Boolean) return 'boolean';
+  if (type === String) return 'string';
+  return undefined;
+}
+
+export function Env(description: string, options: { kind?: EnvKind } = {}): PropertyDecorator {
+  return (prototype, key) => {
+    if (typeof key !== 'string') throw new TypeError('@Env() needs a string property name');
+    // `design:type` (decorator metadata) says Number for `PORT?: number`, but only Object for an
+    // unannotated `PORT = 3000`: then envVarsOf() infers the kind from the default value.
+    const kind = options.kind ?? kindOfType(Reflect.getMetadata('design:type', prototype, key));
+    const own = declared.get(prototype) ?? [];
+    own.push({ name: key, description, kind });
+    declared.set(prototype, own);
+  };
+}
+
+/** Every variable a schema declares, base classes first; a subclass may redeclare a variable. */
+export function envVarsOf(schema: ConfigClass): EnvVarInfo[] {
+  const chain: object[] = [];
+  for (let proto: object | null = schema.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) chain.unshift(proto);
+  const byName = new Map<string, Declared>();
+  for (const proto of chain) for (const info of declared.get(proto) ?? []) byName.set(info.name, info);
+  const defaults = new schema() as Record<string, unknown>;
+  return [...byName.values()].map(({ name, description, kind }) => ({
+    name,
+    description,
+    kind: kind ?? kindOfType(defaults[name]?.constructor) ?? 'string',
+  }));
+}

@@ -1,0 +1,44 @@
+// TypeORM's entity decorators and Nest's injection read decorator metadata: load the polyfill first.
+import 'reflect-metadata';
+export {
+  DATABASE_SERVICES,
+  DIALECTS,
+  isDatabaseService,
+  type DatabaseService,
+  type Dialect,
+  type DialectMigrations,
+  type EntityClass,
+  type EntityDefinition,
+  type MigrationClass,
+  type PersistenceConfig,
+  type ServicePersistence,
+} from './types.js';
+export { schemaNameOf, sqliteFileOf, dialectFor } from './naming.js';
+export {
+  createDataSource,
+  initializeDataSource,
+  runMigrations,
+  openDataSource,
+  dialectOf,
+  schemaOf,
+  type CreateDataSourceOptions,
+  type OpenDataSourceOptions,
+} from './data-source.js';
+export { definePersistence, loadServicePersistence } from './registry.js';
+export { SHARED_ENTITIES, SHARED_MIGRATIONS } from './migrations/index.js';
+export { schemaDiff, renderMigration, type SchemaDiff, type SchemaQuery, type RenderedMigration } from './schema-diff.js';
+export {
+  servicesToMigrate,
+  migrateServices,
+  generateMigrations,
+  diffAgainstMigrations,
+  type MigrationReport,
+  type MigrationTarget,
+  type GenerateOptions,
+  type GeneratedMigration,
+} from './tools.js';
+export { InboxEntry } from './inbox/inbox-entry.entity.js';
+export { TypeOrmIdempotencyStore, markHandledIn, type IdempotencyStore } from './inbox/typeorm-idempotency-store.js';
+export { DatabaseHealthIndicator, DEFAULT_DATABASE_CHECK_TIMEOUT_MS } from './health/database-health.indicator.js';
+export { PersistenceModule, repositoriesFor, type PersistenceModuleOptions } from './persistence.module.js';
+export { ensurePostgresDatabase } from './ensure-database.js';
