@@ -68,5 +68,5 @@ export function validateEnvelope(plain: unknown): Validation<Envelope<object>> {
   const payload = validateAs(cls, envelope.value.payload);
   if (!payload.ok) return { ok: false, problems: payload.problems.map((p) => `payload.${p}`) };
   // Keep the payload as sent (plain JSON); the instance is only for validation.
-  return { ok: true, value: envelope.value };
+  return { ok: true, value: envelope.value as Envelope<object> };
 }
