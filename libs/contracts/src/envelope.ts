@@ -15,6 +15,12 @@ export class Actor {
   @IsNotEmpty()
   @MaxLength(200)
   id!: string;
+
+  /** The client address the gateway saw, for the audit log. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  ip?: string;
 }
 
 /**

@@ -10,3 +10,4 @@ export * from './payloads/system.js';
 export * from './payloads/alert.js';
 export * from './payloads/agent.js';
 export * from './payloads/notification.js';
+export * from './payloads/user.js';

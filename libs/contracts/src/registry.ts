@@ -3,7 +3,25 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { AgentLlmInteraction, AgentMcpInteraction, AgentSessionCompleted, AgentSessionFailed, AgentSessionStarted } from './payloads/agent.js';
 import { AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
 import { NotificationDelivered, NotificationFailed } from './payloads/notification.js';
-import { PingRequest } from './payloads/system.js';
+import { EmptyRequest, PingRequest } from './payloads/system.js';
+import {
+  AcceptInvitationRequest,
+  AuditQuery,
+  ById,
+  CreateApiKeyRequest,
+  CreateTeamRequest,
+  CreateTenantRequest,
+  CreateUserRequest,
+  CredentialRevoked,
+  LoginRequest,
+  LogoutRequest,
+  PageRequest,
+  PrincipalRequest,
+  RefreshRequest,
+  UpdateTeamRequest,
+  UpdateUserRequest,
+  VerifyApiKeyRequest,
+} from './payloads/user.js';
 import { RoutingKeys, type RoutingKey } from './routing-keys.js';
 import { RpcPatterns, type RpcPattern } from './rpc-patterns.js';
 import { Envelope } from './envelope.js';
@@ -30,6 +48,30 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.AgentRunnerPing]: PingRequest,
   [RpcPatterns.HistoryPing]: PingRequest,
   [RpcPatterns.NotificationPing]: PingRequest,
+  [RoutingKeys.AuthCredentialRevoked]: CredentialRevoked,
+  [RpcPatterns.UserLogin]: LoginRequest,
+  [RpcPatterns.UserRefresh]: RefreshRequest,
+  [RpcPatterns.UserLogout]: LogoutRequest,
+  [RpcPatterns.UserMe]: EmptyRequest,
+  [RpcPatterns.UserPrincipal]: PrincipalRequest,
+  [RpcPatterns.UserVerifyApiKey]: VerifyApiKeyRequest,
+  [RpcPatterns.UserAcceptInvitation]: AcceptInvitationRequest,
+  [RpcPatterns.UserTenantsCreate]: CreateTenantRequest,
+  [RpcPatterns.UserTenantsList]: PageRequest,
+  [RpcPatterns.UserUsersCreate]: CreateUserRequest,
+  [RpcPatterns.UserUsersList]: PageRequest,
+  [RpcPatterns.UserUsersGet]: ById,
+  [RpcPatterns.UserUsersUpdate]: UpdateUserRequest,
+  [RpcPatterns.UserUsersDeactivate]: ById,
+  [RpcPatterns.UserTeamsCreate]: CreateTeamRequest,
+  [RpcPatterns.UserTeamsList]: PageRequest,
+  [RpcPatterns.UserTeamsGet]: ById,
+  [RpcPatterns.UserTeamsUpdate]: UpdateTeamRequest,
+  [RpcPatterns.UserTeamsDelete]: ById,
+  [RpcPatterns.UserApiKeysCreate]: CreateApiKeyRequest,
+  [RpcPatterns.UserApiKeysList]: PageRequest,
+  [RpcPatterns.UserApiKeysRevoke]: ById,
+  [RpcPatterns.UserAuditList]: AuditQuery,
 };
 
 export function payloadClassOf(type: string): PayloadClass | undefined {
@@ -49,13 +91,17 @@ export function describeValidationErrors(errors: ValidationError[], prefix = '')
   return lines;
 }
 
-/** Validates a plain object against a class-validator class, rejecting unknown-typed junk. */
+/**
+ * Validates a plain object against a class-validator class. Unknown extra fields are tolerated
+ * (a newer producer may add one: consumers read what they know), wrong or missing ones are not.
+ */
 export function validateAs<T extends object>(cls: new () => T, plain: unknown): Validation<T> {
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { ok: false, problems: ['expected a JSON object'] };
   }
   const instance = plainToInstance(cls, plain);
-  const errors = validateSync(instance, { forbidUnknownValues: true });
+  // forbidUnknownValues off: a request class without fields (EmptyRequest) is valid when empty.
+  const errors = validateSync(instance, { forbidUnknownValues: false });
   return errors.length ? { ok: false, problems: describeValidationErrors(errors) } : { ok: true, value: instance };
 }
 

@@ -15,6 +15,8 @@ export const RoutingKeys = {
   AgentSessionFailed: 'agent.session.failed',
   NotificationDelivered: 'notification.delivered',
   NotificationFailed: 'notification.failed',
+  /** An API key revoked or a user deactivated: every gateway replica drops it from its caches. */
+  AuthCredentialRevoked: 'auth.credential.revoked',
 } as const;
 export type RoutingKey = (typeof RoutingKeys)[keyof typeof RoutingKeys];
 

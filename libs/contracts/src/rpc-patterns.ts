@@ -11,6 +11,32 @@ export const RpcPatterns = {
   AgentRunnerPing: 'agent-runner.system.ping',
   HistoryPing: 'history.system.ping',
   NotificationPing: 'notification.system.ping',
+
+  // user service: sign-in (tenant from the credential, or none before sign-in)
+  UserLogin: 'user.auth.login',
+  UserRefresh: 'user.auth.refresh',
+  UserLogout: 'user.auth.logout',
+  UserMe: 'user.auth.me',
+  UserPrincipal: 'user.auth.principal',
+  UserVerifyApiKey: 'user.auth.verify-api-key',
+  UserAcceptInvitation: 'user.auth.accept-invitation',
+  // user service: administration (tenant from the envelope, never from the payload)
+  UserTenantsCreate: 'user.tenants.create',
+  UserTenantsList: 'user.tenants.list',
+  UserUsersCreate: 'user.users.create',
+  UserUsersList: 'user.users.list',
+  UserUsersGet: 'user.users.get',
+  UserUsersUpdate: 'user.users.update',
+  UserUsersDeactivate: 'user.users.deactivate',
+  UserTeamsCreate: 'user.teams.create',
+  UserTeamsList: 'user.teams.list',
+  UserTeamsGet: 'user.teams.get',
+  UserTeamsUpdate: 'user.teams.update',
+  UserTeamsDelete: 'user.teams.delete',
+  UserApiKeysCreate: 'user.api-keys.create',
+  UserApiKeysList: 'user.api-keys.list',
+  UserApiKeysRevoke: 'user.api-keys.revoke',
+  UserAuditList: 'user.audit.list',
 } as const;
 export type RpcPattern = (typeof RpcPatterns)[keyof typeof RpcPatterns];
 

@@ -1,6 +1,9 @@
 import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { SERVICES, type ServiceName } from '../services.js';
 
+/** An RPC that needs nothing beyond the envelope (tenant and actor say it all). */
+export class EmptyRequest {}
+
 export class PingRequest {
   /** Free text echoed back, handy when tracing a ping through logs. */
   @IsOptional()
