@@ -11,3 +11,6 @@ export * from './payloads/alert.js';
 export * from './payloads/agent.js';
 export * from './payloads/notification.js';
 export * from './payloads/user.js';
+export * from './alert-identity.js';
+export * from './payloads/ingest.js';
+export * from './payloads/alert-api.js';

@@ -4,6 +4,8 @@ import { AgentLlmInteraction, AgentMcpInteraction, AgentSessionCompleted, AgentS
 import { AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
 import { NotificationDelivered, NotificationFailed } from './payloads/notification.js';
 import { EmptyRequest, PingRequest } from './payloads/system.js';
+import { AlertListQuery, AlertNoteRequest, AlertStatsQuery, AlertTransitionRequest, CreateSilenceRequest, UpdateSilenceRequest } from './payloads/alert-api.js';
+import { AlertsReceived, PayloadRejected } from './payloads/ingest.js';
 import {
   AcceptInvitationRequest,
   AuditQuery,
@@ -72,6 +74,20 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.UserApiKeysList]: PageRequest,
   [RpcPatterns.UserApiKeysRevoke]: ById,
   [RpcPatterns.UserAuditList]: AuditQuery,
+  [RoutingKeys.IngestAlertsReceived]: AlertsReceived,
+  [RoutingKeys.IngestPayloadRejected]: PayloadRejected,
+  [RpcPatterns.AlertList]: AlertListQuery,
+  [RpcPatterns.AlertGet]: ById,
+  [RpcPatterns.AlertAcknowledge]: AlertTransitionRequest,
+  [RpcPatterns.AlertResolve]: AlertTransitionRequest,
+  [RpcPatterns.AlertAddNote]: AlertNoteRequest,
+  [RpcPatterns.AlertStats]: AlertStatsQuery,
+  [RpcPatterns.AlertSilencesCreate]: CreateSilenceRequest,
+  [RpcPatterns.AlertSilencesList]: PageRequest,
+  [RpcPatterns.AlertSilencesGet]: ById,
+  [RpcPatterns.AlertSilencesUpdate]: UpdateSilenceRequest,
+  [RpcPatterns.AlertSilencesDelete]: ById,
+  [RpcPatterns.AlertRejectedList]: PageRequest,
 };
 
 export function payloadClassOf(type: string): PayloadClass | undefined {

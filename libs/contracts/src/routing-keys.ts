@@ -17,6 +17,10 @@ export const RoutingKeys = {
   NotificationFailed: 'notification.failed',
   /** An API key revoked or a user deactivated: every gateway replica drops it from its caches. */
   AuthCredentialRevoked: 'auth.credential.revoked',
+  /** Alerts accepted by the gateway (answered 202), for the alert service to store. */
+  IngestAlertsReceived: 'ingest.alerts.received',
+  /** An authenticated payload the gateway could not map: stored raw with the reason. */
+  IngestPayloadRejected: 'ingest.payload.rejected',
 } as const;
 export type RoutingKey = (typeof RoutingKeys)[keyof typeof RoutingKeys];
 

@@ -37,6 +37,20 @@ export const RpcPatterns = {
   UserApiKeysList: 'user.api-keys.list',
   UserApiKeysRevoke: 'user.api-keys.revoke',
   UserAuditList: 'user.audit.list',
+
+  // alert service (tenant from the envelope)
+  AlertList: 'alert.alerts.list',
+  AlertGet: 'alert.alerts.get',
+  AlertAcknowledge: 'alert.alerts.acknowledge',
+  AlertResolve: 'alert.alerts.resolve',
+  AlertAddNote: 'alert.alerts.add-note',
+  AlertStats: 'alert.alerts.stats',
+  AlertSilencesCreate: 'alert.silences.create',
+  AlertSilencesList: 'alert.silences.list',
+  AlertSilencesGet: 'alert.silences.get',
+  AlertSilencesUpdate: 'alert.silences.update',
+  AlertSilencesDelete: 'alert.silences.delete',
+  AlertRejectedList: 'alert.rejected.list',
 } as const;
 export type RpcPattern = (typeof RpcPatterns)[keyof typeof RpcPatterns];
 

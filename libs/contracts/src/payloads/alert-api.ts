@@ -1,0 +1,232 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ALERT_STATUSES, SEVERITIES, type AlertStatus, type Severity } from './alert.js';
+import type { AlertSource } from './ingest.js';
+import { PageRequest } from './user.js';
+
+// ---- queries -----------------------------------------------------------------------------------
+
+export const ALERT_SORT_FIELDS = ['last_seen_at', 'started_at', 'severity', 'occurrences'] as const;
+
+export class AlertListQuery extends PageRequest {
+  @IsOptional()
+  @IsArray()
+  @IsIn(ALERT_STATUSES, { each: true, message: `status must be among ${ALERT_STATUSES.join(', ')}` })
+  status?: AlertStatus[];
+
+  @IsOptional()
+  @IsArray()
+  @IsIn(SEVERITIES, { each: true, message: `severity must be among ${SEVERITIES.join(', ')}` })
+  severity?: Severity[];
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  alertType?: string;
+
+  /** Label matchers `key=value` (all must hold). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @Matches(/^[^=]{1,128}=.{0,512}$/s, { each: true, message: 'label must look like key=value' })
+  label?: string[];
+
+  /** Started at or after / before (ISO-8601). */
+  @IsOptional()
+  @IsISO8601()
+  from?: string;
+
+  @IsOptional()
+  @IsISO8601()
+  to?: string;
+
+  /** Free text over summary, description and labels. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  @IsOptional()
+  @IsIn(ALERT_SORT_FIELDS)
+  sort?: (typeof ALERT_SORT_FIELDS)[number];
+
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order?: 'asc' | 'desc';
+}
+
+export class AlertTransitionRequest {
+  @IsUUID()
+  id!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(10_000)
+  note?: string;
+}
+
+export class AlertNoteRequest {
+  @IsUUID()
+  id!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(10_000)
+  text!: string;
+}
+
+export class AlertStatsQuery {
+  /** e.g. 15m, 24h, 7d. */
+  @Matches(/^\d{1,4}[mhd]$/, { message: 'window must look like 15m, 24h or 7d' })
+  window!: string;
+}
+
+// ---- silences ----------------------------------------------------------------------------------
+
+export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
+export type MatcherOp = (typeof MATCHER_OPS)[number];
+
+export class LabelMatcher {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  name!: string;
+
+  @IsIn(MATCHER_OPS, { message: `op must be one of ${MATCHER_OPS.join(' ')}` })
+  op!: MatcherOp;
+
+  @IsString()
+  @MaxLength(1024)
+  value!: string;
+}
+
+export class CreateSilenceRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(32)
+  @ValidateNested({ each: true })
+  @Type(() => LabelMatcher)
+  matchers!: LabelMatcher[];
+
+  @IsISO8601()
+  startsAt!: string;
+
+  @IsISO8601()
+  endsAt!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  comment?: string;
+}
+
+export class UpdateSilenceRequest {
+  @IsUUID()
+  id!: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(32)
+  @ValidateNested({ each: true })
+  @Type(() => LabelMatcher)
+  matchers?: LabelMatcher[];
+
+  @IsOptional()
+  @IsISO8601()
+  startsAt?: string;
+
+  @IsOptional()
+  @IsISO8601()
+  endsAt?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  comment?: string;
+}
+
+// ---- replies -----------------------------------------------------------------------------------
+
+export interface AlertStep {
+  at: string;
+  by: string;
+  note: string | null;
+}
+
+export interface AlertView {
+  id: string;
+  fingerprint: string;
+  alertType: string;
+  severity: Severity;
+  status: AlertStatus;
+  source: AlertSource;
+  environment: string;
+  runbook: string;
+  summary: string | null;
+  description: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  data: Record<string, unknown>;
+  generatorUrl: string | null;
+  occurrences: number;
+  silenced: boolean;
+  /** Unix microseconds as a decimal string, and ISO-8601 with microseconds. */
+  timestamp: string;
+  startedAt: string;
+  lastSeenAt: string;
+  acknowledged: AlertStep | null;
+  resolved: AlertStep | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const TIMELINE_KINDS = ['created', 'occurrence', 'acknowledged', 'resolved', 'retriggered', 'note', 'analysis', 'silenced'] as const;
+
+export interface TimelineEntry {
+  id: string;
+  at: string;
+  kind: (typeof TIMELINE_KINDS)[number];
+  by: string | null;
+  note: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AlertWithTimeline extends AlertView {
+  timeline: TimelineEntry[];
+}
+
+export interface AlertStats {
+  window: string;
+  from: string;
+  to: string;
+  total: number;
+  byStatus: Record<AlertStatus, number>;
+  bySeverity: Record<Severity, number>;
+  /** Seconds; null when nothing was acknowledged / resolved in the window. */
+  meanTimeToAcknowledge: number | null;
+  meanTimeToResolve: number | null;
+  topAlertTypes: { alertType: string; count: number }[];
+  busiestSources: { source: string; count: number }[];
+}
+
+export interface SilenceView {
+  id: string;
+  matchers: LabelMatcher[];
+  startsAt: string;
+  endsAt: string;
+  comment: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  /** active | pending | expired, now. */
+  state: 'active' | 'pending' | 'expired';
+}
+
+export interface RejectedPayloadView {
+  id: string;
+  receivedAt: string;
+  source: AlertSource;
+  reason: string;
+  contentType: string | null;
+  body: string;
+}
