@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: unit tests, then every integration suite twice — on the embedded broker with SQLite,
 // and on RabbitMQ with PostgreSQL (AMQP_URL / DATABASE_URL, defaulting to the local servers).
-// Usage: node scripts/test.mjs [unit|integration] [extra jest args...]
+// Usage: node scripts/test.mjs [unit|integration] [jest path patterns or flags...]
+// (patterns go before --selectProjects, which would otherwise read them as project names)
 import { spawnSync } from 'node:child_process';
 import { root } from './swc-options.mjs';
 
@@ -23,10 +24,16 @@ if (!only || only === 'integration') {
   });
 }
 
+// The process-level integration tests start the built entry points: build first (incremental).
+if (runs.some((r) => r.name.startsWith('integration'))) {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
 const summary = [];
 for (const run of runs) {
   console.log(`\n=== ${run.name} ===`);
-  const result = spawnSync(process.execPath, [...jest, ...run.args, ...extra], {
+  const result = spawnSync(process.execPath, [...jest, ...extra, ...run.args], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, ...run.env },

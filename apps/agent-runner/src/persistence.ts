@@ -1,0 +1,7 @@
+import { definePersistence } from '@vigil/persistence';
+
+/**
+ * The tables the agent-runner service owns, with their committed migrations per dialect. The shared inbox
+ * (handled envelope ids) is added by @vigil/persistence.
+ */
+export const persistence = definePersistence('agent-runner');

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** The history service: investigation sessions, LLM interactions and MCP communications. */
+@Module({})
+export class HistoryModule {}

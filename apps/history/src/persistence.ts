@@ -1,0 +1,7 @@
+import { definePersistence } from '@vigil/persistence';
+
+/**
+ * The tables the history service owns, with their committed migrations per dialect. The shared inbox
+ * (handled envelope ids) is added by @vigil/persistence.
+ */
+export const persistence = definePersistence('history');

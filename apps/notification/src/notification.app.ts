@@ -1,0 +1,9 @@
+import type { ServiceDefinition } from '@vigil/runtime';
+import { NotificationModule } from './notification.module.js';
+import { persistence } from './persistence.js';
+
+export const notificationApp: ServiceDefinition = {
+  service: 'notification',
+  module: NotificationModule,
+  persistence,
+};

@@ -1,0 +1,17 @@
+import { Catch, type RpcExceptionFilter } from '@nestjs/common';
+import { throwError, type Observable } from 'rxjs';
+import { toRemoteError } from './rpc.js';
+
+/**
+ * Nest's default RPC exception filter turns every error that is not an RpcException into
+ * "Internal server error", losing its message and status. Register this one on bus apps
+ * (`app.useGlobalFilters(new VigilRpcExceptionFilter())` on the microservice, or with
+ * `connectMicroservice(..., { inheritAppConfig: true })`) so that an RPC caller gets the thrown
+ * error's message and status (HttpException's getStatus(), or a numeric `status`) as RpcRemoteError.
+ */
+@Catch()
+export class VigilRpcExceptionFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => toRemoteError(exception));
+  }
+}

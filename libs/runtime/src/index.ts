@@ -1,0 +1,7 @@
+export * from './tokens.js';
+export * from './service-info.js';
+export * from './service-definition.js';
+export * from './start-service.js';
+export * from './run.js';
+export * from './version.js';
+export { JsonErrorFilter } from './http.js';

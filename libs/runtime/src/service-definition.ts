@@ -1,0 +1,14 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import type { ServiceName } from '@vigil/contracts';
+import type { ServicePersistence } from '@vigil/persistence';
+
+/** What an app tells the runtime about itself; the runtime does the wiring common to all six. */
+export interface ServiceDefinition {
+  service: ServiceName;
+  /** The app's own Nest module: its handlers, controllers and logic. */
+  module: Type;
+  /** The tables it owns and their migrations (`apps/<service>/src/persistence.ts`). Omitted: no database. */
+  persistence?: ServicePersistence;
+  /** HTTP set-up beyond health and metrics (the gateway's API). */
+  configureHttp?(app: INestApplication): void;
+}

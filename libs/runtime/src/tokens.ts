@@ -1,0 +1,6 @@
+/** Injection tokens the runtime provides to every service module. */
+export const SERVICE_INFO = Symbol('SERVICE_INFO');
+export const LOGGER = Symbol('LOGGER');
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+export const MESSAGE_BROKER = Symbol('MESSAGE_BROKER');
+export const CONFIG = Symbol('CONFIG');

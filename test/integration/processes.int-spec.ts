@@ -1,0 +1,88 @@
+// The built entry points as an operator runs them: start-up, the address printed, configuration
+// errors, and a clean exit on SIGTERM. (scripts/test.mjs builds dist/ before the integration runs.)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensurePostgresDatabase } from '@vigil/persistence';
+import { TEST_MODE } from '../support/system.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_test';
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(app: string, env: Record<string, string | undefined>): Started {
+  const entry = path.join(root, 'dist/apps', app, 'src/main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (node scripts/build.mjs)`);
+  const clean = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const child = spawn(process.execPath, [entry], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += String(d)));
+  child.stderr!.on('data', (d) => (text += String(d)));
+  return { child, output: () => text, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+async function waitFor(started: Started, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(started.output());
+    if (match) return match;
+    if (started.child.exitCode !== null) throw new Error(`exited with ${started.child.exitCode}:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${started.output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe(`processes (${TEST_MODE})`, () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-proc-'));
+    if (TEST_MODE === 'distributed') await ensurePostgresDatabase(DATABASE_URL);
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('stops at start-up with one line naming a malformed variable', async () => {
+    const started = run('user', { AMQP_URL: 'http://broker:5672', DATABASE_URL, VIGIL_DATA_DIR: dataDir });
+    expect(await started.exit).toBe(1);
+    const lines = started.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Invalid configuration: AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/);
+  });
+
+  it('refuses to run one service on its own without a broker and database to share', async () => {
+    const started = run('alert', { AMQP_URL: undefined, DATABASE_URL: undefined, VIGIL_MODE: undefined, VIGIL_DATA_DIR: dataDir });
+    expect(await started.exit).toBe(1);
+    expect(started.output()).toMatch(/AMQP_URL and DATABASE_URL must be set to run the alert service on its own/);
+  });
+
+  if (TEST_MODE === 'embedded') {
+    it('starts all six services with `npm start`, prints the address, and exits cleanly on SIGTERM', async () => {
+      const started = run('standalone', { PORT: '0', VIGIL_DATA_DIR: dataDir, AMQP_URL: undefined, DATABASE_URL: undefined, VIGIL_MODE: undefined });
+      const [, url] = await waitFor(started, /Vigil is ready at (http:\/\/localhost:\d+)/);
+      const status = (await (await fetch(`${url.replace('localhost', '127.0.0.1')}/api/v1/system/status`)).json()) as { services: { status: string }[] };
+      expect(status.services.map((s) => s.status)).toEqual(Array(6).fill('ok'));
+      started.child.kill('SIGTERM');
+      expect(await started.exit).toBe(0);
+      expect(started.output()).toContain('shut down cleanly');
+      for (const service of ['user', 'alert', 'agent-runner', 'history', 'notification']) expect(existsSync(path.join(dataDir, `${service}.sqlite`))).toBe(true);
+    }, 30_000);
+  } else {
+    it('runs one service per process over RabbitMQ and PostgreSQL, serving its health on its own port, and exits cleanly on SIGTERM', async () => {
+      const started = run('history', { AMQP_URL, DATABASE_URL, HEALTH_PORT: '0', VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+      const [, url] = await waitFor(started, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+      const ready = await fetch(`${url}/health/ready`);
+      expect(ready.status).toBe(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('service="history"');
+      started.child.kill('SIGTERM');
+      expect(await started.exit).toBe(0);
+      expect(started.output()).toContain('shut down cleanly');
+    }, 30_000);
+  }
+});

@@ -1,0 +1,81 @@
+// Boots all six services in the test process, in the mode the integration run asks for:
+// VIGIL_TEST_MODE=embedded → the standalone composition (embedded broker, SQLite in a temp dir);
+// VIGIL_TEST_MODE=distributed → each service on its own RabbitMQ connection and PostgreSQL schema,
+// as six separate processes would be (AMQP_URL / DATABASE_URL).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { CommonConfig, loadConfig } from '@vigil/config';
+import { RabbitBroker } from '@vigil/messaging';
+import { ensurePostgresDatabase } from '@vigil/persistence';
+import { startService, startStandalone, type RunningService } from '@vigil/runtime';
+import { ALL_SERVICES } from '../../apps/standalone/src/services.js';
+
+export const TEST_MODE = process.env.VIGIL_TEST_MODE === 'distributed' ? 'distributed' : 'embedded';
+
+export interface TestSystem {
+  url: string;
+  services: RunningService[];
+  /** Every JSON log line written so far, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+function logCollector(logs: Record<string, unknown>[]): Writable {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+}
+
+export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+  const logs: Record<string, unknown>[] = [];
+  const destination = logCollector(logs);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-system-'));
+  if (TEST_MODE === 'embedded') {
+    const config = loadConfig(CommonConfig, { VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...env });
+    const standalone = await startStandalone(ALL_SERVICES, config, { port: 0, logDestination: destination });
+    return {
+      url: standalone.url,
+      services: standalone.services,
+      logs,
+      async close() {
+        await standalone.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_test';
+  await ensurePostgresDatabase(databaseUrl);
+  const config = loadConfig(CommonConfig, { AMQP_URL: amqpUrl, DATABASE_URL: databaseUrl, VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'debug', DB_POOL_SIZE: '2', ...env });
+  const brokers: RabbitBroker[] = [];
+  const services: RunningService[] = [];
+  try {
+    for (const def of ALL_SERVICES) {
+      const broker = new RabbitBroker({ url: amqpUrl });
+      brokers.push(broker);
+      await broker.connect();
+      services.push(await startService(def, { mode: 'distributed', config, broker, registries: [], logDestination: destination }, 0));
+    }
+  } catch (error) {
+    await Promise.allSettled(services.map((s) => s.close()));
+    await Promise.allSettled(brokers.map((b) => b.close()));
+    throw error;
+  }
+  const gateway = services.find((s) => s.service === 'gateway')!;
+  return {
+    url: gateway.url!,
+    services,
+    logs,
+    async close() {
+      await gateway.close();
+      await Promise.all(services.filter((s) => s !== gateway).map((s) => s.close()));
+      await Promise.all(brokers.map((b) => b.close()));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
