@@ -12,6 +12,8 @@ const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_bench';
 const SERVICES = ['gateway', 'user', 'alert', 'agent-runner', 'history', 'notification'] as const;
 const IDLE_SETTLE_MS = 3000;
+// Distributed services share the access-token key (any 32+ bytes will do for a benchmark).
+const JWT_KEYS = process.env.JWT_KEYS ?? `bench:${'k'.repeat(48)}`;
 
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
@@ -63,7 +65,7 @@ async function standalone(): Promise<{ readyMs: number; rss: number }> {
 async function distributed(): Promise<{ service: string; readyMs: number; rss: number }[]> {
   const children = SERVICES.map((service, i) => {
     const port = String(3180 + i);
-    const env = { VIGIL_MODE: 'distributed', AMQP_URL, DATABASE_URL, ...(service === 'gateway' ? { PORT: port } : { HEALTH_PORT: port }) };
+    const env = { VIGIL_MODE: 'distributed', AMQP_URL, DATABASE_URL, JWT_KEYS, ...(service === 'gateway' ? { PORT: port } : { HEALTH_PORT: port }) };
     return { service, port, started: performance.now(), child: start(`dist/apps/${service}/src/main.js`, env) };
   });
   try {
@@ -74,6 +76,10 @@ async function distributed(): Promise<{ service: string; readyMs: number; rss: n
     await Promise.all(children.map((c) => stop(c.child)));
   }
 }
+
+// The distributed apps migrate their schemas themselves; the database must exist.
+const { ensurePostgresDatabase } = await import('../libs/persistence/src/index.js');
+await ensurePostgresDatabase(DATABASE_URL);
 
 const solo = await standalone();
 console.log('\nFootprint');

@@ -11,6 +11,8 @@ const env = {
   VIGIL_MODE: 'distributed',
   AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil',
+  // For local use only: the services must share one access-token key; set your own in production.
+  JWT_KEYS: process.env.JWT_KEYS ?? `local:${'local-development-key-'.repeat(3)}`,
 };
 
 // A newcomer has a PostgreSQL server but not yet Vigil's database: create it (the apps migrate it).

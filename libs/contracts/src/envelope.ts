@@ -54,6 +54,7 @@ export class Envelope<P = unknown> {
   schemaVersion!: number;
 
   @IsOptional()
+  @IsObject({ message: 'actor must be an object' })
   @ValidateNested()
   @Type(() => Actor)
   actor?: Actor;

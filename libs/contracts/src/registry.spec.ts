@@ -1,7 +1,8 @@
 import { createEnvelope } from './envelope.js';
 import { ROUTING_KEYS } from './routing-keys.js';
 import { RPC_PATTERNS, pingPatternOf, serviceOfPattern } from './rpc-patterns.js';
-import { PAYLOAD_CLASSES, validateEnvelope } from './registry.js';
+import { envelopeProblems, PAYLOAD_CLASSES, validateAs, validateEnvelope } from './registry.js';
+import { Envelope } from './envelope.js';
 import { SERVICES } from './services.js';
 import { isoMicros, nowMicros, parseIsoMicros } from './time.js';
 
@@ -47,5 +48,35 @@ describe('contracts', () => {
     expect(isoMicros(1_700_000_000_123_456n)).toBe('2023-11-14T22:13:20.123456Z');
     expect(parseIsoMicros('2023-11-14T22:13:20+01:00')).toBe(1_699_996_400_000_000n);
     expect(parseIsoMicros('yesterday')).toBeUndefined();
+  });
+});
+
+describe('envelopeProblems agrees with the Envelope class', () => {
+  const good = () => JSON.parse(JSON.stringify(createEnvelope({ type: 'user.system.ping', tenantId: 't1', payload: {}, actor: { kind: 'user', id: 'u1', ip: '10.0.0.1' } }))) as Record<string, unknown>;
+  const cases: [string, (e: Record<string, unknown>) => void][] = [
+    ['valid', () => undefined],
+    ['id not v7', (e) => (e.id = '0192f0c1-0000-4000-8000-000000000001')],
+    ['no id', (e) => delete e.id],
+    ['type with spaces', (e) => (e.type = 'alert created')],
+    ['type one segment', (e) => (e.type = 'alert')],
+    ['empty tenant', (e) => (e.tenantId = '')],
+    ['numeric tenant', (e) => (e.tenantId = 42)],
+    ['long tenant', (e) => (e.tenantId = 'x'.repeat(65))],
+    ['millisecond time', (e) => (e.occurredAt = '2026-01-01T00:00:00.000Z')],
+    ['no correlation', (e) => delete e.correlationId],
+    ['schema 0', (e) => (e.schemaVersion = 0)],
+    ['schema 1.5', (e) => (e.schemaVersion = 1.5)],
+    ['actor kind', (e) => (e.actor = { kind: 'robot', id: 'x' })],
+    ['actor without id', (e) => (e.actor = { kind: 'user' })],
+    ['actor array', (e) => (e.actor = [])],
+    ['payload array', (e) => (e.payload = [])],
+    ['payload string', (e) => (e.payload = 'x')],
+  ];
+  it.each(cases)('%s', (_name, mutate) => {
+    const envelope = good();
+    mutate(envelope);
+    const byHand = envelopeProblems(envelope).length === 0;
+    const byClass = validateAs(Envelope, envelope).ok;
+    expect(byHand).toBe(byClass);
   });
 });

@@ -1,4 +1,4 @@
-import type { ServiceTopology, TopologyNames } from './topology.js';
+import type { BroadcastTopology, ServiceTopology, TopologyNames } from './topology.js';
 
 export type BrokerKind = 'rabbitmq' | 'embedded';
 
@@ -87,6 +87,8 @@ export interface MessageBroker {
   onStatus(listener: (status: BrokerStatus) => void): () => void;
   /** Declares a service's queues, bindings, delay and dead-letter queues (idempotent; re-applied after reconnects). */
   declareService(topology: ServiceTopology): Promise<void>;
+  /** Declares a replica's broadcast queue: gone when the replica is (auto-delete), re-declared on reconnect. */
+  declareBroadcast(topology: BroadcastTopology): Promise<void>;
   /** Publishes raw bytes to the events exchange; resolves once the broker has confirmed it. */
   publish(routingKey: string, body: Buffer, options?: OutgoingMessageOptions): Promise<void>;
   /** Publishes to any exchange ('' is the default exchange); resolves after confirm. */

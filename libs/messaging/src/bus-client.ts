@@ -62,7 +62,7 @@ export class VigilBusClient extends ClientProxy {
   ) {
     super();
     this.service = options.service;
-    this.log = options.logger ?? createMessagingLogger();
+    this.log = options.logger ?? createMessagingLogger().child({ service: options.service });
     this.metrics = MessagingMetrics.of(options.registry ?? new Registry());
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? 5_000;
   }
@@ -153,7 +153,7 @@ export class VigilBusClient extends ClientProxy {
       appId: this.service,
     });
     this.metrics.published.inc({ service: this.service, routing_key: routingKeyLabel(routingKey) });
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ service: this.service, type: routingKey, envelopeId: envelope.id, correlationId: envelope.correlationId }, 'event published');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ type: routingKey, envelopeId: envelope.id, correlationId: envelope.correlationId }, 'event published');
     return envelope;
   }
 

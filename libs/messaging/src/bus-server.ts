@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { serviceOfPattern, validateEnvelope, type Envelope, type ServiceName } from '@vigil/contracts';
 import { Registry } from 'prom-client';
@@ -106,7 +107,8 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
   ) {
     super();
     this.service = options.service;
-    this.log = options.logger ?? createMessagingLogger();
+    // The service's own logger already names the service on every line.
+    this.log = options.logger ?? createMessagingLogger().child({ service: options.service });
     this.metrics = MessagingMetrics.of(options.registry ?? new Registry());
     this.idempotency = options.idempotency ?? new MemoryIdempotencyStore();
     this.policy = normalizeRetryPolicy(options.maxAttempts, options.retryDelaysMs);
@@ -126,8 +128,12 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     const { broker, service } = this;
     const events: HandlerEntry[] = [];
     const rpc: HandlerEntry[] = [];
-    for (const [pattern, handler] of this.messageHandlers) (handler.isEventHandler ? events : rpc).push([pattern, handler]);
-    for (const [pattern] of events) {
+    const broadcast: HandlerEntry[] = [];
+    for (const [pattern, handler] of this.messageHandlers) {
+      if (!handler.isEventHandler) rpc.push([pattern, handler]);
+      else (isBroadcast(handler) ? broadcast : events).push([pattern, handler]);
+    }
+    for (const [pattern] of [...events, ...broadcast]) {
       if (!isValidBindingPattern(pattern)) throw new Error(`${service}: event pattern ${JSON.stringify(pattern)} is not a dotted routing key`);
     }
     for (const [pattern] of rpc) {
@@ -155,8 +161,34 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     if (rpc.length > 0) {
       this.consumers.push(await broker.consume(broker.names.rpcQueue(service), (d) => this.track(this.onRequest(d)), { prefetch: this.options.rpcPrefetch ?? 32 }));
     }
+    if (broadcast.length > 0) await this.startBroadcast(broadcast);
     this._status$.next('connected');
-    this.log.info({ service, events: events.map(([p]) => p), rpc: rpc.map(([p]) => p), broker: broker.kind }, 'bus server listening');
+    this.log.info({ events: events.map(([p]) => p), broadcast: broadcast.map(([p]) => p), rpc: rpc.map(([p]) => p), broker: broker.kind }, 'bus server listening');
+  }
+
+  /**
+   * Events every replica must see (`@EventPattern(key, { broadcast: true })`), e.g. to drop a
+   * revoked credential from each replica's cache: a queue of this replica's own, no retries (a
+   * failure is dead-lettered at once), duplicates filtered in memory.
+   */
+  private async startBroadcast(handlers: HandlerEntry[]): Promise<void> {
+    const { broker, service } = this;
+    const instance = `${process.pid}-${randomUUID().slice(0, 8)}`;
+    const queue = broker.names.broadcastQueue(service, instance);
+    await broker.declareBroadcast({ queue, bindings: handlers.map(([p]) => p) });
+    const pipeline = new EventPipeline({
+      broker,
+      service,
+      idempotency: new MemoryIdempotencyStore(10_000),
+      metrics: this.metrics,
+      logger: this.log,
+      policy: normalizeRetryPolicy(1, []),
+      resolveHandler: (type) => {
+        const handler = handlers.find(([pattern]) => topicMatches(pattern, type))?.[1];
+        return handler ? (envelope, attempt, delivery) => this.invoke(handler, envelope, attempt, delivery.routingKey) : undefined;
+      },
+    });
+    this.consumers.push(await broker.consume(queue, (d) => this.track(pipeline.handle(d)), { prefetch: 16 }));
   }
 
   /** Stops consuming, waits (bounded) for in-flight handlers, then releases the consumers. */
@@ -173,7 +205,7 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       ]);
       clearTimeout(timer);
       this.drained = undefined;
-      if (timedOut) this.log.warn({ service: this.service, inFlight: this.inFlight, timeoutMs }, 'in-flight handlers did not finish in time; their messages will be redelivered');
+      if (timedOut) this.log.warn({ inFlight: this.inFlight, timeoutMs }, 'in-flight handlers did not finish in time; their messages will be redelivered');
     }
     await Promise.all(this.consumers.map((c) => c.close().catch(() => undefined)));
     this.consumers.length = 0;
@@ -204,8 +236,9 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
   }
 
   private eventHandlerFor(type: string): MessageHandler | undefined {
+    // Broadcast handlers are served from the replica's own queue only.
     const exact = this.messageHandlers.get(type);
-    if (exact?.isEventHandler) return exact;
+    if (exact?.isEventHandler && !isBroadcast(exact)) return exact;
     return this.wildcardHandlers.find(([pattern]) => topicMatches(pattern, type))?.[1];
   }
 
@@ -253,7 +286,7 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     try {
       if (delivery.replyTo) await delivery.reply(encodeReply(reply));
     } catch (error) {
-      this.log.warn({ service: this.service, err: (error as Error).message }, 'could not send an RPC reply');
+      this.log.warn({ err: (error as Error).message }, 'could not send an RPC reply');
     }
     delivery.ack();
   }
@@ -263,12 +296,12 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     try {
       plain = JSON.parse(delivery.body.toString('utf8'));
     } catch {
-      this.log.warn({ service: this.service }, 'RPC request is not JSON');
+      this.log.warn('RPC request is not JSON');
       return { ok: false, error: { message: 'request is not JSON', status: 400 } };
     }
     const validation = validateEnvelope(plain);
     if (!validation.ok) {
-      this.log.warn({ service: this.service, problems: validation.problems }, 'invalid RPC request');
+      this.log.warn({ problems: validation.problems }, 'invalid RPC request');
       return { ok: false, error: { message: `invalid request: ${validation.problems.join('; ')}`, status: 400, details: validation.problems } };
     }
     const envelope = validation.value;
@@ -281,8 +314,13 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       return { ok: true, data };
     } catch (error) {
       const remote = toRemoteError(error);
-      this.log.info({ service: this.service, pattern: envelope.type, correlationId: envelope.correlationId, err: remote.message, status: remote.status }, 'RPC handler failed');
+      this.log.info({ pattern: envelope.type, correlationId: envelope.correlationId, err: remote.message, status: remote.status }, 'RPC handler failed');
       return { ok: false, error: remote };
     }
   }
+}
+
+/** `@EventPattern(key, { broadcast: true })`: every replica handles it. */
+function isBroadcast(handler: MessageHandler): boolean {
+  return (handler.extras as { broadcast?: unknown } | undefined)?.broadcast === true;
 }

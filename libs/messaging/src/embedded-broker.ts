@@ -14,7 +14,7 @@ import type {
 import { BrokerClosedError, BrokerUnavailableError, RequestTimeoutError, UnroutableError } from './errors.js';
 import { createMessagingLogger, type Logger } from './logger.js';
 import { topicMatches } from './topic.js';
-import { DIRECT_REPLY_TO, TopologyNames, type ServiceTopology } from './topology.js';
+import { DIRECT_REPLY_TO, TopologyNames, type BroadcastTopology, type ServiceTopology } from './topology.js';
 
 export interface EmbeddedBrokerOptions {
   namespace?: string;
@@ -201,6 +201,12 @@ export class EmbeddedBroker implements MessageBroker {
       }
     }
     if (topology.rpc) this.assertQueue(names.rpcQueue(service), {});
+  }
+
+  async declareBroadcast(topology: BroadcastTopology): Promise<void> {
+    this.ensureOpen();
+    this.assertQueue(topology.queue, {});
+    for (const key of topology.bindings) this.bind(this.names.events, topology.queue, key);
   }
 
   async publish(routingKey: string, body: Buffer, options?: OutgoingMessageOptions): Promise<void> {

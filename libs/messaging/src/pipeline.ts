@@ -115,7 +115,7 @@ export class EventPipeline {
         stopTimer();
         delivery.ack();
         metrics.consumed.inc({ service, routing_key: label, outcome: 'duplicate' });
-        this.options.logger.debug({ service, envelopeId: envelope.id, correlationId: envelope.correlationId, type: envelope.type }, 'duplicate envelope skipped');
+        this.options.logger.debug({ envelopeId: envelope.id, correlationId: envelope.correlationId, type: envelope.type }, 'duplicate envelope skipped');
         return { outcome: 'duplicate' };
       }
       await handler(envelope, attempt, delivery);
@@ -128,7 +128,7 @@ export class EventPipeline {
         return this.onFailure(delivery, envelope, attempt, label, error);
       }
       // The effect happened; only the bookkeeping failed. Ack: at worst a redelivery repeats it.
-      this.options.logger.error({ service, envelopeId: envelope.id, err: errorMessage(error) }, 'could not record the envelope as handled');
+      this.options.logger.error({ envelopeId: envelope.id, err: errorMessage(error) }, 'could not record the envelope as handled');
     }
     delivery.ack();
     metrics.consumed.inc({ service, routing_key: label, outcome: 'handled' });
@@ -190,7 +190,7 @@ export class EventPipeline {
     delivery.ack();
     metrics.deadLettered.inc({ service, routing_key: label, reason_kind: kind });
     metrics.consumed.inc({ service, routing_key: label, outcome: 'dead_lettered' });
-    logger.warn({ service, reasonKind: kind, reason: truncate(reason, 1_000), envelopeId, correlationId, routingKey: label, attempts }, 'message dead-lettered');
+    logger.warn({ reasonKind: kind, reason: truncate(reason, 1_000), envelopeId, correlationId, routingKey: label, attempts }, 'message dead-lettered');
     return { outcome: 'dead_lettered', kind, reason };
   }
 

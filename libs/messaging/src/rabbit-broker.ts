@@ -15,7 +15,10 @@ import type {
 } from './broker.js';
 import { BrokerClosedError, BrokerUnavailableError, RequestTimeoutError, UnroutableError } from './errors.js';
 import { createMessagingLogger, type Logger } from './logger.js';
-import { DIRECT_REPLY_TO, TopologyNames, type ServiceTopology } from './topology.js';
+import { DIRECT_REPLY_TO, TopologyNames, type BroadcastTopology, type ServiceTopology } from './topology.js';
+
+/** A broadcast queue whose replica vanished without cancelling is removed after this long unused. */
+const BROADCAST_QUEUE_EXPIRES_MS = 60_000;
 
 export interface RabbitBrokerOptions {
   /** amqp://user:pass@host:port/vhost */
@@ -270,6 +273,22 @@ export class RabbitBroker implements MessageBroker {
       this.serviceSetups.delete(service);
       throw error;
     }
+  }
+
+  async declareBroadcast(topology: BroadcastTopology): Promise<void> {
+    const publisher = this.requirePublisher();
+    const { queue } = topology;
+    // Not durable, deleted with its last consumer, and expired if a crashed replica leaves it behind.
+    const declare: DeclareFn = async (ch) => void (await ch.assertQueue(queue, { durable: false, autoDelete: true, arguments: { 'x-expires': BROADCAST_QUEUE_EXPIRES_MS } }));
+    const setup: DeclareFn = async (ch) => {
+      await declare(ch);
+      for (const key of topology.bindings) await ch.bindQueue(queue, this.names.events, key);
+    };
+    this.declarations.set(queue, declare);
+    const previous = this.serviceSetups.get(queue);
+    if (previous) await publisher.removeSetup(previous.setup);
+    this.serviceSetups.set(queue, { setup, queues: [queue] });
+    await publisher.addSetup(setup);
   }
 
   publish(routingKey: string, body: Buffer, options?: OutgoingMessageOptions): Promise<void> {

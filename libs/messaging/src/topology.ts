@@ -41,6 +41,11 @@ export class TopologyNames {
     return `${this.namespace}.${service}.dlq`;
   }
 
+  /** A queue of one replica's own, for events every replica must see (cache invalidation). */
+  broadcastQueue(service: string, instanceId: string): string {
+    return `${this.namespace}.${service}.broadcast.${instanceId}`;
+  }
+
   /** Every queue declareService creates for a service (for clean-up). */
   queuesOf(service: string, retryDelaysMs: readonly number[]): string[] {
     return [this.serviceQueue(service), this.rpcQueue(service), this.deadLetterQueue(service), ...retryDelaysMs.map((d) => this.retryQueue(service, d))];
@@ -58,6 +63,12 @@ export interface ServiceTopology {
   events: boolean;
   /** Declare the RPC queue. */
   rpc: boolean;
+}
+
+/** A replica's own queue: every replica gets every matching event (not one of them, as on the service queue). */
+export interface BroadcastTopology {
+  queue: string;
+  bindings: readonly string[];
 }
 
 /** Message headers set by the messaging layer. */

@@ -57,6 +57,23 @@ describe(`messaging conformance (${mode})`, () => {
     expect(await metricValue(bus, 'vigil_messages_published_total', { service: 'notification', routing_key: 'notification.delivered' })).toBe(5);
   });
 
+  it('gives a broadcast event to every replica, and a shared one to just one of them', async () => {
+    const replicas = [{ broadcast: 0, shared: 0 }, { broadcast: 0, shared: 0 }];
+    for (const seen of replicas) {
+      await bus.server('gateway', (s) => {
+        s.addHandler('auth.credential.revoked', async () => void seen.broadcast++, true, { broadcast: true });
+        s.addHandler('notification.delivered', async () => void seen.shared++, true);
+      });
+    }
+    const client = bus.client('user');
+    await client.publish('auth.credential.revoked', { tenantId: 'tenant-a', payload: { kind: 'api-key', id: '0192f0c1-0000-7000-8000-000000000001' } });
+    await client.publish('notification.delivered', { tenantId: 'tenant-a', payload: deliveredPayload() });
+    await waitFor(() => replicas.every((r) => r.broadcast === 1) && replicas[0].shared + replicas[1].shared === 1, 'one broadcast per replica, one shared delivery');
+    await sleep(100);
+    expect(replicas.map((r) => r.broadcast)).toEqual([1, 1]);
+    expect(replicas[0].shared + replicas[1].shared).toBe(1);
+  });
+
   it('hands the handler the payload and a BusContext, inside the correlation context', async () => {
     const seen: { payload: Delivered; envelope: Envelope<object>; attempt: number; correlation?: string; tenant?: string }[] = [];
     await bus.server('history', (s) =>

@@ -1,18 +1,26 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { currentMessageContext, runInMessageContext } from '@vigil/messaging';
+import { currentMessageContext, runInMessageContext, VigilRpcExceptionFilter } from '@vigil/messaging';
+import type { Observable } from 'rxjs';
 import type { HttpMetrics, Logger } from '@vigil/observability';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const SAFE_CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Every HTTP error as JSON `{statusCode, error, message, correlationId}`; never HTML, never a stack. */
+/**
+ * Every HTTP error as JSON `{statusCode, error, message, correlationId}`; never HTML, never a stack.
+ * On a bus handler (same global filters, see startService) the error becomes the RPC error reply,
+ * keeping its message and status for the caller.
+ */
 @Catch()
 export class JsonErrorFilter implements ExceptionFilter {
+  private readonly rpc = new VigilRpcExceptionFilter();
+
   constructor(private readonly logger: Logger) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    if (host.getType() !== 'http') return this.rpc.catch(exception);
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
     const { status, body } = errorBody(exception, req);

@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type INestApplication, type Provider } from
 import { NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { CommonConfig } from '@vigil/config';
-import { currentMessageContext, VigilBusClient, VigilBusServer, VigilRpcExceptionFilter, type MessageBroker } from '@vigil/messaging';
+import { currentMessageContext, VigilBusClient, VigilBusServer, type MessageBroker } from '@vigil/messaging';
 import { BROKER_PROBE, BrokerHealthIndicator, createHttpMetrics, createLogger, createMetricsRegistry, PinoNestLogger, type Logger, type LoggerOptions, type Registry } from '@vigil/observability';
 import { PersistenceModule, TypeOrmIdempotencyStore } from '@vigil/persistence';
 import { HealthController } from './health.controller.js';
@@ -101,8 +101,8 @@ export async function startService(def: ServiceDefinition, runtime: ProcessRunti
     maxAttempts: config.BUS_MAX_ATTEMPTS,
     ...(def.persistence ? { idempotency: app.get(TypeOrmIdempotencyStore) } : {}),
   });
-  // The HTTP error filter answers HTTP; bus handlers get the one that turns errors into RPC replies.
-  app.connectMicroservice({ strategy: server }).useGlobalFilters(new VigilRpcExceptionFilter());
+  // Inherit the global filter: on bus handlers it turns errors into RPC replies with their status.
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
 
   let url: string | undefined;

@@ -228,6 +228,12 @@ export interface UserView {
   createdAt: string;
 }
 
+/** Reply of users.create: the user, and when it was created without a password (invited) the one-time invitation token, shown only here. */
+export interface CreatedUser extends UserView {
+  invitationToken: string | null;
+  invitationExpiresAt: string | null;
+}
+
 // ---- teams -------------------------------------------------------------------------------------
 
 export class CreateTeamRequest {
