@@ -13,6 +13,8 @@ import type { VigilBusClient } from '../src/index.js';
 import { amqpUrl, deliveredPayload, mode, sleep, TestBus, waitFor } from './harness.js';
 
 const run = promisify(execFile);
+// rabbitmqctl lives in sbin, which a non-login PATH may lack.
+const SBIN_PATH = [process.env.PATH, '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
 const distributed = mode === 'distributed';
 
 /** Forwards 127.0.0.1:<port> to RabbitMQ; cut() drops every connection and refuses new ones. */
@@ -60,7 +62,7 @@ class TcpProxy {
 async function rabbitmqctl(args: string[]): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return (await run('rabbitmqctl', args, { timeout: 15_000 })).stdout;
+      return (await run('rabbitmqctl', args, { timeout: 15_000, env: { ...process.env, PATH: SBIN_PATH } })).stdout;
     } catch (error) {
       if (attempt >= 3) throw new Error(`rabbitmqctl ${args.join(' ')} failed: ${(error as Error).message}`, { cause: error });
       await sleep(500);
