@@ -42,3 +42,14 @@ export { TypeOrmIdempotencyStore, markHandledIn, type IdempotencyStore } from '.
 export { DatabaseHealthIndicator, DEFAULT_DATABASE_CHECK_TIMEOUT_MS } from './health/database-health.indicator.js';
 export { PersistenceModule, repositoriesFor, type PersistenceModuleOptions } from './persistence.module.js';
 export { ensurePostgresDatabase } from './ensure-database.js';
+export {
+  PLATFORM_SETTING,
+  TENANT_ROLE,
+  TENANT_SETTING,
+  dropTenantRowLevelSecuritySql,
+  runAsPlatform,
+  runInTenant,
+  tenantRowLevelSecuritySql,
+  type TenantSecurityTables,
+  type TenantWork,
+} from './tenancy/index.js';

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuditEntryView, AuditQuery, Page } from '@vigil/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
+import type { Caller } from '../common/caller.js';
+import { pageParams, toPage } from '../common/paging.js';
+import { TenantDb } from '../common/tenant-db.js';
+import { CLOCK, type Clock } from '../common/tokens.js';
+import { AuditEntryEntity, auditEntryView } from './audit-entry.entity.js';
+
+export interface AuditRecord {
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  details?: Record<string, unknown>;
+}
+
+export type AuditActor = Pick<Caller, 'actorType' | 'actorId' | 'ip'>;
+
+/** The audit log: written inside the transaction of the change it records, read newest first. */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly db: TenantDb,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async record(manager: EntityManager, tenantId: string, actor: AuditActor, record: AuditRecord): Promise<void> {
+    const entry = Object.assign(new AuditEntryEntity(), {
+      id: uuidv7(),
+      tenantId,
+      at: this.clock(),
+      action: record.action,
+      actorType: actor.actorType,
+      actorId: actor.actorId,
+      targetType: record.targetType ?? null,
+      targetId: record.targetId ?? null,
+      ip: actor.ip,
+      details: record.details ?? {},
+    });
+    // `details` is free-form JSON (simple-json), which TypeORM's deep-partial type cannot describe.
+    await manager.getRepository(AuditEntryEntity).insert(entry as QueryDeepPartialEntity<AuditEntryEntity>);
+  }
+
+  list(tenantId: string, query: AuditQuery): Promise<Page<AuditEntryView>> {
+    const { limit, cursor } = pageParams(query);
+    return this.db.inTenant(tenantId, async (manager) => {
+      const qb = manager.getRepository(AuditEntryEntity).createQueryBuilder('a').where('a.tenantId = :tenantId', { tenantId });
+      if (query.action) qb.andWhere('a.action = :action', { action: query.action });
+      if (query.actorId) qb.andWhere('a.actorId = :actorId', { actorId: query.actorId });
+      if (query.targetType) qb.andWhere('a.targetType = :targetType', { targetType: query.targetType });
+      if (query.targetId) qb.andWhere('a.targetId = :targetId', { targetId: query.targetId });
+      if (query.from) qb.andWhere('a.at >= :from', { from: new Date(query.from) });
+      if (query.to) qb.andWhere('a.at <= :to', { to: new Date(query.to) });
+      if (cursor) qb.andWhere('a.id < :cursor', { cursor });
+      const rows = await qb.orderBy('a.id', 'DESC').take(limit + 1).getMany();
+      return toPage(rows, limit, auditEntryView);
+    });
+  }
+}

@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * Failed sign-ins per email or per client address, shared by every replica (a platform table: an
+ * email may exist in several tenants, or in none). The key is a SHA-256, never the email itself.
+ */
+@Entity({ name: 'login_attempts' })
+export class LoginAttemptEntity {
+  /** sha256(`email:<email>`) or sha256(`ip:<address>`), hex. */
+  @PrimaryColumn({ name: 'key', type: 'varchar', length: 64 })
+  key!: string;
+
+  @Column({ name: 'failures', type: 'integer' })
+  failures!: number;
+
+  @Column({ name: 'window_started_at', type: Date })
+  windowStartedAt!: Date;
+
+  @Column({ name: 'locked_until', type: Date, nullable: true })
+  lockedUntil!: Date | null;
+}

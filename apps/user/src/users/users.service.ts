@@ -1,0 +1,149 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { CreatedUser, CreateUserRequest, Page, PageRequest, UpdateUserRequest, UserView } from '@vigil/contracts';
+import { MoreThan, Not, type EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditService } from '../audit/audit.service.js';
+import { generateOpaqueToken } from '../auth/opaque-token.js';
+import { PasswordService } from '../auth/passwords.service.js';
+import { TokenIssuer } from '../auth/token-issuer.js';
+import type { Caller } from '../common/caller.js';
+import { invalidField, isUniqueViolation } from '../common/errors.js';
+import { pageParams, toPage } from '../common/paging.js';
+import { RevocationPublisher } from '../common/revocations.js';
+import { TenantDb } from '../common/tenant-db.js';
+import { CLOCK, USER_CONFIG, type Clock } from '../common/tokens.js';
+import { TeamEntity } from '../teams/team.entity.js';
+import type { UserConfig } from '../user.config.js';
+import { UserEntity, userView } from './user.entity.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+const DUPLICATE_EMAIL = 'email: a user with this email already exists in this tenant';
+
+/** Users of the caller's tenant: every read and write is scoped to `caller.tenantId`. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly db: TenantDb,
+    private readonly passwords: PasswordService,
+    private readonly tokens: TokenIssuer,
+    private readonly audit: AuditService,
+    private readonly revocations: RevocationPublisher,
+    @Inject(USER_CONFIG) private readonly config: UserConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async create(caller: Caller, request: CreateUserRequest): Promise<CreatedUser> {
+    const now = this.clock();
+    const email = request.email.trim().toLowerCase();
+    let passwordHash: string | null = null;
+    if (request.password !== undefined) {
+      this.passwords.assertStrong(request.password, { email, name: request.name });
+      passwordHash = await this.passwords.hash(request.password);
+    }
+    const invitation = passwordHash === null ? generateOpaqueToken('vgi') : undefined;
+    const invitationExpiresAt = invitation ? new Date(now.getTime() + this.config.INVITATION_TTL_HOURS * HOUR_MS) : null;
+    const user = await this.db
+      .inTenant(caller.tenantId, async (manager) => {
+        const repo = manager.getRepository(UserEntity);
+        if (await repo.existsBy({ tenantId: caller.tenantId, email })) throw new ConflictException({ message: DUPLICATE_EMAIL, field: 'email' });
+        if (request.teamId) await this.assertTeam(manager, caller.tenantId, request.teamId);
+        const created: UserEntity = Object.assign(new UserEntity(), {
+          id: uuidv7(),
+          tenantId: caller.tenantId,
+          email,
+          name: request.name,
+          role: request.role,
+          teamId: request.teamId ?? null,
+          active: true,
+          platformAdmin: false,
+          passwordHash,
+          invitationHash: invitation?.hash ?? null,
+          invitationExpiresAt,
+          lastLoginAt: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await repo.insert(created);
+        await this.audit.record(manager, caller.tenantId, caller, {
+          action: invitation ? 'user.invited' : 'user.created',
+          targetType: 'user',
+          targetId: created.id,
+          details: { email, role: created.role, teamId: created.teamId },
+        });
+        return created;
+      })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new ConflictException({ message: DUPLICATE_EMAIL, field: 'email' });
+        throw error;
+      });
+    return { ...userView(user), invitationToken: invitation?.token ?? null, invitationExpiresAt: invitationExpiresAt?.toISOString() ?? null };
+  }
+
+  list(caller: Caller, request: PageRequest): Promise<Page<UserView>> {
+    const { limit, cursor } = pageParams(request);
+    return this.db.inTenant(caller.tenantId, async (manager) => {
+      const rows = await manager.getRepository(UserEntity).find({
+        where: { tenantId: caller.tenantId, ...(cursor ? { id: MoreThan(cursor) } : {}) },
+        order: { id: 'ASC' },
+        take: limit + 1,
+      });
+      return toPage(rows, limit, userView);
+    });
+  }
+
+  async get(caller: Caller, id: string): Promise<UserView> {
+    return userView(await this.db.inTenant(caller.tenantId, (manager) => this.find(manager, caller.tenantId, id)));
+  }
+
+  async update(caller: Caller, request: UpdateUserRequest): Promise<UserView> {
+    const now = this.clock();
+    const { user, deactivated } = await this.db.inTenant(caller.tenantId, async (manager) => {
+      const user = await this.find(manager, caller.tenantId, request.id);
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const next: Partial<UserEntity> = {};
+      if (request.name !== undefined && request.name !== user.name) next.name = request.name;
+      if (request.role !== undefined && request.role !== user.role) next.role = request.role;
+      if (request.active !== undefined && request.active !== user.active) next.active = request.active;
+      if (request.teamId !== undefined && request.teamId !== user.teamId) {
+        if (request.teamId !== null) await this.assertTeam(manager, caller.tenantId, request.teamId);
+        next.teamId = request.teamId;
+      }
+      const losesAdmin = user.role === 'admin' && user.active && ((next.role !== undefined && next.role !== 'admin') || next.active === false);
+      if (losesAdmin) await this.assertAnotherAdmin(manager, caller.tenantId, user.id);
+      for (const key of Object.keys(next) as (keyof UserEntity)[]) changes[key] = { from: user[key], to: next[key] };
+      if (Object.keys(next).length === 0) return { user, deactivated: false };
+      Object.assign(user, next, { updatedAt: now });
+      await manager.getRepository(UserEntity).update({ id: user.id, tenantId: caller.tenantId }, { ...next, updatedAt: now });
+      const deactivated = next.active === false;
+      if (deactivated) await this.tokens.revokeUser(manager, caller.tenantId, user.id, now);
+      await this.audit.record(manager, caller.tenantId, caller, {
+        action: deactivated ? 'user.deactivated' : 'user.updated',
+        targetType: 'user',
+        targetId: user.id,
+        details: { changes },
+      });
+      return { user, deactivated };
+    });
+    if (deactivated) await this.revocations.publish(caller.tenantId, { kind: 'user', id: user.id }, caller);
+    return userView(user);
+  }
+
+  deactivate(caller: Caller, id: string): Promise<UserView> {
+    return this.update(caller, { id, active: false });
+  }
+
+  private async find(manager: EntityManager, tenantId: string, id: string): Promise<UserEntity> {
+    const user = await manager.getRepository(UserEntity).findOneBy({ id, tenantId });
+    if (!user) throw new NotFoundException(`user ${id} not found`);
+    return user;
+  }
+
+  private async assertTeam(manager: EntityManager, tenantId: string, teamId: string): Promise<void> {
+    if (!(await manager.getRepository(TeamEntity).existsBy({ id: teamId, tenantId }))) throw invalidField('teamId', `no team ${teamId} in this tenant`);
+  }
+
+  private async assertAnotherAdmin(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
+    const others = await manager.getRepository(UserEntity).countBy({ tenantId, role: 'admin', active: true, id: Not(userId) });
+    if (others === 0) throw new ConflictException('a tenant must keep at least one active admin: promote another user first');
+  }
+}
