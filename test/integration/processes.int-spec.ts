@@ -55,6 +55,12 @@ describe(`processes (${TEST_MODE})`, () => {
     expect(lines[0]).toMatch(/^Invalid configuration: AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/);
   });
 
+  it("stops with one line naming a malformed variable of a service's own configuration", async () => {
+    const started = run('standalone', { VIGIL_DATA_DIR: dataDir, AMQP_URL: undefined, DATABASE_URL: undefined, VIGIL_MODE: undefined, JWT_ACCESS_TTL_SECONDS: 'soon' });
+    expect(await started.exit).toBe(1);
+    expect(started.output().trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: JWT_ACCESS_TTL_SECONDS must be /)]);
+  });
+
   it('refuses to run one service on its own without a broker and database to share', async () => {
     const started = run('alert', { AMQP_URL: undefined, DATABASE_URL: undefined, VIGIL_MODE: undefined, VIGIL_DATA_DIR: dataDir });
     expect(await started.exit).toBe(1);

@@ -14,11 +14,35 @@ import { ALL_SERVICES } from '../../apps/standalone/src/services.js';
 
 export const TEST_MODE = process.env.VIGIL_TEST_MODE === 'distributed' ? 'distributed' : 'embedded';
 
+/** The first admin the user service creates on an empty store (a platform admin of tenant `default`). */
+export const TEST_ADMIN = Object.freeze({ email: 'admin@vigil.test', password: 'tide-pool orchid lantern 7' });
+/** Distributed mode needs JWT_KEYS shared by the gateway and the user service; standalone uses the key file in the data dir. */
+export const TEST_JWT_KEYS = `test:${'k'.repeat(48)}`;
+
+/**
+ * Services read their own variables (beyond CommonConfig) from process.env when they start: set
+ * them for the duration of the start-up, then put the environment back.
+ */
+async function withProcessEnv<T>(env: Record<string, string>, start: () => Promise<T>): Promise<T> {
+  const saved = new Map(Object.keys(env).map((name) => [name, process.env[name]] as const));
+  Object.assign(process.env, env);
+  try {
+    return await start();
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
 export interface TestSystem {
   url: string;
   services: RunningService[];
   /** Every JSON log line written so far, parsed. */
   logs: Record<string, unknown>[];
+  /** The bootstrap admin's sign-in (VIGIL_ADMIN_EMAIL / VIGIL_ADMIN_PASSWORD unless `env` overrides them). */
+  admin: { email: string; password: string };
   close(): Promise<void>;
 }
 
@@ -32,6 +56,17 @@ function logCollector(logs: Record<string, unknown>[]): Writable {
 }
 
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+  const serviceEnv: Record<string, string> = {
+    VIGIL_ADMIN_EMAIL: TEST_ADMIN.email,
+    VIGIL_ADMIN_PASSWORD: TEST_ADMIN.password,
+    ...(TEST_MODE === 'distributed' ? { JWT_KEYS: TEST_JWT_KEYS } : {}),
+    ...env,
+  };
+  const admin = { email: serviceEnv.VIGIL_ADMIN_EMAIL!, password: serviceEnv.VIGIL_ADMIN_PASSWORD! };
+  return withProcessEnv(serviceEnv, async () => ({ ...(await startServices(env)), admin }));
+}
+
+async function startServices(env: Record<string, string>): Promise<Omit<TestSystem, 'admin'>> {
   const logs: Record<string, unknown>[] = [];
   const destination = logCollector(logs);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-system-'));

@@ -1,8 +1,20 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Application } from 'express';
 import type { ServiceDefinition } from '@vigil/runtime';
+import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
+import { GATEWAY_CONFIG } from './tokens.js';
+import { createValidationPipe } from './validation.js';
 
 /** The gateway owns nothing persistent: it authenticates, validates and calls the services. */
 export const gatewayApp: ServiceDefinition = {
   service: 'gateway',
   module: GatewayModule,
+  config: GatewayConfig,
+  configureHttp(app: INestApplication): void {
+    const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
+    // Decides req.ip: the socket's address unless the operator names the proxies in front.
+    (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy());
+    app.useGlobalPipes(createValidationPipe());
+  },
 };

@@ -1,9 +1,46 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { JwtKeyring } from '@vigil/auth';
+import type { CommonConfig } from '@vigil/config';
+import { CONFIG } from '@vigil/runtime';
+import { AccessGuard } from './access/access.guard.js';
+import { Authenticator } from './access/authenticator.js';
+import { RateLimiter } from './access/rate-limiter.js';
+import { RevocationHandlers } from './access/revocation.handlers.js';
+import { RouteAccess } from './access/route-access.js';
+import { ApiKeysController } from './admin/api-keys.controller.js';
+import { AuditController } from './admin/audit.controller.js';
+import { TeamsController } from './admin/teams.controller.js';
+import { TenantsController } from './admin/tenants.controller.js';
+import { UsersController } from './admin/users.controller.js';
+import { AuthController } from './auth/auth.controller.js';
+import { SignInService } from './auth/sign-in.service.js';
+import { UpstreamErrorsInterceptor } from './bus/upstream-errors.interceptor.js';
+import { UserServiceClient } from './bus/user-service.client.js';
+import { gatewayConfigFrom, type GatewayConfig } from './gateway.config.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemStatusService } from './system/system-status.service.js';
+import { CLOCK, GATEWAY_CONFIG, JWT_KEYRING } from './tokens.js';
+
+/** The gateway's HTTP controllers: tests read their declarations against docs/access.md. */
+export const GATEWAY_CONTROLLERS = [SystemController, AuthController, TenantsController, UsersController, TeamsController, ApiKeysController, AuditController];
 
 @Module({
-  controllers: [SystemController],
-  providers: [SystemStatusService],
+  imports: [DiscoveryModule],
+  controllers: [...GATEWAY_CONTROLLERS, RevocationHandlers],
+  providers: [
+    { provide: GATEWAY_CONFIG, useFactory: (common: CommonConfig) => gatewayConfigFrom(common), inject: [CONFIG] },
+    { provide: JWT_KEYRING, useFactory: (config: GatewayConfig) => JwtKeyring.load({ JWT_KEYS: config.JWT_KEYS, VIGIL_DATA_DIR: config.VIGIL_DATA_DIR }), inject: [GATEWAY_CONFIG] },
+    { provide: CLOCK, useValue: () => Date.now() },
+    { provide: RateLimiter, useFactory: (now: () => number) => new RateLimiter(100_000, now), inject: [CLOCK] },
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: UpstreamErrorsInterceptor },
+    RouteAccess,
+    Authenticator,
+    UserServiceClient,
+    SignInService,
+    SystemStatusService,
+  ],
+  exports: [RouteAccess, Authenticator, GATEWAY_CONFIG],
 })
 export class GatewayModule {}

@@ -1,4 +1,4 @@
-import { CommonConfig, Env, envVarsOf, loadConfig } from '@vigil/config';
+import { CommonConfig, Env, loadServiceConfig } from '@vigil/config';
 import { JwtKeyring } from '@vigil/auth';
 import { IsBoolean, IsDefined, IsEmail, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, registerDecorator, ValidateIf } from 'class-validator';
 
@@ -116,12 +116,5 @@ export class UserConfig extends CommonConfig {
  * as the runtime resolved them (`common`), so mode and data directory agree with the rest of the process.
  */
 export function loadUserConfig(common: CommonConfig, env: NodeJS.ProcessEnv = process.env): Readonly<UserConfig> {
-  const merged: NodeJS.ProcessEnv = { ...env };
-  const values = common as unknown as Record<string, unknown>;
-  for (const { name } of envVarsOf(CommonConfig)) {
-    const value = values[name];
-    if (value === undefined) delete merged[name];
-    else merged[name] = String(value);
-  }
-  return loadConfig(UserConfig, merged);
+  return loadServiceConfig(UserConfig, common, env);
 }

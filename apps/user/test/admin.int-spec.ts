@@ -216,7 +216,9 @@ describe(`user service: administration and tenant isolation (${TEST_MODE})`, () 
       const entries = await h.request<Page<AuditEntryView>>(RpcPatterns.UserAuditList, { targetType: 'team', targetId: team.id, from }, b);
       expect(entries.items.map((e) => e.action)).toEqual(['team.deleted', 'team.updated', 'team.created']);
       expect(entries.items[2]).toEqual({ id: expect.any(String), at: expect.any(String), action: 'team.created', actorType: 'user', actorId: b.actor!.id, targetType: 'team', targetId: team.id, ip: '192.0.2.99', details: { name: 'Audited' } });
-      expect((await h.request<Page<AuditEntryView>>(RpcPatterns.UserAuditList, { targetId: team.id, to: from }, b)).items).toEqual([]);
+      // Strictly before `from` (the team may be created within the same millisecond).
+      const before = new Date(Date.parse(from) - 1).toISOString();
+      expect((await h.request<Page<AuditEntryView>>(RpcPatterns.UserAuditList, { targetId: team.id, to: before }, b)).items).toEqual([]);
       expect((await h.request<Page<AuditEntryView>>(RpcPatterns.UserAuditList, { action: 'team.updated', actorId: b.actor!.id, targetId: team.id }, b)).items).toHaveLength(1);
 
       const page1 = await h.request<Page<AuditEntryView>>(RpcPatterns.UserAuditList, { limit: 2 }, b);

@@ -13,3 +13,4 @@ export {
   type LogLevel,
   type VigilMode,
 } from './common.config.js';
+export { loadServiceConfig } from './service-config.js';

@@ -1,4 +1,4 @@
-import { CommonConfig, defaultPortOf, loadConfigOrExit } from '@vigil/config';
+import { CommonConfig, ConfigError, defaultPortOf, loadConfigOrExit, loadServiceConfig } from '@vigil/config';
 import { EmbeddedBroker, RabbitBroker, type MessageBroker } from '@vigil/messaging';
 import { createLogger, type Logger } from '@vigil/observability';
 import type { ServiceDefinition } from './service-definition.js';
@@ -18,8 +18,9 @@ export async function runDistributed(def: ServiceDefinition): Promise<RunningSer
   loadDotEnv();
   const config = loadConfigOrExit(CommonConfig);
   const logger = createLogger({ service: def.service, level: config.LOG_LEVEL });
+  checkServiceConfigs([def], config);
   if (config.VIGIL_MODE !== 'distributed' || !config.AMQP_URL) {
-    exitWith(logger, `Invalid configuration: AMQP_URL and DATABASE_URL must be set to run the ${def.service} service on its own (use "npm start" for the all-in-one standalone mode)`);
+    exitWith(`Invalid configuration: AMQP_URL and DATABASE_URL must be set to run the ${def.service} service on its own (use "npm start" for the all-in-one standalone mode)`);
   }
   const broker = new RabbitBroker({ url: config.AMQP_URL!, logger, prefetch: config.BUS_PREFETCH });
   await broker.connect();
@@ -76,6 +77,7 @@ export async function runStandalone(defs: ServiceDefinition[]): Promise<Standalo
   loadDotEnv();
   const config = loadConfigOrExit(CommonConfig);
   const logger = createLogger({ service: 'standalone', level: config.LOG_LEVEL });
+  checkServiceConfigs(defs, config);
   const standalone = await startStandalone(defs, config);
   const url = standalone.url.replace('127.0.0.1', 'localhost');
   logger.info({ url, startupMs: Math.round(performance.now() - started) }, `Vigil is ready at ${url}`);
@@ -83,6 +85,19 @@ export async function runStandalone(defs: ServiceDefinition[]): Promise<Standalo
   process.stderr.write(`\n  Vigil is ready at ${url}  (standalone: all six services, embedded broker, SQLite in ${config.VIGIL_DATA_DIR})\n  System status: ${url}/api/v1/system/status\n\n`);
   stopOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, () => standalone.close());
   return standalone;
+}
+
+/** Every service's own variables, checked before anything starts: a bad one is one line and exit 1. */
+function checkServiceConfigs(defs: ServiceDefinition[], config: CommonConfig): void {
+  for (const def of defs) {
+    if (!def.config) continue;
+    try {
+      loadServiceConfig(def.config, config);
+    } catch (error) {
+      if (error instanceof ConfigError) exitWith(error.message);
+      throw error;
+    }
+  }
 }
 
 function stopOnSignals(logger: Logger, timeoutMs: number, stop: () => Promise<void>): void {
@@ -111,8 +126,8 @@ function stopOnSignals(logger: Logger, timeoutMs: number, stop: () => Promise<vo
   process.once('SIGINT', onSignal);
 }
 
-function exitWith(logger: Logger, line: string): never {
-  logger.fatal(line);
+/** Start-up refused: one plain line on stderr (like a bad common variable), exit 1. */
+function exitWith(line: string): never {
   process.stderr.write(`${line}\n`);
   process.exit(1);
 }

@@ -1,4 +1,5 @@
 import type { INestApplication, Type } from '@nestjs/common';
+import type { CommonConfig, ConfigClass } from '@vigil/config';
 import type { ServiceName } from '@vigil/contracts';
 import type { ServicePersistence } from '@vigil/persistence';
 
@@ -9,6 +10,8 @@ export interface ServiceDefinition {
   module: Type;
   /** The tables it owns and their migrations (`apps/<service>/src/persistence.ts`). Omitted: no database. */
   persistence?: ServicePersistence;
+  /** The service's own configuration class, when it has variables of its own: checked before start-up. */
+  config?: ConfigClass<CommonConfig>;
   /** HTTP set-up beyond health and metrics (the gateway's API). */
   configureHttp?(app: INestApplication): void;
 }

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { Public } from '../access/access.decorators.js';
 import { SystemStatusService, type SystemStatus } from './system-status.service.js';
 
 @Controller('api/v1/system')
@@ -7,6 +8,7 @@ export class SystemController {
 
   /** Every service's name, version, status and ping round trip. */
   @Get('status')
+  @Public()
   status(): Promise<SystemStatus> {
     return this.statuses.status();
   }

@@ -1,0 +1,96 @@
+import { JwtKeyring } from '@vigil/auth';
+import { CommonConfig, Env, loadServiceConfig } from '@vigil/config';
+import { IsDefined, IsInt, IsString, Matches, Max, Min, registerDecorator, ValidateIf } from 'class-validator';
+
+const TTL_MAX_MS = 5_000;
+
+/** JWT_KEYS must parse as a keyring; the message says why it does not. */
+function IsJwtKeys(): PropertyDecorator {
+  const problemOf = (value: unknown): string | undefined => {
+    try {
+      JwtKeyring.parse(String(value));
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  return (prototype, key) => {
+    registerDecorator({
+      name: 'isJwtKeys',
+      target: prototype.constructor,
+      propertyName: String(key),
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && problemOf(value) === undefined,
+        defaultMessage: (args) => `is invalid: ${problemOf(args?.value) ?? 'not a string'}`,
+      },
+    });
+  };
+}
+
+/**
+ * The gateway's own variables. Cache TTLs are capped at 5 s: that cap is the promise that a
+ * revoked key or a deactivated user stops working within 5 s even if the revocation event is lost.
+ */
+export class GatewayConfig extends CommonConfig {
+  @Env('Express "trust proxy": false (use the socket address), true, a hop count, or comma-separated addresses/subnets of trusted proxies; decides the client address used for rate limits and the audit log')
+  @IsString()
+  @Matches(/^(?:false|true|\d+|[A-Za-z0-9.:/]+(?:\s*,\s*[A-Za-z0-9.:/]+)*)$/, { message: 'must be false, true, a hop count, or a comma-separated list of addresses/subnets' })
+  TRUST_PROXY = 'false';
+
+  @Env('JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); the same value on the gateway and the user service; required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR')
+  @ValidateIf((config: GatewayConfig) => config.VIGIL_MODE === 'distributed' || config.JWT_KEYS !== undefined)
+  @IsDefined({ message: 'is required when VIGIL_MODE is distributed (the same value as the user service\'s)' })
+  @IsJwtKeys()
+  JWT_KEYS?: string;
+
+  @Env('how long a verified API key is trusted without asking the user service again, in milliseconds (at most 5000)')
+  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  API_KEY_CACHE_TTL_MS = 5_000;
+
+  @Env('how long an unknown or revoked API key is remembered as invalid, in milliseconds (at most 5000)')
+  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  API_KEY_NEGATIVE_CACHE_TTL_MS = 1_000;
+
+  @Env('how long a signed-in user\'s status (active, role) is trusted before asking the user service again, in milliseconds (at most 5000)')
+  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  PRINCIPAL_CACHE_TTL_MS = 5_000;
+
+  @Env('requests per minute one API key may make (per gateway replica)')
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  RATE_LIMIT_PER_KEY_PER_MIN = 600;
+
+  @Env('requests per minute all credentials of one tenant together may make (per gateway replica)')
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  RATE_LIMIT_PER_TENANT_PER_MIN = 3_000;
+
+  @Env('sign-in attempts (login, refresh, logout, accept-invitation) per minute from one client address (per gateway replica)')
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  RATE_LIMIT_LOGIN_PER_IP_PER_MIN = 30;
+
+  /** Express's `trust proxy` setting from TRUST_PROXY. */
+  trustProxy(): boolean | number | string {
+    const value = this.TRUST_PROXY.trim();
+    if (value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    return value;
+  }
+}
+
+/**
+ * The runtime hands every service the CommonConfig it resolved; the gateway reads its own variables
+ * from the environment, and the common ones exactly as resolved (so mode and data directory agree
+ * with the rest of the process, and with the user service that shares the JWT key file).
+ */
+export function gatewayConfigFrom(common: CommonConfig, env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
+  return loadServiceConfig(GatewayConfig, common, env);
+}
