@@ -23,6 +23,9 @@ import {
   type Dict,
 } from './deploy-files.js';
 
+import { CommonConfig, loadConfig, loadServiceConfig } from '@vigil/config';
+import { ALL_SERVICES } from '../../../apps/standalone/src/services.js';
+
 const compose = loadCompose();
 const { services } = compose;
 const dockerfile = parseDockerfile();
@@ -135,6 +138,15 @@ describe('docker-compose.yml', () => {
     // The same port the image declares (EXPOSE, and the env its health check reads).
     const stage = dockerfile.stages.find((s) => s.name === `app-${name}`)!;
     expect(imageEnv(stageChain(dockerfile, stage, { APP: name }))[app.portVar]).toBe(String(app.port));
+  });
+
+  it.each(APPS.map((a) => [a.name]))("%s's environment passes that service's own configuration check", (name) => {
+    // The real config classes: whatever a service requires (JWT_KEYS for the gateway and the user
+    // service, say) must be set, and set to something it accepts.
+    const env = Object.fromEntries(Object.entries(environmentOf(services[name])).map(([k, v]) => [k, String(v)]));
+    const common = loadConfig(CommonConfig, env);
+    const definition = ALL_SERVICES.find((d) => d.service === name)!;
+    expect(() => (definition.config ? loadServiceConfig(definition.config, common, env) : common)).not.toThrow();
   });
 
   it('gives the services the credentials the broker and the database are created with', () => {
