@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { CommonConfig, loadConfig } from '@vigil/config';
 import { RabbitBroker } from '@vigil/messaging';
+import { pino } from 'pino';
 import { ensurePostgresDatabase } from '@vigil/persistence';
 import { startService, startStandalone, type RunningService } from '@vigil/runtime';
 import { ALL_SERVICES } from '../../apps/standalone/src/services.js';
@@ -91,7 +92,8 @@ async function startServices(env: Record<string, string>): Promise<Omit<TestSyst
   const services: RunningService[] = [];
   try {
     for (const def of ALL_SERVICES) {
-      const broker = new RabbitBroker({ url: amqpUrl });
+      // The brokers' own lines (connected, reconnecting) would flood the test output; warnings still show.
+      const broker = new RabbitBroker({ url: amqpUrl, logger: pino({ level: 'warn' }) });
       brokers.push(broker);
       await broker.connect();
       services.push(await startService(def, { mode: 'distributed', config, broker, registries: [], logDestination: destination }, 0));
