@@ -2,12 +2,13 @@
 // VIGIL_TEST_MODE=embedded → the standalone composition (embedded broker, SQLite in a temp dir);
 // VIGIL_TEST_MODE=distributed → each service on its own RabbitMQ connection and PostgreSQL schema,
 // as six separate processes would be (AMQP_URL / DATABASE_URL).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { CommonConfig, loadConfig } from '@vigil/config';
-import { RabbitBroker } from '@vigil/messaging';
+import { DEFAULT_RETRY_DELAYS_MS, RabbitBroker } from '@vigil/messaging';
 import { pino } from 'pino';
 import { ensurePostgresDatabase } from '@vigil/persistence';
 import { startService, startStandalone, type RunningService } from '@vigil/runtime';
@@ -90,10 +91,13 @@ async function startServices(env: Record<string, string>): Promise<Omit<TestSyst
   const config = loadConfig(CommonConfig, { AMQP_URL: amqpUrl, DATABASE_URL: databaseUrl, VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'debug', DB_POOL_SIZE: '2', ...env });
   const brokers: RabbitBroker[] = [];
   const services: RunningService[] = [];
+  // Exchanges and queues of this system's own: never messages left by another run, a benchmark or
+  // a local `npm run start:all` on the same RabbitMQ. Removed on close.
+  const namespace = `vigil-test-${randomBytes(4).toString('hex')}`;
   try {
     for (const def of ALL_SERVICES) {
       // The brokers' own lines (connected, reconnecting) would flood the test output; warnings still show.
-      const broker = new RabbitBroker({ url: amqpUrl, logger: pino({ level: 'warn' }) });
+      const broker = new RabbitBroker({ url: amqpUrl, namespace, logger: pino({ level: 'warn' }) });
       brokers.push(broker);
       await broker.connect();
       services.push(await startService(def, { mode: 'distributed', config, broker, registries: [], logDestination: destination }, 0));
@@ -111,6 +115,12 @@ async function startServices(env: Record<string, string>): Promise<Omit<TestSyst
     async close() {
       await gateway.close();
       await Promise.all(services.filter((s) => s !== gateway).map((s) => s.close()));
+      const [first] = brokers;
+      for (const service of ALL_SERVICES.map((d) => d.service)) {
+        for (const queue of first.names.queuesOf(service, DEFAULT_RETRY_DELAYS_MS)) await first.deleteQueue(queue).catch(() => undefined);
+      }
+      await first.deleteExchange(first.names.events).catch(() => undefined);
+      await first.deleteExchange(first.names.deadLetterExchange).catch(() => undefined);
       await Promise.all(brokers.map((b) => b.close()));
       rmSync(dataDir, { recursive: true, force: true });
     },

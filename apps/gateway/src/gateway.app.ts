@@ -4,6 +4,7 @@ import type { ServiceDefinition } from '@vigil/runtime';
 import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { GATEWAY_CONFIG } from './tokens.js';
+import { rawIngestBody } from './ingest/raw-body.js';
 import { createValidationPipe } from './validation.js';
 
 /** The gateway owns nothing persistent: it authenticates, validates and calls the services. */
@@ -15,6 +16,8 @@ export const gatewayApp: ServiceDefinition = {
     const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
     // Decides req.ip: the socket's address unless the operator names the proxies in front.
     (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy());
+    // Before Nest's JSON parser: the receivers read their bodies as bytes (see rawIngestBody).
+    app.use(rawIngestBody(config.INGEST_MAX_BODY_BYTES));
     app.useGlobalPipes(createValidationPipe());
   },
 };

@@ -76,6 +76,35 @@ export class GatewayConfig extends CommonConfig {
   @Min(1, { message: 'must be a positive integer' })
   RATE_LIMIT_LOGIN_PER_IP_PER_MIN = 30;
 
+  @Env('largest request body the alert and webhook receivers take, in bytes (larger: 413)')
+  @IsInt({ message: 'must be an integer between 1024 and 16777216 (bytes)' })
+  @Min(1024, { message: 'must be an integer between 1024 and 16777216 (bytes)' })
+  @Max(16 * 1024 * 1024, { message: 'must be an integer between 1024 and 16777216 (bytes)' })
+  INGEST_MAX_BODY_BYTES = 1_048_576;
+
+  @Env('most alerts one request to POST /api/v1/alerts or a webhook may carry (more: 413)')
+  @IsInt({ message: 'must be an integer between 1 and 10000' })
+  @Min(1, { message: 'must be an integer between 1 and 10000' })
+  @Max(10_000, { message: 'must be an integer between 1 and 10000' })
+  ALERTS_MAX_BATCH = 1_000;
+
+  @Env('how long an ingest request waits for the broker to confirm its message before answering 503 with Retry-After, in milliseconds')
+  @IsInt({ message: 'must be an integer between 100 and 60000 (milliseconds)' })
+  @Min(100, { message: 'must be an integer between 100 and 60000 (milliseconds)' })
+  @Max(60_000, { message: 'must be an integer between 100 and 60000 (milliseconds)' })
+  INGEST_PUBLISH_TIMEOUT_MS = 5_000;
+
+  @Env('the Alertmanager/Grafana label whose value becomes the alert type, unless a request says ?type_label=')
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must be a label name ([A-Za-z_][A-Za-z0-9_]*)' })
+  WEBHOOK_TYPE_LABEL = 'alertname';
+
+  @Env('how long a tenant\'s stored generic-webhook mapping is used without asking the alert service again, in milliseconds (at most 5000)')
+  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  WEBHOOK_MAPPING_CACHE_TTL_MS = 5_000;
+
   /** Express's `trust proxy` setting from TRUST_PROXY. */
   trustProxy(): boolean | number | string {
     const value = this.TRUST_PROXY.trim();

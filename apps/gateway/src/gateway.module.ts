@@ -13,17 +13,36 @@ import { AuditController } from './admin/audit.controller.js';
 import { TeamsController } from './admin/teams.controller.js';
 import { TenantsController } from './admin/tenants.controller.js';
 import { UsersController } from './admin/users.controller.js';
+import { AlertsController } from './alerts/alerts.controller.js';
+import { SilencesController } from './alerts/silences.controller.js';
 import { AuthController } from './auth/auth.controller.js';
 import { SignInService } from './auth/sign-in.service.js';
 import { UpstreamErrorsInterceptor } from './bus/upstream-errors.interceptor.js';
+import { AlertServiceClient } from './bus/alert-service.client.js';
 import { UserServiceClient } from './bus/user-service.client.js';
 import { gatewayConfigFrom, type GatewayConfig } from './gateway.config.js';
+import { AlertIntake } from './ingest/alert-intake.js';
+import { GenericMappings } from './ingest/generic-mappings.js';
+import { IngestController } from './ingest/ingest.controller.js';
+import { WebhookMappingController } from './ingest/webhook-mapping.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemStatusService } from './system/system-status.service.js';
 import { CLOCK, GATEWAY_CONFIG, JWT_KEYRING } from './tokens.js';
 
 /** The gateway's HTTP controllers: tests read their declarations against docs/access.md. */
-export const GATEWAY_CONTROLLERS = [SystemController, AuthController, TenantsController, UsersController, TeamsController, ApiKeysController, AuditController];
+export const GATEWAY_CONTROLLERS = [
+  SystemController,
+  AuthController,
+  TenantsController,
+  UsersController,
+  TeamsController,
+  ApiKeysController,
+  AuditController,
+  IngestController,
+  WebhookMappingController,
+  AlertsController,
+  SilencesController,
+];
 
 @Module({
   imports: [DiscoveryModule],
@@ -38,6 +57,9 @@ export const GATEWAY_CONTROLLERS = [SystemController, AuthController, TenantsCon
     RouteAccess,
     Authenticator,
     UserServiceClient,
+    AlertServiceClient,
+    AlertIntake,
+    GenericMappings,
     SignInService,
     SystemStatusService,
   ],

@@ -80,3 +80,23 @@ describe('envelopeProblems agrees with the Envelope class', () => {
     expect(byHand).toBe(byClass);
   });
 });
+
+describe('free-form JSON with prototype-like keys', () => {
+  it('validates data holding constructor, __proto__ and prototype keys, and leaves the original untouched', () => {
+    const data = JSON.parse('{"constructor":"x","nested":{"constructor":{"a":1},"__proto__":{"b":2},"prototype":[{"constructor":null}]}}') as Record<string, unknown>;
+    const envelope = createEnvelope({
+      type: 'ingest.alerts.received',
+      tenantId: 't1',
+      payload: {
+        source: 'api',
+        alerts: [
+          { alertId: '0192f0c1-0000-5000-8000-000000000001', alertType: 'X', runbook: '', severity: 'warning', timestamp: '1', environment: 'p', fingerprint: 'f', status: 'firing', labels: { constructor: 'y' }, data },
+        ],
+      },
+    });
+    const plain = JSON.parse(JSON.stringify(envelope)) as Record<string, unknown>;
+    const result = validateEnvelope(plain);
+    expect(result.ok).toBe(true);
+    expect(result.ok && (result.value.payload as { alerts: { data: unknown }[] }).alerts[0].data).toEqual(data);
+  });
+});

@@ -4,7 +4,7 @@ import { AgentLlmInteraction, AgentMcpInteraction, AgentSessionCompleted, AgentS
 import { AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
 import { NotificationDelivered, NotificationFailed } from './payloads/notification.js';
 import { EmptyRequest, PingRequest } from './payloads/system.js';
-import { AlertListQuery, AlertNoteRequest, AlertStatsQuery, AlertTransitionRequest, CreateSilenceRequest, UpdateSilenceRequest } from './payloads/alert-api.js';
+import { AlertListQuery, AlertNoteRequest, AlertStatsQuery, AlertTransitionRequest, CreateSilenceRequest, UpdateSilenceRequest, WebhookMapping } from './payloads/alert-api.js';
 import { AlertsReceived, PayloadRejected } from './payloads/ingest.js';
 import {
   AcceptInvitationRequest,
@@ -88,6 +88,8 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.AlertSilencesUpdate]: UpdateSilenceRequest,
   [RpcPatterns.AlertSilencesDelete]: ById,
   [RpcPatterns.AlertRejectedList]: PageRequest,
+  [RpcPatterns.AlertWebhookMappingGet]: EmptyRequest,
+  [RpcPatterns.AlertWebhookMappingPut]: WebhookMapping,
 };
 
 export function payloadClassOf(type: string): PayloadClass | undefined {
@@ -107,6 +109,35 @@ export function describeValidationErrors(errors: ValidationError[], prefix = '')
   return lines;
 }
 
+/** Keys that make class-transformer walk into prototypes (and throw) instead of reading data. */
+const PROTOTYPE_KEYS = new Set(['constructor', '__proto__', 'prototype']);
+
+function hasPrototypeKey(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object' || depth > 512) return false;
+  if (Array.isArray(value)) return value.some((item) => hasPrototypeKey(item, depth + 1));
+  for (const key of Object.keys(value)) {
+    if (PROTOTYPE_KEYS.has(key) || hasPrototypeKey((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
+function renamePrototypeKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(renamePrototypeKeys);
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[PROTOTYPE_KEYS.has(key) ? `\u0000${key}` : key] = renamePrototypeKeys(item);
+  return copy;
+}
+
+/**
+ * Free-form JSON (an alert's `data`, its labels) may legitimately hold keys such as `constructor`;
+ * no contract class declares such a property, so validation runs on a copy where they are renamed.
+ * The caller keeps the original.
+ */
+function withoutPrototypeKeys(plain: object): object {
+  return hasPrototypeKey(plain) ? (renamePrototypeKeys(plain) as object) : plain;
+}
+
 /**
  * Validates a plain object against a class-validator class. Unknown extra fields are tolerated
  * (a newer producer may add one: consumers read what they know), wrong or missing ones are not.
@@ -115,7 +146,7 @@ export function validateAs<T extends object>(cls: new () => T, plain: unknown): 
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { ok: false, problems: ['expected a JSON object'] };
   }
-  const instance = plainToInstance(cls, plain);
+  const instance = plainToInstance(cls, withoutPrototypeKeys(plain));
   // forbidUnknownValues off: a request class without fields (EmptyRequest) is valid when empty.
   const errors = validateSync(instance, { forbidUnknownValues: false });
   return errors.length ? { ok: false, problems: describeValidationErrors(errors) } : { ok: true, value: instance };

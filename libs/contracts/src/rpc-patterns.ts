@@ -51,6 +51,8 @@ export const RpcPatterns = {
   AlertSilencesUpdate: 'alert.silences.update',
   AlertSilencesDelete: 'alert.silences.delete',
   AlertRejectedList: 'alert.rejected.list',
+  AlertWebhookMappingGet: 'alert.webhook-mapping.get',
+  AlertWebhookMappingPut: 'alert.webhook-mapping.put',
 } as const;
 export type RpcPattern = (typeof RpcPatterns)[keyof typeof RpcPatterns];
 

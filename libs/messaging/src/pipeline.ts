@@ -83,7 +83,13 @@ export class EventPipeline {
     } catch (error) {
       return this.deadLetter(delivery, 'invalid_json', `body is not JSON: ${errorMessage(error)}`, attempt, 'unknown');
     }
-    const validation = validateEnvelope(plain);
+    let validation: ReturnType<typeof validateEnvelope>;
+    try {
+      validation = validateEnvelope(plain);
+    } catch (error) {
+      // A validator that throws must not leave the message unacknowledged (stuck until the consumer dies).
+      validation = { ok: false, problems: [`payload: could not be validated: ${errorMessage(error)}`] };
+    }
     if (!validation.ok) {
       const kind = classifyProblems(validation.problems);
       const label = kind === 'unknown_type' ? 'unknown' : routingKeyLabel((plain as { type?: string } | null)?.type ?? delivery.routingKey);

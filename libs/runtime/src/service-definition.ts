@@ -12,6 +12,8 @@ export interface ServiceDefinition {
   persistence?: ServicePersistence;
   /** The service's own configuration class, when it has variables of its own: checked before start-up. */
   config?: ConfigClass<CommonConfig>;
+  /** Unacknowledged events its consumer may hold, when it needs more than BUS_PREFETCH (batching consumers). */
+  busPrefetch?: number;
   /** HTTP set-up beyond health and metrics (the gateway's API). */
   configureHttp?(app: INestApplication): void;
 }

@@ -97,7 +97,7 @@ export async function startService(def: ServiceDefinition, runtime: ProcessRunti
     service: def.service,
     registry,
     logger,
-    prefetch: config.BUS_PREFETCH,
+    prefetch: Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
     maxAttempts: config.BUS_MAX_ATTEMPTS,
     ...(def.persistence ? { idempotency: app.get(TypeOrmIdempotencyStore) } : {}),
   });

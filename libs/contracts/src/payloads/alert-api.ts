@@ -146,6 +146,83 @@ export class UpdateSilenceRequest {
   comment?: string;
 }
 
+// ---- webhook mappings ----------------------------------------------------------------------------
+
+/**
+ * The fields a generic-webhook mapping can point at (`items`: the array of alerts in the body; the
+ * others: a field of one alert). The gateway checks each path's syntax; the alert service stores them.
+ */
+export const WEBHOOK_MAPPING_FIELDS = ['items', 'type', 'severity', 'fingerprint', 'status', 'summary', 'description', 'runbook', 'labels', 'timestamp', 'environment'] as const;
+export type WebhookMappingField = (typeof WEBHOOK_MAPPING_FIELDS)[number];
+
+/** A tenant's stored generic-webhook mapping: a field path per mapped field, each optional (`alert.webhook-mapping.put`; also the HTTP body). */
+export class WebhookMapping {
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  items?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  type?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  severity?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  fingerprint?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  status?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  summary?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  description?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  runbook?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  labels?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  timestamp?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  environment?: string;
+}
+
+/** Only the mapping fields of `value`, in WEBHOOK_MAPPING_FIELDS order (extra fields a newer producer may send are dropped). */
+export function webhookMappingOf(value: Partial<Record<WebhookMappingField, unknown>>): Partial<Record<WebhookMappingField, string>> {
+  const mapping: Partial<Record<WebhookMappingField, string>> = {};
+  for (const field of WEBHOOK_MAPPING_FIELDS) {
+    const path = value[field];
+    if (typeof path === 'string') mapping[field] = path;
+  }
+  return mapping;
+}
+
 // ---- replies -----------------------------------------------------------------------------------
 
 export interface AlertStep {
@@ -229,4 +306,14 @@ export interface RejectedPayloadView {
   reason: string;
   contentType: string | null;
   body: string;
+}
+
+/** `alert.webhook-mapping.get` / `.put`: the tenant's stored generic mapping, or `mapping: null` when it has none. */
+export interface WebhookMappingView {
+  source: 'generic';
+  mapping: Partial<Record<WebhookMappingField, string>> | null;
+  /** ISO-8601 with microseconds; null when nothing is stored. */
+  updatedAt: string | null;
+  /** The id of the user or API key that stored it. */
+  updatedBy: string | null;
 }

@@ -1,0 +1,191 @@
+import type { AlertSource, AlertStatus, AlertView, SilenceView, TimelineEntry, LabelMatcher, RejectedPayloadView } from '@vigil/contracts';
+import { SEVERITY_RANK, type AlertContent, type AlertState, type Step, type TimelineDraft } from '../domain/lifecycle.js';
+import { silenceStateAt } from '../domain/silences.js';
+import { searchable, searchableLabels, searchTextOf } from '../domain/text.js';
+import { micros, toIso, type Micros } from '../domain/time.js';
+import type { Column, Row } from './alert-db.js';
+
+/** The columns an AlertState (and an AlertView) is read from. */
+export const STATE_COLUMNS =
+  'tenant_id, id, source, status, silenced, occurrences, doc, steps, started_at_us, triggered_at_us, last_seen_at_us, created_at_us, updated_at_us, occ_logged_at_us, occ_logged';
+
+const col = (name: string, pg: string): Column => ({ name, pg });
+
+/** Every column the upsert writes, in the order of `alertParams`. */
+export const ALERT_COLUMNS: readonly Column[] = [
+  col('tenant_id', 'varchar'), col('id', 'uuid'), col('fingerprint', 'varchar'), col('alert_type', 'varchar'), col('severity', 'varchar'), col('severity_rank', 'smallint'),
+  col('status', 'varchar'), col('source', 'varchar'), col('silenced', 'boolean'), col('occurrences', 'integer'), col('doc', 'text'), col('steps', 'text'),
+  col('started_at_us', 'bigint'), col('triggered_at_us', 'bigint'), col('last_seen_at_us', 'bigint'), col('acknowledged_at_us', 'bigint'), col('resolved_at_us', 'bigint'),
+  col('created_at_us', 'bigint'), col('updated_at_us', 'bigint'), col('occ_logged_at_us', 'bigint'), col('occ_logged', 'integer'),
+];
+
+/** The upsert of alert states, keyed by (tenant_id, id): every column but the key and created_at_us is replaced. */
+export const UPSERT_ALERTS = `ON CONFLICT (tenant_id, id) DO UPDATE SET ${ALERT_COLUMNS.map((c) => c.name)
+  .filter((c) => c !== 'tenant_id' && c !== 'id' && c !== 'created_at_us')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ')}`;
+
+export const SEARCH_COLUMNS: readonly Column[] = [col('tenant_id', 'varchar'), col('id', 'uuid'), col('labels', 'text'), col('search', 'text')];
+export const UPSERT_SEARCH = 'ON CONFLICT (tenant_id, id) DO UPDATE SET labels = excluded.labels, search = excluded.search';
+
+export const EVENT_COLUMNS: readonly Column[] = [col('tenant_id', 'varchar'), col('alert_id', 'uuid'), col('at_us', 'bigint'), col('id', 'uuid'), col('kind', 'varchar'), col('actor', 'varchar'), col('body', 'text')];
+
+interface StepsDoc {
+  acknowledged: Step | null;
+  resolved: Step | null;
+}
+
+function num(value: unknown): Micros {
+  return micros(value as string | number)!;
+}
+
+export function stateOf(row: Row): AlertState {
+  const steps = JSON.parse(row['steps'] as string) as StepsDoc;
+  return {
+    tenantId: row['tenant_id'] as string,
+    id: row['id'] as string,
+    source: row['source'] as AlertSource,
+    content: JSON.parse(row['doc'] as string) as AlertContent,
+    status: row['status'] as AlertStatus,
+    silenced: Boolean(row['silenced']),
+    occurrences: Number(row['occurrences']),
+    startedAt: num(row['started_at_us']),
+    triggeredAt: num(row['triggered_at_us']),
+    lastSeenAt: num(row['last_seen_at_us']),
+    createdAt: num(row['created_at_us']),
+    updatedAt: num(row['updated_at_us']),
+    acknowledged: steps.acknowledged,
+    resolved: steps.resolved,
+    occLoggedAt: num(row['occ_logged_at_us']),
+    occLogged: Number(row['occ_logged']),
+  };
+}
+
+/** The upsert's values for one state, in ALERT_COLUMNS order. */
+export function alertParams(state: AlertState): unknown[] {
+  const { content } = state;
+  const steps: StepsDoc = { acknowledged: state.acknowledged, resolved: state.resolved };
+  return [
+    state.tenantId,
+    state.id,
+    searchable(content.fingerprint),
+    searchable(content.alertType),
+    content.severity,
+    SEVERITY_RANK[content.severity],
+    state.status,
+    state.source,
+    state.silenced,
+    state.occurrences,
+    JSON.stringify(content),
+    JSON.stringify(steps),
+    state.startedAt,
+    state.triggeredAt,
+    state.lastSeenAt,
+    state.acknowledged?.at ?? null,
+    state.resolved?.at ?? null,
+    state.createdAt,
+    state.updatedAt,
+    state.occLoggedAt,
+    state.occLogged,
+  ];
+}
+
+/** The alert_search row of a state: [labels, search]. */
+export function searchOf(state: AlertState): [labels: string, search: string] {
+  return [searchableLabels(state.content.labels), searchTextOf(state.content)];
+}
+
+function stepView(step: Step | null): AlertView['acknowledged'] {
+  return step ? { at: toIso(step.at), by: step.by, note: step.note } : null;
+}
+
+export function viewOf(state: AlertState): AlertView {
+  const { content } = state;
+  return {
+    id: state.id,
+    fingerprint: content.fingerprint,
+    alertType: content.alertType,
+    severity: content.severity,
+    status: state.status,
+    source: state.source,
+    environment: content.environment,
+    runbook: content.runbook,
+    summary: content.summary ?? null,
+    description: content.description ?? null,
+    labels: content.labels,
+    annotations: content.annotations ?? {},
+    data: content.data,
+    generatorUrl: content.generatorUrl ?? null,
+    occurrences: state.occurrences,
+    silenced: state.silenced,
+    timestamp: content.timestamp,
+    startedAt: toIso(state.startedAt),
+    lastSeenAt: toIso(state.lastSeenAt),
+    acknowledged: stepView(state.acknowledged),
+    resolved: stepView(state.resolved),
+    createdAt: toIso(state.createdAt),
+    updatedAt: toIso(state.updatedAt),
+  };
+}
+
+export function eventParams(tenantId: string, alertId: string, id: string, draft: TimelineDraft): unknown[] {
+  return [tenantId, alertId, draft.at, id, draft.kind, draft.by, JSON.stringify({ note: draft.note, details: draft.details })];
+}
+
+export function timelineEntryOf(row: Row): TimelineEntry {
+  const body = JSON.parse(row['body'] as string) as { note: string | null; details: Record<string, unknown> };
+  return {
+    id: row['id'] as string,
+    at: toIso(num(row['at_us'])),
+    kind: row['kind'] as TimelineEntry['kind'],
+    by: (row['actor'] as string | null) ?? null,
+    note: body.note,
+    details: body.details,
+  };
+}
+
+export interface SilenceDoc {
+  matchers: LabelMatcher[];
+  comment: string | null;
+}
+
+export function silenceViewOf(row: Row, now: Micros): SilenceView {
+  const doc = JSON.parse(row['doc'] as string) as SilenceDoc;
+  const startsAt = num(row['starts_at_us']);
+  const endsAt = num(row['ends_at_us']);
+  return {
+    id: row['id'] as string,
+    matchers: doc.matchers,
+    startsAt: toIso(startsAt),
+    endsAt: toIso(endsAt),
+    comment: doc.comment,
+    createdBy: (row['created_by'] as string | null) ?? null,
+    createdAt: toIso(num(row['created_at_us'])),
+    state: silenceStateAt(startsAt, endsAt, now),
+  };
+}
+
+export interface RejectedDoc {
+  reason: string;
+  contentType: string | null;
+  body: string;
+}
+
+export function rejectedViewOf(row: Row): RejectedPayloadView {
+  const doc = JSON.parse(row['doc'] as string) as RejectedDoc;
+  return {
+    id: row['id'] as string,
+    receivedAt: toIso(num(row['received_at_us'])),
+    source: row['source'] as AlertSource,
+    reason: doc.reason,
+    contentType: doc.contentType,
+    body: doc.body,
+  };
+}
+
+/** Splits items for statements with one parameter per item (IN lists). */
+export function chunks<T>(items: readonly T[], size = 10_000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

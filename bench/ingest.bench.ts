@@ -1,0 +1,395 @@
+// Ingest benchmark (`npm run bench:ingest`): the whole system, through the gateway's HTTP API.
+//   Distributed: the six services as six child processes (this file with `child <service>`) over
+//   RabbitMQ (a messaging namespace of its own) and PostgreSQL (database `vigil_bench_ingest`,
+//   recreated). 10 tenants and their alerts:write keys are created through the API as the bootstrap
+//   admin. Alertmanager-format requests of 10 alerts each, 30 % repeats of earlier fingerprints.
+//   Prints: sustained alerts/s persisted (first request → every alert counted in the alert store),
+//   gateway 202 latency p50/p99 at a fixed 1,000 alerts/s (100 req/s, open loop), and
+//   GET /api/v1/alerts p95 with 1,000,000 alerts stored (seeded with one INSERT … SELECT
+//   generate_series, as bench/alert-store.bench.ts does).
+//   Standalone: the same throughput figure against the one-process standalone build.
+// Env: AMQP_URL, DATABASE_URL (server; the bench uses its own database on it), BENCH_ALERTS (100000),
+// BENCH_STANDALONE_ALERTS (30000), BENCH_LIST_ROWS (1000000; 0 skips), BENCH_CONCURRENCY (64),
+// BENCH_LATENCY_SECONDS (20), BENCH_SKIP_STANDALONE=1.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { pino } from 'pino';
+import { Pool } from 'undici';
+import { CommonConfig, loadConfig } from '@vigil/config';
+import { DEFAULT_RETRY_DELAYS_MS, RabbitBroker } from '@vigil/messaging';
+import { ensurePostgresDatabase } from '@vigil/persistence';
+import { startService } from '@vigil/runtime';
+import { ALL_SERVICES } from '../apps/standalone/src/services.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 100_000);
+const STANDALONE_ALERTS = Number(process.env.BENCH_STANDALONE_ALERTS ?? 30_000);
+const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 1_000_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
+const PER_REQUEST = 10;
+const TENANTS = 10;
+const REPEAT_SHARE = 0.3;
+const JWT_KEYS = `bench:${'k'.repeat(48)}`;
+const brokerLogger = pino({ level: 'warn' });
+const ADMIN = { email: 'bench-admin@vigil.test', password: 'bench tide-pool orchid lantern 7' };
+const GATEWAY_PORT = 3290;
+const SERVICE_ENV = {
+  LOG_LEVEL: 'warn',
+  JWT_KEYS,
+  VIGIL_ADMIN_EMAIL: ADMIN.email,
+  VIGIL_ADMIN_PASSWORD: ADMIN.password,
+  RATE_LIMIT_PER_KEY_PER_MIN: '100000000',
+  RATE_LIMIT_PER_TENANT_PER_MIN: '100000000',
+  RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+};
+
+function benchDatabaseUrl(): string {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil');
+  url.pathname = '/vigil_bench_ingest';
+  return url.href;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+// ---- HTTP -----------------------------------------------------------------------------------------
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+class Api {
+  readonly pool: Pool;
+  constructor(readonly url: string) {
+    this.pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  async call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown): Promise<Reply> {
+    const res = await this.pool.request({ method, path, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  async ok<T>(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: unknown, status: number): Promise<T> {
+    const reply = await this.call(method, path, headers, body);
+    if (reply.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
+    return reply.body as T;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+interface BenchTenant {
+  id: string;
+  writeKey: string;
+  readKey: string;
+}
+
+/** 10 tenants, each with an alerts:write and an alerts:read key, created as the bootstrap (platform) admin. */
+async function createTenants(api: Api, run: string): Promise<BenchTenant[]> {
+  const platform = await api.ok<{ access_token: string }>('POST', '/api/v1/auth/login', {}, ADMIN, 200);
+  const tenants: BenchTenant[] = [];
+  for (let i = 0; i < TENANTS; i++) {
+    const slug = `bench-${run}-${i}`;
+    const admin = { email: `admin@${slug}.test`, password: ADMIN.password, name: `Admin ${i}` };
+    const created = await api.ok<{ id: string }>('POST', '/api/v1/tenants', { authorization: `Bearer ${platform.access_token}` }, { name: `Bench ${i}`, slug, admin }, 201);
+    const token = (await api.ok<{ access_token: string }>('POST', '/api/v1/auth/login', {}, { email: admin.email, password: admin.password, tenant: slug }, 200)).access_token;
+    const key = async (scope: string) => (await api.ok<{ key: string }>('POST', '/api/v1/api-keys', { authorization: `Bearer ${token}` }, { name: `bench ${scope}`, scopes: [scope] }, 201)).key;
+    tenants.push({ id: created.id, writeKey: await key('alerts:write'), readKey: await key('alerts:read') });
+  }
+  return tenants;
+}
+
+// ---- workload -------------------------------------------------------------------------------------
+
+/** Alertmanager v4 notifications of 10 alerts for one tenant; 30 % of alerts repeat one of its earlier fingerprints (never twice in one request). */
+function notifications(tenants: readonly BenchTenant[], alerts: number): { tenant: BenchTenant; body: string }[] {
+  const seen = tenants.map(() => [] as string[]);
+  const out: { tenant: BenchTenant; body: string }[] = [];
+  for (let sent = 0, n = 0; sent < alerts; n++) {
+    const t = n % tenants.length;
+    const used = new Set<string>();
+    const entries = [];
+    for (let i = 0; i < PER_REQUEST && sent < alerts; i++, sent++) {
+      const earlier = seen[t]!;
+      let fingerprint = earlier.length > 20 && Math.random() < REPEAT_SHARE ? earlier[Math.floor(Math.random() * earlier.length)]! : undefined;
+      if (!fingerprint || used.has(fingerprint)) {
+        fingerprint = randomBytes(8).toString('hex');
+        earlier.push(fingerprint);
+      }
+      used.add(fingerprint);
+      const pod = `pod-${fingerprint.slice(0, 6)}`;
+      entries.push({
+        status: 'firing',
+        labels: { alertname: `Bench${sent % 20}`, namespace: `ns-${sent % 7}`, pod, severity: ['critical', 'warning', 'info'][sent % 3] },
+        annotations: { summary: `Pod ${pod} is crash looping`, runbook_url: 'https://runbooks.example.com/KubePodCrashLooping', description: 'Pod has restarted 7 times in 10 minutes' },
+        startsAt: new Date().toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus:9090/graph?g0.expr=x',
+        fingerprint,
+      });
+    }
+    out.push({
+      tenant: tenants[t]!,
+      body: JSON.stringify({ receiver: 'vigil', status: 'firing', alerts: entries, groupLabels: { alertname: 'Bench' }, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager:9093', version: '4', groupKey: `{}:{alertname="Bench${n}"}`, truncatedAlerts: 0 }),
+    });
+  }
+  return out;
+}
+
+const post = (api: Api, request: { tenant: BenchTenant; body: string }) => api.call('POST', '/api/v1/webhooks/alertmanager', { authorization: `Bearer ${request.tenant.writeKey}` }, request.body);
+
+/** Sends every request with at most CONCURRENCY in flight; resolves with the 202 count. */
+async function closedLoop(api: Api, requests: readonly { tenant: BenchTenant; body: string }[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const request = requests[next++]!;
+      for (let attempt = 0; ; attempt++) {
+        const reply = await post(api, request);
+        if (reply.status === 202) break;
+        if (reply.status !== 503 || attempt > 5) throw new Error(`ingest answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sustained rate: first request sent → every alert counted (SUM(occurrences)) in the alert store. */
+async function throughput(api: Api, tenants: readonly BenchTenant[], alerts: number, persisted: () => Promise<number>): Promise<{ perSecond: number; seconds: number; acceptedPerSecond: number }> {
+  const before = await persisted();
+  const requests = notifications(tenants, alerts);
+  const started = performance.now();
+  await closedLoop(api, requests);
+  const accepted = (performance.now() - started) / 1000;
+  await waitUntil('every alert persisted', async () => (await persisted()) - before >= alerts, 300_000);
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: Math.round(alerts / seconds), seconds: round(seconds), acceptedPerSecond: Math.round(alerts / accepted) };
+}
+
+/** Open loop at a fixed rate: a request every 1000/rate ms whatever the previous ones do. */
+async function latencyAtRate(api: Api, tenants: readonly BenchTenant[], requestsPerSecond: number, seconds: number): Promise<{ p50: number; p99: number; max: number; errors: number }> {
+  const requests = notifications(tenants, requestsPerSecond * seconds * PER_REQUEST);
+  const times: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < requests.length; i++) {
+    const due = started + (i * 1000) / requestsPerSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const sent = performance.now();
+    inFlight.push(
+      post(api, requests[i]!).then((reply) => {
+        if (reply.status === 202) times.push(performance.now() - sent);
+        else errors++;
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  times.sort((a, b) => a - b);
+  return { p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), max: round(times.at(-1) ?? NaN), errors };
+}
+
+// ---- list -----------------------------------------------------------------------------------------
+
+/**
+ * `rows` alerts over the tenants with INSERT … SELECT generate_series into the alert service's
+ * tables (`alerts` and its `alert_search` row; the doc as bench/alert-store.bench.ts seeds it).
+ * Superuser: row-level security does not apply.
+ */
+async function seedAlerts(db: pg.Client, tenantIds: readonly string[], rows: number): Promise<void> {
+  const now = Date.now() * 1000;
+  await db.query(
+    `INSERT INTO vigil_alert.alerts
+    (tenant_id, id, fingerprint, alert_type, severity, severity_rank, status, source, silenced, occurrences, doc, steps,
+     started_at_us, triggered_at_us, last_seen_at_us, acknowledged_at_us, resolved_at_us, created_at_us, updated_at_us, occ_logged_at_us, occ_logged)
+    SELECT ($3::text[])[g % 10 + 1], md5('seed' || g)::uuid, 'seed-' || g, 'type-' || (g % 20),
+      (ARRAY['critical','high','warning','low','info'])[g % 5 + 1], 5 - g % 5,
+      (ARRAY['triggered','acknowledged','resolved','resolved'])[g % 4 + 1], 'alertmanager', false, 1 + g % 7,
+      json_build_object('alertType', 'type-' || (g % 20), 'runbook', 'https://runbooks.example.com/x', 'severity', (ARRAY['critical','high','warning','low','info'])[g % 5 + 1],
+        'timestamp', ($1::bigint - g * 1000)::text, 'environment', 'production', 'fingerprint', 'seed-' || g,
+        'labels', json_build_object('alertname', 'Seed' || (g % 50), 'service', 'svc-' || (g % 30), 'pod', 'pod-' || (g % 5000)),
+        'summary', 'seeded alert ' || g, 'data', json_build_object('n', g))::text,
+      '{"acknowledged":null,"resolved":null}',
+      $1::bigint - g * 1000, $1::bigint - g * 1000, $1::bigint - g * 1000 + (g % 997) * 1000, NULL, NULL, $1::bigint - g * 1000, $1::bigint - g * 1000, $1::bigint - g * 1000, 1
+    FROM generate_series(1, $2::int) AS g`,
+    [now, rows, tenantIds],
+  );
+  await db.query(
+    `INSERT INTO vigil_alert.alert_search (tenant_id, id, labels, search)
+    SELECT ($2::text[])[g % 10 + 1], md5('seed' || g)::uuid,
+      json_build_object('alertname', 'Seed' || (g % 50), 'service', 'svc-' || (g % 30), 'pod', 'pod-' || (g % 5000))::text,
+      lower('seeded alert ' || g || ' of svc-' || (g % 30) || E'\\nlatency above objective on pod-' || (g % 5000))
+    FROM generate_series(1, $1::int) AS g`,
+    [rows, tenantIds],
+  );
+  await db.query('ANALYZE vigil_alert.alerts');
+  await db.query('ANALYZE vigil_alert.alert_search');
+}
+
+async function listLatency(api: Api, tenants: readonly BenchTenant[]): Promise<{ query: string; p50: number; p95: number }[]> {
+  const queries = ['', '?status=triggered', '?severity=critical,high', '?alert_type=type-7', '?label=service=svc-3', '?q=pod-4242', '?sort=severity&order=desc'];
+  const out: { query: string; p50: number; p95: number }[] = [];
+  for (const query of queries) {
+    const times: number[] = [];
+    for (let i = 0; i < 70; i++) {
+      const tenant = tenants[i % tenants.length]!;
+      const path = `/api/v1/alerts${query}${query ? '&' : '?'}limit=50`;
+      const begin = performance.now();
+      const reply = await api.call('GET', path, { authorization: `Bearer ${tenant.readKey}` });
+      if (reply.status !== 200) throw new Error(`GET ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      if (i >= 10) times.push(performance.now() - begin);
+    }
+    times.sort((a, b) => a - b);
+    out.push({ query: query || '(no filter)', p50: round(percentile(times, 50)), p95: round(percentile(times, 95)) });
+  }
+  return out;
+}
+
+// ---- processes ------------------------------------------------------------------------------------
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} was ready`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Child mode: one service as its own process on the bench's RabbitMQ namespace. */
+async function child(service: string): Promise<void> {
+  const def = ALL_SERVICES.find((d) => d.service === service);
+  if (!def) throw new Error(`no service ${service}`);
+  const config = loadConfig(CommonConfig, process.env);
+  const broker = new RabbitBroker({ url: AMQP_URL, namespace: process.env.BENCH_NAMESPACE!, prefetch: config.BUS_PREFETCH, logger: brokerLogger });
+  await broker.connect();
+  const running = await startService(def, { mode: 'distributed', config, broker, registries: [] }, Number(process.env.BENCH_PORT));
+  process.once('SIGTERM', () => {
+    void running
+      .close()
+      .then(() => broker.close())
+      .then(() => process.exit(0));
+  });
+}
+
+async function distributedRun(): Promise<void> {
+  const databaseUrl = benchDatabaseUrl();
+  const server = new URL(databaseUrl);
+  server.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: server.href });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS vigil_bench_ingest WITH (FORCE)');
+  await admin.end();
+  await ensurePostgresDatabase(databaseUrl);
+  const namespace = `vigil-bench-ingest-${randomBytes(3).toString('hex')}`;
+  const children = ALL_SERVICES.map((def, i) => {
+    const port = def.service === 'gateway' ? GATEWAY_PORT : GATEWAY_PORT + 1 + i;
+    const env = { ...process.env, ...SERVICE_ENV, VIGIL_MODE: 'distributed', AMQP_URL, DATABASE_URL: databaseUrl, BENCH_NAMESPACE: namespace, BENCH_PORT: String(port), DB_POOL_SIZE: '8', BUS_PREFETCH: '200' };
+    return { service: def.service, port, process: spawn(process.execPath, [fileURLToPath(import.meta.url), 'child', def.service], { env, stdio: ['ignore', 'inherit', 'inherit'] }) };
+  });
+  const db = new pg.Client({ connectionString: databaseUrl });
+  const api = new Api(`http://127.0.0.1:${GATEWAY_PORT}`);
+  try {
+    // The user service first: it creates the bootstrap admin; then the others.
+    await Promise.all(children.map((c) => waitReady(`http://127.0.0.1:${c.port}/health/ready`, c.process)));
+    await db.connect();
+    const tenants = await createTenants(api, randomBytes(3).toString('hex'));
+    const persisted = async () => Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
+    console.log('\nIngest through the gateway (distributed: six processes, RabbitMQ + PostgreSQL; Alertmanager requests of 10 alerts, 30 % repeats, 10 tenants)');
+    await throughput(api, tenants, 2_000, persisted); // warm-up: JIT, pools, key caches
+    const run = await throughput(api, tenants, ALERTS, persisted);
+    console.log(`  sustained: ${run.perSecond} alerts/s persisted (${ALERTS} alerts in ${run.seconds} s; gateway accepted at ${run.acceptedPerSecond}/s; ${CONCURRENCY} requests in flight)   target ≥ 5000`);
+    const latency = await latencyAtRate(api, tenants, 100, LATENCY_SECONDS);
+    console.log(`  202 latency at 100 req/s (1,000 alerts/s) for ${LATENCY_SECONDS} s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, non-202 ${latency.errors}   target p99 < 50`);
+    if (LIST_ROWS > 0) {
+      const started = performance.now();
+      await seedAlerts(db, tenants.map((t) => t.id), LIST_ROWS);
+      const total = Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.alerts')).rows[0].n);
+      console.log(`  GET /api/v1/alerts?limit=50 with ${total} alerts stored (${LIST_ROWS} seeded in ${Math.round((performance.now() - started) / 1000)} s), per filter:   target p95 < 50`);
+      for (const row of await listLatency(api, tenants)) console.log(`    ${row.query.padEnd(26)} p50 ${String(row.p50).padStart(6)} ms   p95 ${String(row.p95).padStart(6)} ms`);
+    }
+  } finally {
+    await api.close();
+    await Promise.all(children.map((c) => stop(c.process)));
+    await db.end().catch(() => undefined);
+    const broker = new RabbitBroker({ url: AMQP_URL, namespace, logger: brokerLogger });
+    await broker.connect();
+    for (const def of ALL_SERVICES) for (const queue of broker.names.queuesOf(def.service, DEFAULT_RETRY_DELAYS_MS)) await broker.deleteQueue(queue).catch(() => undefined);
+    await broker.deleteExchange(broker.names.events).catch(() => undefined);
+    await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
+    await broker.close();
+  }
+}
+
+async function standaloneRun(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-ingest-'));
+  const port = GATEWAY_PORT + 20;
+  // Standalone: no JWT_KEYS (the key file in the data directory), no broker or database URL.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...SERVICE_ENV, PORT: String(port), VIGIL_DATA_DIR: dataDir, VIGIL_MODE: 'standalone' };
+  for (const name of ['JWT_KEYS', 'AMQP_URL', 'DATABASE_URL']) delete env[name];
+  const proc = spawn(process.execPath, [path.join(root, 'dist/apps/standalone/src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const api = new Api(`http://127.0.0.1:${port}`);
+  try {
+    await waitReady(`http://127.0.0.1:${port}/health/ready`, proc);
+    const tenants = await createTenants(api, randomBytes(3).toString('hex'));
+    const store = new DatabaseSync(path.join(dataDir, 'alert.sqlite'), { readOnly: true });
+    const sum = store.prepare('SELECT COALESCE(SUM(occurrences), 0) AS n FROM alerts');
+    const persisted = async () => Number((sum.get() as { n: number }).n);
+    await throughput(api, tenants, 2_000, persisted);
+    const run = await throughput(api, tenants, STANDALONE_ALERTS, persisted);
+    console.log(`\nIngest through the gateway (standalone: one process, embedded broker + SQLite)\n  sustained: ${run.perSecond} alerts/s persisted (${STANDALONE_ALERTS} alerts in ${run.seconds} s; accepted at ${run.acceptedPerSecond}/s)`);
+    store.close();
+  } finally {
+    await api.close();
+    await stop(proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'child') {
+  await child(process.argv[3]!);
+} else {
+  await distributedRun();
+  if (process.env.BENCH_SKIP_STANDALONE !== '1') await standaloneRun();
+  process.exit(0);
+}
