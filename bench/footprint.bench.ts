@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_bench';
+// A database of its own, recreated each run: schemas left by another version must not decide the figures.
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_bench_footprint';
 const SERVICES = ['gateway', 'user', 'alert', 'agent-runner', 'history', 'notification'] as const;
 const IDLE_SETTLE_MS = 3000;
 // Distributed services share the access-token key (any 32+ bytes will do for a benchmark).
@@ -77,8 +78,15 @@ async function distributed(): Promise<{ service: string; readyMs: number; rss: n
   }
 }
 
-// The distributed apps migrate their schemas themselves; the database must exist.
+// The distributed apps migrate their schemas themselves; the database must exist, and be new.
 const { ensurePostgresDatabase } = await import('../libs/persistence/src/index.js');
+if (!process.env.DATABASE_URL) {
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS vigil_bench_footprint WITH (FORCE)');
+  await admin.end();
+}
 await ensurePostgresDatabase(DATABASE_URL);
 
 const solo = await standalone();
