@@ -1,9 +1,9 @@
 // Crash safety of the ingest batches (distributed mode): the alert service as its own process,
 // SIGKILLed in the middle of 20,000 alerts, then started again. Every accepted alert must be stored
 // exactly once: occurrence counts exact, one `created` each.
-// The child runs the built service (dist/) the way main.js does (runDistributed), except on a
-// messaging namespace of its own: with the default one, any other Vigil running on this RabbitMQ
-// (another test run) would share the `vigil.alert` queue and take some of the messages.
+// The child is the built entry point an operator runs (dist/apps/alert/src/main.js), on a
+// messaging namespace of its own (BUS_NAMESPACE): with the default one, any other Vigil on this
+// RabbitMQ (another test run) would share the `vigil.alert` queue and take some of the messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
 import { alertIdOf, RoutingKeys, type ReceivedAlert } from '@vigil/contracts';
@@ -34,24 +33,11 @@ const PER_MESSAGE = 10;
 const TENANTS = Array.from({ length: 5 }, () => `crash-${randomBytes(4).toString('hex')}`);
 
 const NAMESPACE = `vigil-test-crash-${randomBytes(3).toString('hex')}`;
-const dist = (file: string) => pathToFileURL(path.join(root, 'dist', file)).href;
-const CHILD = `
-const { alertApp } = await import(${JSON.stringify(dist('apps/alert/src/alert.app.js'))});
-const { startService } = await import(${JSON.stringify(dist('libs/runtime/src/index.js'))});
-const { RabbitBroker } = await import(${JSON.stringify(dist('libs/messaging/src/index.js'))});
-const { CommonConfig, loadConfig } = await import(${JSON.stringify(dist('libs/config/src/index.js'))});
-const config = loadConfig(CommonConfig);
-const broker = new RabbitBroker({ url: config.AMQP_URL, namespace: ${JSON.stringify(NAMESPACE)}, prefetch: config.BUS_PREFETCH });
-await broker.connect();
-const running = await startService(alertApp, { mode: 'distributed', config, broker, registries: [] }, 0);
-process.once('SIGTERM', () => running.close().then(() => broker.close()).then(() => process.exit(0)));
-`;
-
 function startAlertProcess(): { child: ChildProcess; output: () => string } {
-  const entry = path.join(root, 'dist/apps/alert/src/alert.app.js');
+  const entry = path.join(root, 'dist/apps/alert/src/main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (node scripts/build.mjs)`);
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
-    env: { ...process.env, AMQP_URL, DATABASE_URL: alertDatabaseUrl(), BUS_PREFETCH: '500', LOG_LEVEL: 'info', VIGIL_MODE: 'distributed' },
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, AMQP_URL, DATABASE_URL: alertDatabaseUrl(), BUS_NAMESPACE: NAMESPACE, HEALTH_PORT: '0', LOG_LEVEL: 'info', VIGIL_MODE: 'distributed' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

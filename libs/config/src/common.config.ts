@@ -1,5 +1,5 @@
 import type { ServiceName } from '@vigil/contracts';
-import { IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { Env } from './env.decorator.js';
 import type { ResolvesDerivedValues } from './load-config.js';
 import { AllowedWhen, IsUrlWithScheme } from './validators.js';
@@ -94,6 +94,10 @@ export class CommonConfig implements ResolvesDerivedValues {
   @IsInt({ message: 'must be a positive integer' })
   @Min(1, { message: 'must be a positive integer' })
   BUS_MAX_ATTEMPTS = 5;
+
+  @Env('prefix of every exchange and queue name (vigil.events, vigil.<service>…); lets several Vigil installations share one RabbitMQ')
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be 1-64 lowercase letters, digits, dashes or underscores' })
+  BUS_NAMESPACE = 'vigil';
 
   @Env('PostgreSQL connections per process (pool size)')
   @IsInt({ message: 'must be an integer between 1 and 1000' })

@@ -35,6 +35,7 @@ describe('CommonConfig', () => {
       RPC_TIMEOUT_MS: 5000,
       BUS_PREFETCH: 50,
       BUS_MAX_ATTEMPTS: 5,
+      BUS_NAMESPACE: 'vigil',
       DB_POOL_SIZE: 10,
     });
     expect(config.AMQP_URL).toBeUndefined();
@@ -93,6 +94,7 @@ describe('CommonConfig', () => {
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'Invalid configuration: SHUTDOWN_TIMEOUT_MS must be a non-negative integer (milliseconds) (got "-1")'],
     [{ RPC_TIMEOUT_MS: 'soon' }, 'Invalid configuration: RPC_TIMEOUT_MS must be a positive integer (milliseconds) (got "soon")'],
     [{ BUS_PREFETCH: '0' }, 'Invalid configuration: BUS_PREFETCH must be an integer between 1 and 65535 (got "0")'],
+    [{ BUS_NAMESPACE: 'Vigil Prod' }, 'Invalid configuration: BUS_NAMESPACE must be 1-64 lowercase letters, digits, dashes or underscores (got "Vigil Prod")'],
     [{ BUS_MAX_ATTEMPTS: 'five' }, 'Invalid configuration: BUS_MAX_ATTEMPTS must be a positive integer (got "five")'],
     [{ DB_POOL_SIZE: '0' }, 'Invalid configuration: DB_POOL_SIZE must be an integer between 1 and 1000 (got "0")'],
   ])('rejects %j with one line naming the variable', (env, message) => {
@@ -172,6 +174,7 @@ describe('.env.example', () => {
       'RPC_TIMEOUT_MS:integer',
       'BUS_PREFETCH:integer',
       'BUS_MAX_ATTEMPTS:integer',
+      'BUS_NAMESPACE:string',
       'DB_POOL_SIZE:integer',
     ]);
   });

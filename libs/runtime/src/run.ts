@@ -22,7 +22,7 @@ export async function runDistributed(def: ServiceDefinition): Promise<RunningSer
   if (config.VIGIL_MODE !== 'distributed' || !config.AMQP_URL) {
     exitWith(`Invalid configuration: AMQP_URL and DATABASE_URL must be set to run the ${def.service} service on its own (use "npm start" for the all-in-one standalone mode)`);
   }
-  const broker = new RabbitBroker({ url: config.AMQP_URL!, logger, prefetch: config.BUS_PREFETCH });
+  const broker = new RabbitBroker({ url: config.AMQP_URL!, logger, prefetch: config.BUS_PREFETCH, namespace: config.BUS_NAMESPACE });
   await broker.connect();
   const runtime: ProcessRuntime = { mode: 'distributed', config, broker, registries: [] };
   const port = def.service === 'gateway' ? config.PORT : (config.HEALTH_PORT ?? defaultPortOf(def.service));
@@ -52,7 +52,7 @@ export async function startStandalone(
 ): Promise<StandaloneProcess> {
   const port = options.port ?? config.PORT;
   const logger = createLogger({ service: 'standalone', level: config.LOG_LEVEL, destination: options.logDestination });
-  const broker = new EmbeddedBroker({ logger });
+  const broker = new EmbeddedBroker({ logger, namespace: config.BUS_NAMESPACE });
   await broker.connect();
   const runtime: ProcessRuntime = { mode: 'standalone', config, broker, registries: [], logDestination: options.logDestination };
   const gateway = defs.find((d) => d.service === 'gateway');
