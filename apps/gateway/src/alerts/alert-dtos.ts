@@ -1,7 +1,5 @@
 // HTTP bodies of the alert routes where the contract DTOs carry the id from the path.
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsISO8601, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { LabelMatcher } from '@vigil/contracts';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** `PUT /api/v1/alerts/:alertId/acknowledge|resolve` with `{"note": "..."}` (optional). */
 export class TransitionBody {
@@ -20,25 +18,4 @@ export class NoteBody {
 }
 
 /** `PATCH /api/v1/silences/:silenceId`: any of the silence's fields. */
-export class UpdateSilenceBody {
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(32)
-  @ValidateNested({ each: true })
-  @Type(() => LabelMatcher)
-  matchers?: LabelMatcher[];
-
-  @IsOptional()
-  @IsISO8601()
-  startsAt?: string;
-
-  @IsOptional()
-  @IsISO8601()
-  endsAt?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  comment?: string;
-}
+export { SilenceChanges as UpdateSilenceBody } from '@vigil/contracts';

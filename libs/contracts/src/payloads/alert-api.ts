@@ -120,10 +120,8 @@ export class CreateSilenceRequest {
   comment?: string;
 }
 
-export class UpdateSilenceRequest {
-  @IsUUID()
-  id!: string;
-
+/** The fields of a silence a change may touch (the gateway's PATCH body). */
+export class SilenceChanges {
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -144,6 +142,11 @@ export class UpdateSilenceRequest {
   @IsString()
   @MaxLength(2000)
   comment?: string;
+}
+
+export class UpdateSilenceRequest extends SilenceChanges {
+  @IsUUID()
+  id!: string;
 }
 
 // ---- webhook mappings ----------------------------------------------------------------------------
