@@ -27,7 +27,8 @@ COPY libs/ libs/
 RUN find apps libs -mindepth 2 -maxdepth 2 ! -name package.json -exec rm -rf {} +
 
 # ---------------------------------------------------------------------------------------------
-# Toolchain for better-sqlite3's native addon (node-gyp): only here, never in the runtime image.
+# Toolchain for native addons built from source (better-sqlite3 ships prebuilt N-API binaries for
+# linux x64/arm64, glibc and musl, so normally nothing compiles): only here, never in the runtime image.
 FROM base AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
