@@ -2,8 +2,8 @@
 // fields the gateway fills in itself (ip, id from the path), or a query string needs numbers parsed.
 // Constraints mirror libs/contracts so that what passes here passes the user service too.
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { AuditQuery, ROLES, type Role } from '@vigil/contracts';
+import { IsEmail, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { AuditQuery } from '@vigil/contracts';
 
 export class LoginBody {
   @IsEmail({}, { message: 'email must be an email address' })
@@ -29,39 +29,8 @@ export class RefreshTokenBody {
   refresh_token!: string;
 }
 
-export class UpdateUserBody {
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  name?: string;
-
-  @IsOptional()
-  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
-  role?: Role;
-
-  /** null takes the user out of their team. */
-  @ValidateIf((_body: UpdateUserBody, value: unknown) => value !== null && value !== undefined)
-  @IsUUID()
-  teamId?: string | null;
-
-  @IsOptional()
-  @IsBoolean()
-  active?: boolean;
-}
-
-export class UpdateTeamBody {
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  name?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  description?: string;
-}
+/** PATCH bodies: the changeable fields, as the contracts define them (the id comes from the path). */
+export { TeamChanges as UpdateTeamBody, UserChanges as UpdateUserBody } from '@vigil/contracts';
 
 /** `?limit=&cursor=` of every list. */
 export class ListQuery {

@@ -180,10 +180,8 @@ export class CreateUserRequest {
   password?: string;
 }
 
-export class UpdateUserRequest {
-  @IsUUID()
-  id!: string;
-
+/** The fields of a user a change may touch (also the gateway's PATCH body). */
+export class UserChanges {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -202,6 +200,11 @@ export class UpdateUserRequest {
   @IsOptional()
   @IsBoolean()
   active?: boolean;
+}
+
+export class UpdateUserRequest extends UserChanges {
+  @IsUUID()
+  id!: string;
 }
 
 export class AcceptInvitationRequest {
@@ -248,10 +251,8 @@ export class CreateTeamRequest {
   description?: string;
 }
 
-export class UpdateTeamRequest {
-  @IsUUID()
-  id!: string;
-
+/** The fields of a team a change may touch (also the gateway's PATCH body). */
+export class TeamChanges {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -262,6 +263,11 @@ export class UpdateTeamRequest {
   @IsString()
   @MaxLength(2000)
   description?: string;
+}
+
+export class UpdateTeamRequest extends TeamChanges {
+  @IsUUID()
+  id!: string;
 }
 
 export interface TeamView {
