@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import pg from 'pg';
+import { seedAlerts } from './support/seed-alerts.js';
 import { pino } from 'pino';
 import { CommonConfig, loadConfig } from '@vigil/config';
 import { alertIdOf, RoutingKeys, RpcPatterns, type AlertView, type Page, type ReceivedAlert } from '@vigil/contracts';
@@ -127,30 +128,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Seeds `rows` alerts over the 10 tenants with one INSERT … SELECT generate_series (superuser: RLS does not apply). */
-async function seedPostgres(client: pg.Client, rows: number): Promise<void> {
-  const now = Date.now() * 1000;
-  await client.query(`INSERT INTO vigil_alert.alerts
-    (tenant_id, id, fingerprint, alert_type, severity, severity_rank, status, source, silenced, occurrences, doc, steps,
-     started_at_us, triggered_at_us, last_seen_at_us, acknowledged_at_us, resolved_at_us, created_at_us, updated_at_us, occ_logged_at_us, occ_logged)
-    SELECT 'bench-tenant-' || (g % 10), md5('seed' || g)::uuid, 'seed-' || g, 'type-' || (g % 20),
-      (ARRAY['critical','high','warning','low','info'])[g % 5 + 1], 5 - g % 5,
-      (ARRAY['triggered','acknowledged','resolved','resolved'])[g % 4 + 1], 'alertmanager', false, 1 + g % 7,
-      json_build_object('alertType', 'type-' || (g % 20), 'runbook', 'https://runbooks.example.com/x', 'severity', (ARRAY['critical','high','warning','low','info'])[g % 5 + 1],
-        'timestamp', ($1::bigint - g * 1000)::text, 'environment', 'production', 'fingerprint', 'seed-' || g,
-        'labels', json_build_object('alertname', 'Seed' || (g % 50), 'service', 'svc-' || (g % 30), 'pod', 'pod-' || (g % 5000)),
-        'summary', 'seeded alert ' || g, 'data', json_build_object('n', g))::text,
-      '{"acknowledged":null,"resolved":null}',
-      $1::bigint - g * 1000, $1::bigint - g * 1000, $1::bigint - g * 1000 + (g % 997) * 1000, NULL, NULL, $1::bigint - g * 1000, $1::bigint - g * 1000, $1::bigint - g * 1000, 1
-    FROM generate_series(1, $2::int) AS g`, [now, rows]);
-  await client.query(`INSERT INTO vigil_alert.alert_search (tenant_id, id, labels, search)
-    SELECT 'bench-tenant-' || (g % 10), md5('seed' || g)::uuid,
-      json_build_object('alertname', 'Seed' || (g % 50), 'service', 'svc-' || (g % 30), 'pod', 'pod-' || (g % 5000))::text,
-      lower('seeded alert ' || g || E'\n\nalertname=seed' || (g % 50) || E'\nservice=svc-' || (g % 30) || E'\npod=pod-' || (g % 5000))
-    FROM generate_series(1, $1::int) AS g`, [rows]);
-  await client.query('ANALYZE vigil_alert.alert_search');
-  await client.query('ANALYZE vigil_alert.alerts');
-}
 
 async function listLatencies(client: VigilBusClient): Promise<{ query: string; p50: number; p95: number }[]> {
   const queries: [string, object][] = [
@@ -218,7 +195,7 @@ async function postgresRun(): Promise<void> {
     console.log(`PostgreSQL + RabbitMQ: ${ingest.alertsPerSecond} alerts/s persisted (${ALERTS} alerts in ${ingest.seconds} s; published at ${ingest.publishPerSecond}/s), alert service in its own process, prefetch ${PREFETCH}`);
     if (LIST_ROWS > 0) {
       const started = performance.now();
-      await seedPostgres(db, LIST_ROWS);
+      await seedAlerts(db, TENANTS, LIST_ROWS);
       const total = Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.alerts')).rows[0].n);
       console.log(`seeded ${LIST_ROWS} alerts in ${Math.round((performance.now() - started) / 1000)} s (${total} stored, ${total / TENANTS.length} per tenant); AlertList over the bus, 50 per page:`);
       for (const row of await listLatencies(client)) console.log(`  ${row.query.padEnd(28)} p50 ${String(row.p50).padStart(6)} ms   p95 ${String(row.p95).padStart(6)} ms`);

@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { seedAlerts } from './support/seed-alerts.js';
 import { pino } from 'pino';
 import { Pool } from 'undici';
 import { CommonConfig, loadConfig } from '@vigil/config';
@@ -217,40 +218,6 @@ async function latencyAtRate(api: Api, tenants: readonly BenchTenant[], requests
 
 // ---- list -----------------------------------------------------------------------------------------
 
-/**
- * `rows` alerts over the tenants with INSERT … SELECT generate_series into the alert service's
- * tables (`alerts` and its `alert_search` row; the doc as bench/alert-store.bench.ts seeds it).
- * Superuser: row-level security does not apply.
- */
-async function seedAlerts(db: pg.Client, tenantIds: readonly string[], rows: number): Promise<void> {
-  const now = Date.now() * 1000;
-  await db.query(
-    `INSERT INTO vigil_alert.alerts
-    (tenant_id, id, fingerprint, alert_type, severity, severity_rank, status, source, silenced, occurrences, doc, steps,
-     started_at_us, triggered_at_us, last_seen_at_us, acknowledged_at_us, resolved_at_us, created_at_us, updated_at_us, occ_logged_at_us, occ_logged)
-    SELECT ($3::text[])[g % 10 + 1], md5('seed' || g)::uuid, 'seed-' || g, 'type-' || (g % 20),
-      (ARRAY['critical','high','warning','low','info'])[g % 5 + 1], 5 - g % 5,
-      (ARRAY['triggered','acknowledged','resolved','resolved'])[g % 4 + 1], 'alertmanager', false, 1 + g % 7,
-      json_build_object('alertType', 'type-' || (g % 20), 'runbook', 'https://runbooks.example.com/x', 'severity', (ARRAY['critical','high','warning','low','info'])[g % 5 + 1],
-        'timestamp', ($1::bigint - g * 1000)::text, 'environment', 'production', 'fingerprint', 'seed-' || g,
-        'labels', json_build_object('alertname', 'Seed' || (g % 50), 'service', 'svc-' || (g % 30), 'pod', 'pod-' || (g % 5000)),
-        'summary', 'seeded alert ' || g, 'data', json_build_object('n', g))::text,
-      '{"acknowledged":null,"resolved":null}',
-      $1::bigint - g * 1000, $1::bigint - g * 1000, $1::bigint - g * 1000 + (g % 997) * 1000, NULL, NULL, $1::bigint - g * 1000, $1::bigint - g * 1000, $1::bigint - g * 1000, 1
-    FROM generate_series(1, $2::int) AS g`,
-    [now, rows, tenantIds],
-  );
-  await db.query(
-    `INSERT INTO vigil_alert.alert_search (tenant_id, id, labels, search)
-    SELECT ($2::text[])[g % 10 + 1], md5('seed' || g)::uuid,
-      json_build_object('alertname', 'Seed' || (g % 50), 'service', 'svc-' || (g % 30), 'pod', 'pod-' || (g % 5000))::text,
-      lower('seeded alert ' || g || ' of svc-' || (g % 30) || E'\\nlatency above objective on pod-' || (g % 5000))
-    FROM generate_series(1, $1::int) AS g`,
-    [rows, tenantIds],
-  );
-  await db.query('ANALYZE vigil_alert.alerts');
-  await db.query('ANALYZE vigil_alert.alert_search');
-}
 
 async function listLatency(api: Api, tenants: readonly BenchTenant[]): Promise<{ query: string; p50: number; p95: number }[]> {
   const queries = ['', '?status=triggered', '?severity=critical,high', '?alert_type=type-7', '?label=service=svc-3', '?q=pod-4242', '?sort=severity&order=desc'];
