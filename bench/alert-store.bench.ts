@@ -30,7 +30,10 @@ interface SqliteReader {
   prepare(sql: string): { get(): unknown; all(): unknown[] };
   close(): void;
 }
-const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as new (file: string, options: { readonly: boolean }) => SqliteReader;
+const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as new (
+  file: string,
+  options: { readonly: boolean },
+) => SqliteReader;
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 100_000);
@@ -59,7 +62,9 @@ function workload(total: number): { tenantId: string; alerts: ReceivedAlert[] }[
     const alerts: ReceivedAlert[] = [];
     for (let i = 0; i < PER_MESSAGE && n < total; i++, n++) {
       const repeat = earlier.length > 0 && Math.random() < REPEAT_SHARE;
-      const fingerprint = repeat ? earlier[Math.floor(Math.random() * earlier.length)]! : `fp-${randomBytes(8).toString('hex')}`;
+      const fingerprint = repeat
+        ? earlier[Math.floor(Math.random() * earlier.length)]!
+        : `fp-${randomBytes(8).toString('hex')}`;
       if (!repeat) earlier.push(fingerprint);
       alerts.push({
         alertId: alertIdOf(tenantId, fingerprint),
@@ -70,11 +75,23 @@ function workload(total: number): { tenantId: string; alerts: ReceivedAlert[] }[
         environment: 'production',
         fingerprint,
         status: 'firing',
-        labels: { alertname: `HighLatency${n % 50}`, service: `svc-${n % 30}`, namespace: 'payments', cluster: 'prod-eu-1', instance: `10.0.${n % 255}.${n % 7}:9100` },
+        labels: {
+          alertname: `HighLatency${n % 50}`,
+          service: `svc-${n % 30}`,
+          namespace: 'payments',
+          cluster: 'prod-eu-1',
+          instance: `10.0.${n % 255}.${n % 7}:9100`,
+        },
         annotations: { summary: 'p99 latency above 2s', runbook_url: 'https://runbooks.example.com/high-latency' },
         summary: `p99 latency of svc-${n % 30} above 2s for 5 minutes`,
-        description: 'The 99th percentile of request latency has been above the 2 s objective for five minutes. Check recent deploys and the database.',
-        data: { value: 2.4 + (n % 10) / 10, threshold: 2, tags: ['latency', 'slo'], nested: { pod: `api-${n % 40}`, node: `node-${n % 12}` } },
+        description:
+          'The 99th percentile of request latency has been above the 2 s objective for five minutes. Check recent deploys and the database.',
+        data: {
+          value: 2.4 + (n % 10) / 10,
+          threshold: 2,
+          tags: ['latency', 'slo'],
+          nested: { pod: `api-${n % 40}`, node: `node-${n % 12}` },
+        },
       });
     }
     messages.push({ tenantId, alerts });
@@ -82,12 +99,18 @@ function workload(total: number): { tenantId: string; alerts: ReceivedAlert[] }[
   return messages;
 }
 
-async function publishAll(client: VigilBusClient, messages: { tenantId: string; alerts: ReceivedAlert[] }[]): Promise<void> {
+async function publishAll(
+  client: VigilBusClient,
+  messages: { tenantId: string; alerts: ReceivedAlert[] }[],
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < messages.length) {
       const message = messages[next++]!;
-      await client.publish(RoutingKeys.IngestAlertsReceived, { tenantId: message.tenantId, payload: { source: 'alertmanager', alerts: message.alerts } });
+      await client.publish(RoutingKeys.IngestAlertsReceived, {
+        tenantId: message.tenantId,
+        payload: { source: 'alertmanager', alerts: message.alerts },
+      });
     }
   };
   await Promise.all(Array.from({ length: WINDOW }, worker));
@@ -96,7 +119,8 @@ async function publishAll(client: VigilBusClient, messages: { tenantId: string; 
 async function waitUntil(count: () => Promise<number>, target: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await count()) < target) {
-    if (Date.now() > deadline) throw new Error(`only ${await count()} of ${target} alerts persisted after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${await count()} of ${target} alerts persisted after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -116,7 +140,11 @@ async function measureIngest(client: VigilBusClient, persisted: () => Promise<nu
   const published = performance.now();
   await waitUntil(async () => (await persisted()) - base, ALERTS, 600_000);
   const seconds = (performance.now() - started) / 1000;
-  return { alertsPerSecond: Math.round(ALERTS / seconds), publishPerSecond: Math.round(ALERTS / ((published - started) / 1000)), seconds: Math.round(seconds * 10) / 10 };
+  return {
+    alertsPerSecond: Math.round(ALERTS / seconds),
+    publishPerSecond: Math.round(ALERTS / ((published - started) / 1000)),
+    seconds: Math.round(seconds * 10) / 10,
+  };
 }
 
 async function waitFor(persisted: () => Promise<number>, atLeast: number): Promise<number> {
@@ -127,7 +155,6 @@ async function waitFor(persisted: () => Promise<number>, atLeast: number): Promi
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
-
 
 async function listLatencies(client: VigilBusClient): Promise<{ query: string; p50: number; p95: number }[]> {
   const queries: [string, object][] = [
@@ -140,7 +167,10 @@ async function listLatencies(client: VigilBusClient): Promise<{ query: string; p
     ['q=pod-4242', { q: 'pod-4242' }],
     ['sort=severity', { sort: 'severity' }],
     ['sort=occurrences asc', { sort: 'occurrences', order: 'asc' }],
-    ['from/to (one hour)', { from: new Date(Date.now() - 7_200_000).toISOString(), to: new Date(Date.now() - 3_600_000).toISOString() }],
+    [
+      'from/to (one hour)',
+      { from: new Date(Date.now() - 7_200_000).toISOString(), to: new Date(Date.now() - 3_600_000).toISOString() },
+    ],
   ];
   const out: { query: string; p50: number; p95: number }[] = [];
   for (const [name, query] of queries) {
@@ -149,12 +179,19 @@ async function listLatencies(client: VigilBusClient): Promise<{ query: string; p
     for (let i = 0; i < 60; i++) {
       const tenantId = TENANTS[i % TENANTS.length]!;
       const begin = performance.now();
-      const page: Page<AlertView> = await client.request(RpcPatterns.AlertList, { tenantId, payload: { ...query, limit: 50, ...(cursor && i % 2 === 1 ? { cursor } : {}) } });
+      const page: Page<AlertView> = await client.request(RpcPatterns.AlertList, {
+        tenantId,
+        payload: { ...query, limit: 50, ...(cursor && i % 2 === 1 ? { cursor } : {}) },
+      });
       if (i >= 10) times.push(performance.now() - begin);
       cursor = page.nextCursor;
     }
     times.sort((a, b) => a - b);
-    out.push({ query: name, p50: Math.round(percentile(times, 50) * 10) / 10, p95: Math.round(percentile(times, 95) * 10) / 10 });
+    out.push({
+      query: name,
+      p50: Math.round(percentile(times, 50) * 10) / 10,
+      p95: Math.round(percentile(times, 95) * 10) / 10,
+    });
   }
   return out;
 }
@@ -162,12 +199,20 @@ async function listLatencies(client: VigilBusClient): Promise<{ query: string; p
 /** Child mode: the alert service alone, as its own process, on the bench namespace. */
 async function child(): Promise<void> {
   const config = loadConfig(CommonConfig, { ...process.env, LOG_LEVEL: 'warn' });
-  const broker = new RabbitBroker({ url: AMQP_URL, namespace: process.env.BENCH_NAMESPACE!, prefetch: config.BUS_PREFETCH, logger });
+  const broker = new RabbitBroker({
+    url: AMQP_URL,
+    namespace: process.env.BENCH_NAMESPACE!,
+    prefetch: config.BUS_PREFETCH,
+    logger,
+  });
   await broker.connect();
   const service = await startService(alertApp, { mode: 'distributed', config, broker, registries: [] });
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => {
-    void service.close().then(() => broker.close()).then(() => process.exit(0));
+    void service
+      .close()
+      .then(() => broker.close())
+      .then(() => process.exit(0));
   });
 }
 
@@ -179,7 +224,14 @@ async function postgresRun(): Promise<void> {
   await db.query('DROP SCHEMA IF EXISTS vigil_alert CASCADE');
   const namespace = `vigil-bench-alert-${randomBytes(3).toString('hex')}`;
   const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), 'child'], {
-    env: { ...process.env, AMQP_URL, DATABASE_URL: databaseUrl, BENCH_NAMESPACE: namespace, BUS_PREFETCH: PREFETCH, DB_POOL_SIZE: '8' },
+    env: {
+      ...process.env,
+      AMQP_URL,
+      DATABASE_URL: databaseUrl,
+      BENCH_NAMESPACE: namespace,
+      BUS_PREFETCH: PREFETCH,
+      DB_POOL_SIZE: '8',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -190,20 +242,29 @@ async function postgresRun(): Promise<void> {
   await broker.connect();
   const client = new VigilBusClient(broker, { service: 'gateway', logger, rpcTimeoutMs: 30_000 });
   try {
-    const persisted = async () => Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
+    const persisted = async () =>
+      Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
     const ingest = await measureIngest(client, persisted);
-    console.log(`PostgreSQL + RabbitMQ: ${ingest.alertsPerSecond} alerts/s persisted (${ALERTS} alerts in ${ingest.seconds} s; published at ${ingest.publishPerSecond}/s), alert service in its own process, prefetch ${PREFETCH}`);
+    console.log(
+      `PostgreSQL + RabbitMQ: ${ingest.alertsPerSecond} alerts/s persisted (${ALERTS} alerts in ${ingest.seconds} s; published at ${ingest.publishPerSecond}/s), alert service in its own process, prefetch ${PREFETCH}`,
+    );
     if (LIST_ROWS > 0) {
       const started = performance.now();
       await seedAlerts(db, TENANTS, LIST_ROWS);
       const total = Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.alerts')).rows[0].n);
-      console.log(`seeded ${LIST_ROWS} alerts in ${Math.round((performance.now() - started) / 1000)} s (${total} stored, ${total / TENANTS.length} per tenant); AlertList over the bus, 50 per page:`);
-      for (const row of await listLatencies(client)) console.log(`  ${row.query.padEnd(28)} p50 ${String(row.p50).padStart(6)} ms   p95 ${String(row.p95).padStart(6)} ms`);
+      console.log(
+        `seeded ${LIST_ROWS} alerts in ${Math.round((performance.now() - started) / 1000)} s (${total} stored, ${total / TENANTS.length} per tenant); AlertList over the bus, 50 per page:`,
+      );
+      for (const row of await listLatencies(client))
+        console.log(
+          `  ${row.query.padEnd(28)} p50 ${String(row.p50).padStart(6)} ms   p95 ${String(row.p95).padStart(6)} ms`,
+        );
     }
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
-    for (const queue of [...broker.names.queuesOf('alert', [200, 1_000, 5_000, 15_000])]) await broker.deleteQueue(queue).catch(() => undefined);
+    for (const queue of [...broker.names.queuesOf('alert', [200, 1_000, 5_000, 15_000])])
+      await broker.deleteQueue(queue).catch(() => undefined);
     await broker.deleteExchange(broker.names.events).catch(() => undefined);
     await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
     await broker.close();
@@ -216,13 +277,21 @@ async function sqliteRun(): Promise<void> {
   const broker: MessageBroker = new EmbeddedBroker({ logger });
   await broker.connect();
   const config = loadConfig(CommonConfig, { VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'warn', BUS_PREFETCH: PREFETCH });
-  const service = await startService(alertApp, { mode: 'standalone', config, broker, registries: [], logDestination: { write: () => undefined } as never });
+  const service = await startService(alertApp, {
+    mode: 'standalone',
+    config,
+    broker,
+    registries: [],
+    logDestination: { write: () => undefined } as never,
+  });
   const reader = new SqliteDatabase(path.join(dataDir, 'alert.sqlite'), { readonly: true });
   const statement = reader.prepare('SELECT COALESCE(SUM(occurrences), 0) AS n FROM alerts');
   const client = new VigilBusClient(broker, { service: 'gateway', logger });
   try {
     const ingest = await measureIngest(client, async () => Number((statement.get() as { n: number }).n));
-    console.log(`standalone (embedded broker + SQLite): ${ingest.alertsPerSecond} alerts/s persisted (${ALERTS} alerts in ${ingest.seconds} s), one process`);
+    console.log(
+      `standalone (embedded broker + SQLite): ${ingest.alertsPerSecond} alerts/s persisted (${ALERTS} alerts in ${ingest.seconds} s), one process`,
+    );
   } finally {
     reader.close();
     await service.close();

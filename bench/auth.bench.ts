@@ -55,7 +55,11 @@ async function main(): Promise<void> {
   try {
     const base = system.url;
     const login = async () => {
-      const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+      const res = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      });
       if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as { access_token: string };
     };
@@ -65,18 +69,28 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
       body: JSON.stringify({ name: 'bench', scopes: ['alerts:write'] }),
     });
-    if (created.status !== 201) throw new Error(`creating the API key failed: ${created.status} ${await created.text()}`);
+    if (created.status !== 201)
+      throw new Error(`creating the API key failed: ${created.status} ${await created.text()}`);
     const { key } = (await created.json()) as { key: string };
 
     const cases: { name: string; url: string; init: RequestInit }[] = [
       { name: 'GET /health/live (no credential)', url: `${base}/health/live`, init: {} },
-      { name: 'GET /api/v1/auth/whoami (API key, cached)', url: `${base}/api/v1/auth/whoami`, init: { headers: { 'x-api-key': key } } },
-      { name: 'GET /api/v1/auth/whoami (JWT, cached principal)', url: `${base}/api/v1/auth/whoami`, init: { headers: { authorization: `Bearer ${jwt}` } } },
+      {
+        name: 'GET /api/v1/auth/whoami (API key, cached)',
+        url: `${base}/api/v1/auth/whoami`,
+        init: { headers: { 'x-api-key': key } },
+      },
+      {
+        name: 'GET /api/v1/auth/whoami (JWT, cached principal)',
+        url: `${base}/api/v1/auth/whoami`,
+        init: { headers: { authorization: `Bearer ${jwt}` } },
+      },
     ];
     for (const c of cases) for (let i = 0; i < WARMUP; i++) await timed(c.url, c.init);
     const samples = cases.map(() => [] as number[]);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, c] of cases.entries()) for (let n = 0; n < SAMPLES / ROUNDS; n++) samples[i]!.push(await timed(c.url, c.init));
+      for (const [i, c] of cases.entries())
+        for (let n = 0; n < SAMPLES / ROUNDS; n++) samples[i]!.push(await timed(c.url, c.init));
     }
     const stats = samples.map((s) => {
       const sorted = [...s].sort((x, y) => x - y);
@@ -88,9 +102,13 @@ async function main(): Promise<void> {
     const keyring = system.services.find((s) => s.service === 'gateway')!.app.get<JwtKeyring>(JWT_KEYRING);
     const claims = await keyring.verify(jwt);
     const fresh: string[] = [];
-    for (let i = 0; i < SAMPLES; i++) fresh.push((await keyring.sign({ sub: claims.sub, tid: claims.tid, role: claims.role, pa: claims.pa }, 600)).token);
+    for (let i = 0; i < SAMPLES; i++)
+      fresh.push(
+        (await keyring.sign({ sub: claims.sub, tid: claims.tid, role: claims.role, pa: claims.pa }, 600)).token,
+      );
     const firstUse: number[] = [];
-    for (const token of fresh) firstUse.push(await timed(`${base}/api/v1/auth/whoami`, { headers: { authorization: `Bearer ${token}` } }));
+    for (const token of fresh)
+      firstUse.push(await timed(`${base}/api/v1/auth/whoami`, { headers: { authorization: `Bearer ${token}` } }));
     firstUse.sort((x, y) => x - y);
 
     const logins: number[] = [];
@@ -102,16 +120,26 @@ async function main(): Promise<void> {
     logins.sort((x, y) => x - y);
 
     const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
-    console.log(`\nVigil gateway authentication (standalone, in-process; booted in ${Math.round(bootMs)} ms; ${SAMPLES} sequential keep-alive requests per route after ${WARMUP} warm-up)\n`);
+    console.log(
+      `\nVigil gateway authentication (standalone, in-process; booted in ${Math.round(bootMs)} ms; ${SAMPLES} sequential keep-alive requests per route after ${WARMUP} warm-up)\n`,
+    );
     console.log(`${'route'.padEnd(52)}${'p50'.padStart(12)}${'p99'.padStart(12)}${'p50 added'.padStart(14)}`);
     for (const [i, c] of cases.entries()) {
       const added = i === 0 ? '' : fmt(stats[i]!.p50 - stats[0]!.p50);
-      console.log(`${c.name.padEnd(52)}${fmt(stats[i]!.p50).padStart(12)}${fmt(stats[i]!.p99).padStart(12)}${added.padStart(14)}`);
+      console.log(
+        `${c.name.padEnd(52)}${fmt(stats[i]!.p50).padStart(12)}${fmt(stats[i]!.p99).padStart(12)}${added.padStart(14)}`,
+      );
     }
-    console.log(`${'GET /api/v1/auth/whoami (JWT, first use: signature)'.padEnd(52)}${fmt(percentile(firstUse, 50)).padStart(12)}${fmt(percentile(firstUse, 99)).padStart(12)}${fmt(percentile(firstUse, 50) - stats[0]!.p50).padStart(14)}`);
-    console.log(`${'POST /api/v1/auth/login (slow hash, on purpose)'.padEnd(52)}${fmt(percentile(logins, 50)).padStart(12)}${fmt(percentile(logins, 99)).padStart(12)}${`n=${LOGINS}`.padStart(14)}`);
+    console.log(
+      `${'GET /api/v1/auth/whoami (JWT, first use: signature)'.padEnd(52)}${fmt(percentile(firstUse, 50)).padStart(12)}${fmt(percentile(firstUse, 99)).padStart(12)}${fmt(percentile(firstUse, 50) - stats[0]!.p50).padStart(14)}`,
+    );
+    console.log(
+      `${'POST /api/v1/auth/login (slow hash, on purpose)'.padEnd(52)}${fmt(percentile(logins, 50)).padStart(12)}${fmt(percentile(logins, 99)).padStart(12)}${`n=${LOGINS}`.padStart(14)}`,
+    );
     const worst = Math.max(stats[1]!.p50 - stats[0]!.p50, stats[2]!.p50 - stats[0]!.p50);
-    console.log(`\ntarget: < 0.300 ms p50 added by authentication → ${worst < 0.3 ? 'met' : 'NOT met'} (${fmt(worst)})\n`);
+    console.log(
+      `\ntarget: < 0.300 ms p50 added by authentication → ${worst < 0.3 ? 'met' : 'NOT met'} (${fmt(worst)})\n`,
+    );
   } finally {
     await system.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -31,8 +31,17 @@ interface Row {
 
 /** A notification.failed payload padded so that the whole envelope is ~1 KiB of JSON. */
 function payloadOfAboutOneKiB(): object {
-  const base = { deliveryId: randomUUID(), alertId: randomUUID(), channelId: randomUUID(), channelType: 'slack', attempts: 1, error: '' };
-  const size = Buffer.byteLength(JSON.stringify(createEnvelope({ type: RoutingKeys.NotificationFailed, tenantId: 'bench-tenant', payload: base })));
+  const base = {
+    deliveryId: randomUUID(),
+    alertId: randomUUID(),
+    channelId: randomUUID(),
+    channelType: 'slack',
+    attempts: 1,
+    error: '',
+  };
+  const size = Buffer.byteLength(
+    JSON.stringify(createEnvelope({ type: RoutingKeys.NotificationFailed, tenantId: 'bench-tenant', payload: base })),
+  );
   return { ...base, error: 'x'.repeat(Math.max(1, 1024 - size)) };
 }
 
@@ -67,11 +76,16 @@ async function measure(run: () => Promise<void>): Promise<Throughput> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   await run();
-  return { eventsPerSecond: EVENTS / ((performance.now() - started) / 1000), cpuMicrosPerEvent: cpuMicros(process.cpuUsage(cpu)) / EVENTS };
+  return {
+    eventsPerSecond: EVENTS / ((performance.now() - started) / 1000),
+    cpuMicrosPerEvent: cpuMicros(process.cpuUsage(cpu)) / EVENTS,
+  };
 }
 
 /** Our stack: VigilBusClient.publish → broker → VigilBusServer (validate, dedupe, handler, ack). */
-async function busFixture(makeBroker: (namespace: string) => MessageBroker): Promise<Fixture & { rpc(): Promise<{ p50: number; p99: number; count: number }> }> {
+async function busFixture(
+  makeBroker: (namespace: string) => MessageBroker,
+): Promise<Fixture & { rpc(): Promise<{ p50: number; p99: number; count: number }> }> {
   const namespace = `vigil-bench-${randomBytes(3).toString('hex')}`;
   const broker = makeBroker(namespace);
   const registry = new Registry();
@@ -96,7 +110,9 @@ async function busFixture(makeBroker: (namespace: string) => MessageBroker): Pro
     handled = 0;
     target = count;
     const done = new Promise<void>((resolve) => (reached = resolve));
-    await runWindowed(count, WINDOW, () => client.publish(RoutingKeys.NotificationFailed, { tenantId: 'bench-tenant', payload }));
+    await runWindowed(count, WINDOW, () =>
+      client.publish(RoutingKeys.NotificationFailed, { tenantId: 'bench-tenant', payload }),
+    );
     await done;
   };
   await publishAndWait(1_000); // warm-up: JIT, channels
@@ -104,7 +120,8 @@ async function busFixture(makeBroker: (namespace: string) => MessageBroker): Pro
     round: () => measure(() => publishAndWait(EVENTS)),
     async rpc() {
       // Fixed rate (open loop): request i is sent at i/RATE s, whatever the replies do.
-      for (let i = 0; i < 50; i++) await client.request(RpcPatterns.AlertPing, { tenantId: 'bench-tenant', payload: { note: 'warm' } });
+      for (let i = 0; i < 50; i++)
+        await client.request(RpcPatterns.AlertPing, { tenantId: 'bench-tenant', payload: { note: 'warm' } });
       const latencies: number[] = [];
       const total = RPC_RATE * RPC_SECONDS;
       const pending: Promise<void>[] = [];
@@ -116,7 +133,11 @@ async function busFixture(makeBroker: (namespace: string) => MessageBroker): Pro
           while (sent < due) {
             sent++;
             const begin = performance.now();
-            pending.push(client.request(RpcPatterns.AlertPing, { tenantId: 'bench-tenant', payload: { note: 'bench' } }).then(() => void latencies.push(performance.now() - begin)));
+            pending.push(
+              client
+                .request(RpcPatterns.AlertPing, { tenantId: 'bench-tenant', payload: { note: 'bench' } })
+                .then(() => void latencies.push(performance.now() - begin)),
+            );
           }
           if (sent >= total) {
             clearInterval(tick);
@@ -132,7 +153,11 @@ async function busFixture(makeBroker: (namespace: string) => MessageBroker): Pro
       await history.close();
       await alert.close();
       if (broker.isConnected()) {
-        for (const queue of [...broker.names.queuesOf('history', [200, 1_000, 5_000, 15_000]), ...broker.names.queuesOf('alert', [])]) await broker.deleteQueue(queue).catch(() => undefined);
+        for (const queue of [
+          ...broker.names.queuesOf('history', [200, 1_000, 5_000, 15_000]),
+          ...broker.names.queuesOf('alert', []),
+        ])
+          await broker.deleteQueue(queue).catch(() => undefined);
         await broker.deleteExchange(broker.names.events).catch(() => undefined);
         await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
       }
@@ -149,7 +174,15 @@ async function bareFixture(): Promise<Fixture> {
   const consumer = await connection.createChannel();
   await publisher.assertQueue(queue, { durable: true });
   await consumer.prefetch(PREFETCH);
-  const body = Buffer.from(JSON.stringify(createEnvelope({ type: RoutingKeys.NotificationFailed, tenantId: 'bench-tenant', payload: payloadOfAboutOneKiB() })));
+  const body = Buffer.from(
+    JSON.stringify(
+      createEnvelope({
+        type: RoutingKeys.NotificationFailed,
+        tenantId: 'bench-tenant',
+        payload: payloadOfAboutOneKiB(),
+      }),
+    ),
+  );
   let received = 0;
   let target = 0;
   let reached: () => void = () => undefined;
@@ -161,7 +194,13 @@ async function bareFixture(): Promise<Fixture> {
   });
   const publish = () =>
     new Promise<void>((resolve, reject) => {
-      publisher.publish('', queue, body, { persistent: true, contentType: 'application/json', messageId: randomUUID() }, (err) => (err ? reject(err) : resolve()));
+      publisher.publish(
+        '',
+        queue,
+        body,
+        { persistent: true, contentType: 'application/json', messageId: randomUUID() },
+        (err) => (err ? reject(err) : resolve()),
+      );
     });
   const publishAndWait = async (count: number) => {
     received = 0;
@@ -206,7 +245,9 @@ async function main(): Promise<void> {
   let rabbit: Awaited<ReturnType<typeof busFixture>> | undefined;
   let bare: Fixture | undefined;
   try {
-    rabbit = await busFixture((namespace) => new RabbitBroker({ url: AMQP_URL, namespace, logger, connectionName: 'vigil-bench' }));
+    rabbit = await busFixture(
+      (namespace) => new RabbitBroker({ url: AMQP_URL, namespace, logger, connectionName: 'vigil-bench' }),
+    );
     bare = await bareFixture();
   } catch (error) {
     console.log(`RabbitMQ at ${AMQP_URL} unavailable: ${(error as Error).message}`);
@@ -229,9 +270,17 @@ async function main(): Promise<void> {
     }
   }
   const header = ['transport', 'events/s', 'CPU µs/event', 'RPC p50 ms', 'RPC p99 ms', 'RPC n'];
-  const lines = rows.map((r) => [r.transport, fmt(r.eventsPerSecond, 0), fmt(r.cpuMicrosPerEvent, 0), fmt(r.rpcP50Ms, 2), fmt(r.rpcP99Ms, 2), r.rpcCount === undefined ? '—' : String(r.rpcCount)]);
+  const lines = rows.map((r) => [
+    r.transport,
+    fmt(r.eventsPerSecond, 0),
+    fmt(r.cpuMicrosPerEvent, 0),
+    fmt(r.rpcP50Ms, 2),
+    fmt(r.rpcP99Ms, 2),
+    r.rpcCount === undefined ? '—' : String(r.rpcCount),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const row = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log();
   console.log(row(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -241,8 +290,12 @@ async function main(): Promise<void> {
   if (ours && reference) {
     const ratio = ours.eventsPerSecond / reference.eventsPerSecond;
     console.log();
-    console.log(`rabbitmq / bare amqplib throughput: ${ratio.toFixed(2)} (target ≥ 0.60) ${ratio >= 0.6 ? 'OK' : 'BELOW TARGET'}`);
-    console.log(`rabbitmq RPC p99: ${fmt(ours.rpcP99Ms, 2)} ms (target < 5 ms) ${(ours.rpcP99Ms ?? Infinity) < 5 ? 'OK' : 'ABOVE TARGET'}`);
+    console.log(
+      `rabbitmq / bare amqplib throughput: ${ratio.toFixed(2)} (target ≥ 0.60) ${ratio >= 0.6 ? 'OK' : 'BELOW TARGET'}`,
+    );
+    console.log(
+      `rabbitmq RPC p99: ${fmt(ours.rpcP99Ms, 2)} ms (target < 5 ms) ${(ours.rpcP99Ms ?? Infinity) < 5 ? 'OK' : 'ABOVE TARGET'}`,
+    );
   }
 }
 

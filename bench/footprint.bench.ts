@@ -17,7 +17,9 @@ const IDLE_SETTLE_MS = 3000;
 const JWT_KEYS = process.env.JWT_KEYS ?? `bench:${'k'.repeat(48)}`;
 
 function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
 }
 
@@ -37,7 +39,10 @@ async function waitReady(url: string, child: ChildProcess, deadlineMs = 30_000):
 }
 
 function start(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [path.join(root, script)], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [path.join(root, script)], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -51,7 +56,12 @@ async function standalone(): Promise<{ readyMs: number; rss: number }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const port = 3190;
   const started = performance.now();
-  const child = start('dist/apps/standalone/src/main.js', { PORT: String(port), VIGIL_DATA_DIR: dataDir, AMQP_URL: '', DATABASE_URL: '' });
+  const child = start('dist/apps/standalone/src/main.js', {
+    PORT: String(port),
+    VIGIL_DATA_DIR: dataDir,
+    AMQP_URL: '',
+    DATABASE_URL: '',
+  });
   try {
     await waitReady(`http://127.0.0.1:${port}/health/ready`, child);
     const readyMs = performance.now() - started;
@@ -66,11 +76,22 @@ async function standalone(): Promise<{ readyMs: number; rss: number }> {
 async function distributed(): Promise<{ service: string; readyMs: number; rss: number }[]> {
   const children = SERVICES.map((service, i) => {
     const port = String(3180 + i);
-    const env = { VIGIL_MODE: 'distributed', AMQP_URL, DATABASE_URL, JWT_KEYS, ...(service === 'gateway' ? { PORT: port } : { HEALTH_PORT: port }) };
+    const env = {
+      VIGIL_MODE: 'distributed',
+      AMQP_URL,
+      DATABASE_URL,
+      JWT_KEYS,
+      ...(service === 'gateway' ? { PORT: port } : { HEALTH_PORT: port }),
+    };
     return { service, port, started: performance.now(), child: start(`dist/apps/${service}/src/main.js`, env) };
   });
   try {
-    const ready = await Promise.all(children.map(async (c) => ({ ...c, readyMs: (await waitReady(`http://127.0.0.1:${c.port}/health/ready`, c.child)) + 0 })));
+    const ready = await Promise.all(
+      children.map(async (c) => ({
+        ...c,
+        readyMs: (await waitReady(`http://127.0.0.1:${c.port}/health/ready`, c.child)) + 0,
+      })),
+    );
     await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
     return ready.map((c) => ({ service: c.service, readyMs: c.readyMs, rss: rssMb(c.child.pid!) }));
   } finally {
@@ -91,7 +112,11 @@ await ensurePostgresDatabase(DATABASE_URL);
 
 const solo = await standalone();
 console.log('\nFootprint');
-console.log(`  standalone (six services, one process): ready in ${Math.round(solo.readyMs)} ms (target < 5000), idle RSS ${solo.rss} MB (target < 400)`);
+console.log(
+  `  standalone (six services, one process): ready in ${Math.round(solo.readyMs)} ms (target < 5000), idle RSS ${solo.rss} MB (target < 400)`,
+);
 for (const app of await distributed()) {
-  console.log(`  distributed ${app.service.padEnd(13)} ready in ${String(Math.round(app.readyMs)).padStart(5)} ms, idle RSS ${String(app.rss).padStart(4)} MB (target < 150)`);
+  console.log(
+    `  distributed ${app.service.padEnd(13)} ready in ${String(Math.round(app.readyMs)).padStart(5)} ms, idle RSS ${String(app.rss).padStart(4)} MB (target < 150)`,
+  );
 }

@@ -79,14 +79,26 @@ class Api {
   }
 
   async call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown): Promise<Reply> {
-    const res = await this.pool.request({ method, path, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+    const res = await this.pool.request({
+      method,
+      path,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
     const text = await res.body.text();
     return { status: res.statusCode, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
 
-  async ok<T>(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: unknown, status: number): Promise<T> {
+  async ok<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: unknown,
+    status: number,
+  ): Promise<T> {
     const reply = await this.call(method, path, headers, body);
-    if (reply.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
+    if (reply.status !== status)
+      throw new Error(`${method} ${path}: expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
     return reply.body as T;
   }
 
@@ -108,9 +120,32 @@ async function createTenants(api: Api, run: string): Promise<BenchTenant[]> {
   for (let i = 0; i < TENANTS; i++) {
     const slug = `bench-${run}-${i}`;
     const admin = { email: `admin@${slug}.test`, password: ADMIN.password, name: `Admin ${i}` };
-    const created = await api.ok<{ id: string }>('POST', '/api/v1/tenants', { authorization: `Bearer ${platform.access_token}` }, { name: `Bench ${i}`, slug, admin }, 201);
-    const token = (await api.ok<{ access_token: string }>('POST', '/api/v1/auth/login', {}, { email: admin.email, password: admin.password, tenant: slug }, 200)).access_token;
-    const key = async (scope: string) => (await api.ok<{ key: string }>('POST', '/api/v1/api-keys', { authorization: `Bearer ${token}` }, { name: `bench ${scope}`, scopes: [scope] }, 201)).key;
+    const created = await api.ok<{ id: string }>(
+      'POST',
+      '/api/v1/tenants',
+      { authorization: `Bearer ${platform.access_token}` },
+      { name: `Bench ${i}`, slug, admin },
+      201,
+    );
+    const token = (
+      await api.ok<{ access_token: string }>(
+        'POST',
+        '/api/v1/auth/login',
+        {},
+        { email: admin.email, password: admin.password, tenant: slug },
+        200,
+      )
+    ).access_token;
+    const key = async (scope: string) =>
+      (
+        await api.ok<{ key: string }>(
+          'POST',
+          '/api/v1/api-keys',
+          { authorization: `Bearer ${token}` },
+          { name: `bench ${scope}`, scopes: [scope] },
+          201,
+        )
+      ).key;
     tenants.push({ id: created.id, writeKey: await key('alerts:write'), readKey: await key('alerts:read') });
   }
   return tenants;
@@ -128,7 +163,10 @@ function notifications(tenants: readonly BenchTenant[], alerts: number): { tenan
     const entries = [];
     for (let i = 0; i < PER_REQUEST && sent < alerts; i++, sent++) {
       const earlier = seen[t]!;
-      let fingerprint = earlier.length > 20 && Math.random() < REPEAT_SHARE ? earlier[Math.floor(Math.random() * earlier.length)]! : undefined;
+      let fingerprint =
+        earlier.length > 20 && Math.random() < REPEAT_SHARE
+          ? earlier[Math.floor(Math.random() * earlier.length)]!
+          : undefined;
       if (!fingerprint || used.has(fingerprint)) {
         fingerprint = randomBytes(8).toString('hex');
         earlier.push(fingerprint);
@@ -137,8 +175,17 @@ function notifications(tenants: readonly BenchTenant[], alerts: number): { tenan
       const pod = `pod-${fingerprint.slice(0, 6)}`;
       entries.push({
         status: 'firing',
-        labels: { alertname: `Bench${sent % 20}`, namespace: `ns-${sent % 7}`, pod, severity: ['critical', 'warning', 'info'][sent % 3] },
-        annotations: { summary: `Pod ${pod} is crash looping`, runbook_url: 'https://runbooks.example.com/KubePodCrashLooping', description: 'Pod has restarted 7 times in 10 minutes' },
+        labels: {
+          alertname: `Bench${sent % 20}`,
+          namespace: `ns-${sent % 7}`,
+          pod,
+          severity: ['critical', 'warning', 'info'][sent % 3],
+        },
+        annotations: {
+          summary: `Pod ${pod} is crash looping`,
+          runbook_url: 'https://runbooks.example.com/KubePodCrashLooping',
+          description: 'Pod has restarted 7 times in 10 minutes',
+        },
         startsAt: new Date().toISOString(),
         endsAt: '0001-01-01T00:00:00Z',
         generatorURL: 'http://prometheus:9090/graph?g0.expr=x',
@@ -147,13 +194,30 @@ function notifications(tenants: readonly BenchTenant[], alerts: number): { tenan
     }
     out.push({
       tenant: tenants[t]!,
-      body: JSON.stringify({ receiver: 'vigil', status: 'firing', alerts: entries, groupLabels: { alertname: 'Bench' }, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager:9093', version: '4', groupKey: `{}:{alertname="Bench${n}"}`, truncatedAlerts: 0 }),
+      body: JSON.stringify({
+        receiver: 'vigil',
+        status: 'firing',
+        alerts: entries,
+        groupLabels: { alertname: 'Bench' },
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: 'http://alertmanager:9093',
+        version: '4',
+        groupKey: `{}:{alertname="Bench${n}"}`,
+        truncatedAlerts: 0,
+      }),
     });
   }
   return out;
 }
 
-const post = (api: Api, request: { tenant: BenchTenant; body: string }) => api.call('POST', '/api/v1/webhooks/alertmanager', { authorization: `Bearer ${request.tenant.writeKey}` }, request.body);
+const post = (api: Api, request: { tenant: BenchTenant; body: string }) =>
+  api.call(
+    'POST',
+    '/api/v1/webhooks/alertmanager',
+    { authorization: `Bearer ${request.tenant.writeKey}` },
+    request.body,
+  );
 
 /** Sends every request with at most CONCURRENCY in flight; resolves with the 202 count. */
 async function closedLoop(api: Api, requests: readonly { tenant: BenchTenant; body: string }[]): Promise<void> {
@@ -164,7 +228,8 @@ async function closedLoop(api: Api, requests: readonly { tenant: BenchTenant; bo
       for (let attempt = 0; ; attempt++) {
         const reply = await post(api, request);
         if (reply.status === 202) break;
-        if (reply.status !== 503 || attempt > 5) throw new Error(`ingest answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+        if (reply.status !== 503 || attempt > 5)
+          throw new Error(`ingest answered ${reply.status}: ${JSON.stringify(reply.body)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -181,7 +246,12 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
 }
 
 /** Sustained rate: first request sent → every alert counted (SUM(occurrences)) in the alert store. */
-async function throughput(api: Api, tenants: readonly BenchTenant[], alerts: number, persisted: () => Promise<number>): Promise<{ perSecond: number; seconds: number; acceptedPerSecond: number }> {
+async function throughput(
+  api: Api,
+  tenants: readonly BenchTenant[],
+  alerts: number,
+  persisted: () => Promise<number>,
+): Promise<{ perSecond: number; seconds: number; acceptedPerSecond: number }> {
   const before = await persisted();
   const requests = notifications(tenants, alerts);
   const started = performance.now();
@@ -189,11 +259,20 @@ async function throughput(api: Api, tenants: readonly BenchTenant[], alerts: num
   const accepted = (performance.now() - started) / 1000;
   await waitUntil('every alert persisted', async () => (await persisted()) - before >= alerts, 300_000);
   const seconds = (performance.now() - started) / 1000;
-  return { perSecond: Math.round(alerts / seconds), seconds: round(seconds), acceptedPerSecond: Math.round(alerts / accepted) };
+  return {
+    perSecond: Math.round(alerts / seconds),
+    seconds: round(seconds),
+    acceptedPerSecond: Math.round(alerts / accepted),
+  };
 }
 
 /** Open loop at a fixed rate: a request every 1000/rate ms whatever the previous ones do. */
-async function latencyAtRate(api: Api, tenants: readonly BenchTenant[], requestsPerSecond: number, seconds: number): Promise<{ p50: number; p99: number; max: number; errors: number }> {
+async function latencyAtRate(
+  api: Api,
+  tenants: readonly BenchTenant[],
+  requestsPerSecond: number,
+  seconds: number,
+): Promise<{ p50: number; p99: number; max: number; errors: number }> {
   const requests = notifications(tenants, requestsPerSecond * seconds * PER_REQUEST);
   const times: number[] = [];
   let errors = 0;
@@ -213,14 +292,29 @@ async function latencyAtRate(api: Api, tenants: readonly BenchTenant[], requests
   }
   await Promise.all(inFlight);
   times.sort((a, b) => a - b);
-  return { p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), max: round(times.at(-1) ?? NaN), errors };
+  return {
+    p50: round(percentile(times, 50)),
+    p99: round(percentile(times, 99)),
+    max: round(times.at(-1) ?? NaN),
+    errors,
+  };
 }
 
 // ---- list -----------------------------------------------------------------------------------------
 
-
-async function listLatency(api: Api, tenants: readonly BenchTenant[]): Promise<{ query: string; p50: number; p95: number }[]> {
-  const queries = ['', '?status=triggered', '?severity=critical,high', '?alert_type=type-7', '?label=service=svc-3', '?q=pod-4242', '?sort=severity&order=desc'];
+async function listLatency(
+  api: Api,
+  tenants: readonly BenchTenant[],
+): Promise<{ query: string; p50: number; p95: number }[]> {
+  const queries = [
+    '',
+    '?status=triggered',
+    '?severity=critical,high',
+    '?alert_type=type-7',
+    '?label=service=svc-3',
+    '?q=pod-4242',
+    '?sort=severity&order=desc',
+  ];
   const out: { query: string; p50: number; p95: number }[] = [];
   for (const query of queries) {
     const times: number[] = [];
@@ -268,9 +362,18 @@ async function child(service: string): Promise<void> {
   const def = ALL_SERVICES.find((d) => d.service === service);
   if (!def) throw new Error(`no service ${service}`);
   const config = loadConfig(CommonConfig, process.env);
-  const broker = new RabbitBroker({ url: AMQP_URL, namespace: process.env.BENCH_NAMESPACE!, prefetch: config.BUS_PREFETCH, logger: brokerLogger });
+  const broker = new RabbitBroker({
+    url: AMQP_URL,
+    namespace: process.env.BENCH_NAMESPACE!,
+    prefetch: config.BUS_PREFETCH,
+    logger: brokerLogger,
+  });
   await broker.connect();
-  const running = await startService(def, { mode: 'distributed', config, broker, registries: [] }, Number(process.env.BENCH_PORT));
+  const running = await startService(
+    def,
+    { mode: 'distributed', config, broker, registries: [] },
+    Number(process.env.BENCH_PORT),
+  );
   process.once('SIGTERM', () => {
     void running
       .close()
@@ -291,8 +394,25 @@ async function distributedRun(): Promise<void> {
   const namespace = `vigil-bench-ingest-${randomBytes(3).toString('hex')}`;
   const children = ALL_SERVICES.map((def, i) => {
     const port = def.service === 'gateway' ? GATEWAY_PORT : GATEWAY_PORT + 1 + i;
-    const env = { ...process.env, ...SERVICE_ENV, VIGIL_MODE: 'distributed', AMQP_URL, DATABASE_URL: databaseUrl, BENCH_NAMESPACE: namespace, BENCH_PORT: String(port), DB_POOL_SIZE: '8', BUS_PREFETCH: '200' };
-    return { service: def.service, port, process: spawn(process.execPath, [fileURLToPath(import.meta.url), 'child', def.service], { env, stdio: ['ignore', 'inherit', 'inherit'] }) };
+    const env = {
+      ...process.env,
+      ...SERVICE_ENV,
+      VIGIL_MODE: 'distributed',
+      AMQP_URL,
+      DATABASE_URL: databaseUrl,
+      BENCH_NAMESPACE: namespace,
+      BENCH_PORT: String(port),
+      DB_POOL_SIZE: '8',
+      BUS_PREFETCH: '200',
+    };
+    return {
+      service: def.service,
+      port,
+      process: spawn(process.execPath, [fileURLToPath(import.meta.url), 'child', def.service], {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }),
+    };
   });
   const db = new pg.Client({ connectionString: databaseUrl });
   const api = new Api(`http://127.0.0.1:${GATEWAY_PORT}`);
@@ -301,19 +421,35 @@ async function distributedRun(): Promise<void> {
     await Promise.all(children.map((c) => waitReady(`http://127.0.0.1:${c.port}/health/ready`, c.process)));
     await db.connect();
     const tenants = await createTenants(api, randomBytes(3).toString('hex'));
-    const persisted = async () => Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
-    console.log('\nIngest through the gateway (distributed: six processes, RabbitMQ + PostgreSQL; Alertmanager requests of 10 alerts, 30 % repeats, 10 tenants)');
+    const persisted = async () =>
+      Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
+    console.log(
+      '\nIngest through the gateway (distributed: six processes, RabbitMQ + PostgreSQL; Alertmanager requests of 10 alerts, 30 % repeats, 10 tenants)',
+    );
     await throughput(api, tenants, 2_000, persisted); // warm-up: JIT, pools, key caches
     const run = await throughput(api, tenants, ALERTS, persisted);
-    console.log(`  sustained: ${run.perSecond} alerts/s persisted (${ALERTS} alerts in ${run.seconds} s; gateway accepted at ${run.acceptedPerSecond}/s; ${CONCURRENCY} requests in flight)   target ≥ 5000`);
+    console.log(
+      `  sustained: ${run.perSecond} alerts/s persisted (${ALERTS} alerts in ${run.seconds} s; gateway accepted at ${run.acceptedPerSecond}/s; ${CONCURRENCY} requests in flight)   target ≥ 5000`,
+    );
     const latency = await latencyAtRate(api, tenants, 100, LATENCY_SECONDS);
-    console.log(`  202 latency at 100 req/s (1,000 alerts/s) for ${LATENCY_SECONDS} s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, non-202 ${latency.errors}   target p99 < 50`);
+    console.log(
+      `  202 latency at 100 req/s (1,000 alerts/s) for ${LATENCY_SECONDS} s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, non-202 ${latency.errors}   target p99 < 50`,
+    );
     if (LIST_ROWS > 0) {
       const started = performance.now();
-      await seedAlerts(db, tenants.map((t) => t.id), LIST_ROWS);
+      await seedAlerts(
+        db,
+        tenants.map((t) => t.id),
+        LIST_ROWS,
+      );
       const total = Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.alerts')).rows[0].n);
-      console.log(`  GET /api/v1/alerts?limit=50 with ${total} alerts stored (${LIST_ROWS} seeded in ${Math.round((performance.now() - started) / 1000)} s), per filter:   target p95 < 50`);
-      for (const row of await listLatency(api, tenants)) console.log(`    ${row.query.padEnd(26)} p50 ${String(row.p50).padStart(6)} ms   p95 ${String(row.p95).padStart(6)} ms`);
+      console.log(
+        `  GET /api/v1/alerts?limit=50 with ${total} alerts stored (${LIST_ROWS} seeded in ${Math.round((performance.now() - started) / 1000)} s), per filter:   target p95 < 50`,
+      );
+      for (const row of await listLatency(api, tenants))
+        console.log(
+          `    ${row.query.padEnd(26)} p50 ${String(row.p50).padStart(6)} ms   p95 ${String(row.p95).padStart(6)} ms`,
+        );
     }
   } finally {
     await api.close();
@@ -321,7 +457,9 @@ async function distributedRun(): Promise<void> {
     await db.end().catch(() => undefined);
     const broker = new RabbitBroker({ url: AMQP_URL, namespace, logger: brokerLogger });
     await broker.connect();
-    for (const def of ALL_SERVICES) for (const queue of broker.names.queuesOf(def.service, DEFAULT_RETRY_DELAYS_MS)) await broker.deleteQueue(queue).catch(() => undefined);
+    for (const def of ALL_SERVICES)
+      for (const queue of broker.names.queuesOf(def.service, DEFAULT_RETRY_DELAYS_MS))
+        await broker.deleteQueue(queue).catch(() => undefined);
     await broker.deleteExchange(broker.names.events).catch(() => undefined);
     await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
     await broker.close();
@@ -332,9 +470,18 @@ async function standaloneRun(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-ingest-'));
   const port = GATEWAY_PORT + 20;
   // Standalone: no JWT_KEYS (the key file in the data directory), no broker or database URL.
-  const env: NodeJS.ProcessEnv = { ...process.env, ...SERVICE_ENV, PORT: String(port), VIGIL_DATA_DIR: dataDir, VIGIL_MODE: 'standalone' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...SERVICE_ENV,
+    PORT: String(port),
+    VIGIL_DATA_DIR: dataDir,
+    VIGIL_MODE: 'standalone',
+  };
   for (const name of ['JWT_KEYS', 'AMQP_URL', 'DATABASE_URL']) delete env[name];
-  const proc = spawn(process.execPath, [path.join(root, 'dist/apps/standalone/src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, [path.join(root, 'dist/apps/standalone/src/main.js')], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const api = new Api(`http://127.0.0.1:${port}`);
   try {
     await waitReady(`http://127.0.0.1:${port}/health/ready`, proc);
@@ -344,7 +491,9 @@ async function standaloneRun(): Promise<void> {
     const persisted = async () => Number((sum.get() as { n: number }).n);
     await throughput(api, tenants, 2_000, persisted);
     const run = await throughput(api, tenants, STANDALONE_ALERTS, persisted);
-    console.log(`\nIngest through the gateway (standalone: one process, embedded broker + SQLite)\n  sustained: ${run.perSecond} alerts/s persisted (${STANDALONE_ALERTS} alerts in ${run.seconds} s; accepted at ${run.acceptedPerSecond}/s)`);
+    console.log(
+      `\nIngest through the gateway (standalone: one process, embedded broker + SQLite)\n  sustained: ${run.perSecond} alerts/s persisted (${STANDALONE_ALERTS} alerts in ${run.seconds} s; accepted at ${run.acceptedPerSecond}/s)`,
+    );
     store.close();
   } finally {
     await api.close();

@@ -48,7 +48,11 @@ for (const target of targets) {
     jobs.push(
       (async () => {
         if ((await mtime(out)) >= (await mtime(file))) return;
-        const result = await transformFile(file, { ...options, filename: file, sourceFileName: path.relative(path.dirname(out), file) });
+        const result = await transformFile(file, {
+          ...options,
+          filename: file,
+          sourceFileName: path.relative(path.dirname(out), file),
+        });
         await fs.mkdir(path.dirname(out), { recursive: true });
         await fs.writeFile(out, `${result.code}\n//# sourceMappingURL=${path.basename(out)}.map\n`);
         if (result.map) await fs.writeFile(`${out}.map`, result.map);

@@ -20,7 +20,10 @@ const { ensurePostgresDatabase } = await import(path.join(root, 'dist/libs/persi
 await ensurePostgresDatabase(env.DATABASE_URL);
 
 const children = services.map((service) => {
-  const child = spawn(process.execPath, [path.join(root, 'dist/apps', service, 'src/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'dist/apps', service, 'src/main.js')], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`${service} exited (${signal ?? code}); stopping the others`);
     stop();

@@ -30,16 +30,19 @@ async function createRunDatabase() {
     const now = Date.now() / 1000;
     for (const { datname } of rows) {
       const created = Number(datname.split('_')[2]);
-      if (created && now - created > STALE_AFTER_SECONDS) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      if (created && now - created > STALE_AFTER_SECONDS)
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
     await client.query(`CREATE DATABASE "${RUN_DATABASE}"`);
   });
 }
 
 async function dropRunDatabase() {
-  await withServer((client) => client.query(`DROP DATABASE IF EXISTS "${RUN_DATABASE}" WITH (FORCE)`)).catch((error) => {
-    console.error(`could not drop ${RUN_DATABASE}: ${error.message}`);
-  });
+  await withServer((client) => client.query(`DROP DATABASE IF EXISTS "${RUN_DATABASE}" WITH (FORCE)`)).catch(
+    (error) => {
+      console.error(`could not drop ${RUN_DATABASE}: ${error.message}`);
+    },
+  );
 }
 
 const [only, ...extra] = process.argv.slice(2);
@@ -48,7 +51,11 @@ const jest = ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', 
 const runs = [];
 if (!only || only === 'unit') runs.push({ name: 'unit', args: ['--selectProjects', 'unit'], env: {} });
 if (!only || only === 'integration') {
-  runs.push({ name: 'integration (embedded broker + SQLite)', args: ['--selectProjects', 'integration', '--runInBand'], env: { VIGIL_TEST_MODE: 'embedded' } });
+  runs.push({
+    name: 'integration (embedded broker + SQLite)',
+    args: ['--selectProjects', 'integration', '--runInBand'],
+    env: { VIGIL_TEST_MODE: 'embedded' },
+  });
   runs.push({
     name: 'integration (RabbitMQ + PostgreSQL)',
     args: ['--selectProjects', 'integration', '--runInBand'],

@@ -14,7 +14,11 @@ function expectLimited(answer: Answer, what: RegExp): void {
   const retryAfter = Number(answer.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(60);
-  expect(answer.body).toMatchObject({ statusCode: 429, message: expect.stringMatching(what), retryAfterSeconds: retryAfter });
+  expect(answer.body).toMatchObject({
+    statusCode: 429,
+    message: expect.stringMatching(what),
+    retryAfterSeconds: retryAfter,
+  });
 }
 
 describe(`rate limits (${TEST_MODE})`, () => {
@@ -37,7 +41,8 @@ describe(`rate limits (${TEST_MODE})`, () => {
   it('limits one API key, and not its neighbour', async () => {
     const key = await createApiKey(system.url, { bearer: adminToken }, `limited-${RUN}`, ['alerts:write']);
     const other = await createApiKey(system.url, { bearer: adminToken }, `neighbour-${RUN}`, ['alerts:write']);
-    for (let i = 0; i < PER_KEY; i++) expect((await call(system.url, 'GET', '/api/v1/auth/whoami', { auth: { apiKey: key.key } })).status).toBe(200);
+    for (let i = 0; i < PER_KEY; i++)
+      expect((await call(system.url, 'GET', '/api/v1/auth/whoami', { auth: { apiKey: key.key } })).status).toBe(200);
     expectLimited(await call(system.url, 'GET', '/api/v1/auth/whoami', { auth: { apiKey: key.key } }), /this API key/);
     expect((await call(system.url, 'GET', '/api/v1/auth/whoami', { auth: { apiKey: other.key } })).status).toBe(200);
   });
@@ -52,7 +57,10 @@ describe(`rate limits (${TEST_MODE})`, () => {
   });
 
   it('limits sign-in attempts per client address, before the user service is asked', async () => {
-    const attempt = (i: number) => call(system.url, 'POST', '/api/v1/auth/login', { body: { email: `nobody-${i}-${RUN}@nowhere.test`, password: 'not the password' } });
+    const attempt = (i: number) =>
+      call(system.url, 'POST', '/api/v1/auth/login', {
+        body: { email: `nobody-${i}-${RUN}@nowhere.test`, password: 'not the password' },
+      });
     // One attempt went to the admin's sign-in; the rest of the minute's allowance is refused as bad credentials.
     for (let i = 1; i < SIGN_IN_PER_IP; i++) expect((await attempt(i)).status).toBe(401);
     expectLimited(await attempt(SIGN_IN_PER_IP), /sign-in attempts from this address/);

@@ -4,7 +4,13 @@ import { JwtKeyring } from '@vigil/auth';
 import type { TokenPair } from '@vigil/contracts';
 import { JWT_KEYRING } from '../../apps/gateway/src/tokens.js';
 import { RouteAccess } from '../../apps/gateway/src/access/route-access.js';
-import { declarationOfRow, normaliseDeclaration, parseAccessTable, policyMap, type AccessRow } from '../support/access-table.js';
+import {
+  declarationOfRow,
+  normaliseDeclaration,
+  parseAccessTable,
+  policyMap,
+  type AccessRow,
+} from '../support/access-table.js';
 import { call, createApiKey, login, type Answer, type Auth } from '../support/http.js';
 import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
 
@@ -25,7 +31,11 @@ interface Tenant {
 
 type Page = { items: Record<string, unknown>[]; nextCursor: string | null };
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<{ value: T; ms: number }> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<{ value: T; ms: number }> {
   const started = Date.now();
   for (;;) {
     const value = await probe();
@@ -36,8 +46,15 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 function expectJsonError(answer: Answer, status: number, message: RegExp | string): void {
-  expect({ status: answer.status, type: answer.headers.get('content-type') }).toEqual({ status, type: expect.stringMatching(/^application\/json/) });
-  expect(answer.body).toMatchObject({ statusCode: status, message: typeof message === 'string' ? message : expect.stringMatching(message), correlationId: expect.any(String) });
+  expect({ status: answer.status, type: answer.headers.get('content-type') }).toEqual({
+    status,
+    type: expect.stringMatching(/^application\/json/),
+  });
+  expect(answer.body).toMatchObject({
+    statusCode: status,
+    message: typeof message === 'string' ? message : expect.stringMatching(message),
+    correlationId: expect.any(String),
+  });
 }
 
 describe(`access through the gateway (${TEST_MODE})`, () => {
@@ -45,7 +62,8 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
   let platform: TokenPair;
   let a: Tenant;
   let b: Tenant;
-  const api = <T = Record<string, unknown>>(method: string, path: string, auth?: Auth, body?: unknown) => call<T>(system.url, method, path, { auth, body });
+  const api = <T = Record<string, unknown>>(method: string, path: string, auth?: Auth, body?: unknown) =>
+    call<T>(system.url, method, path, { auth, body });
 
   async function ok<T = Record<string, unknown>>(answer: Promise<Answer<T>>, status = 200): Promise<T> {
     const got = await answer;
@@ -56,7 +74,15 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
   async function tenant(name: string): Promise<Tenant> {
     const slug = `${name}-${RUN}`;
     const adminEmail = `admin@${slug}.test`;
-    const created = await ok<{ id: string }>(api('POST', '/api/v1/tenants', { bearer: platform.access_token }, { name: `Tenant ${slug}`, slug, admin: { email: adminEmail, password: PASSWORD, name: `Admin ${name}` } }), 201);
+    const created = await ok<{ id: string }>(
+      api(
+        'POST',
+        '/api/v1/tenants',
+        { bearer: platform.access_token },
+        { name: `Tenant ${slug}`, slug, admin: { email: adminEmail, password: PASSWORD, name: `Admin ${name}` } },
+      ),
+      201,
+    );
     const adminToken = (await login(system.url, adminEmail, PASSWORD, slug)).access_token;
     const auth = { bearer: adminToken };
     const me = await ok<{ id: string; tenantId: string }>(api('GET', '/api/v1/auth/me', auth));
@@ -64,17 +90,32 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
     const users = { admin: { id: me.id, email: adminEmail, token: adminToken } } as Tenant['users'];
     for (const role of ROLES.filter((r) => r !== 'admin')) {
       const email = `${role}@${slug}.test`;
-      const user = await ok<{ id: string }>(api('POST', '/api/v1/users', auth, { email, name: `${role} ${name}`, role, password: PASSWORD }), 201);
+      const user = await ok<{ id: string }>(
+        api('POST', '/api/v1/users', auth, { email, name: `${role} ${name}`, role, password: PASSWORD }),
+        201,
+      );
       users[role] = { id: user.id, email, token: (await login(system.url, email, PASSWORD, slug)).access_token };
     }
     const team = await ok<{ id: string }>(api('POST', '/api/v1/teams', auth, { name: `SRE ${name}` }), 201);
     const adminKey = await createApiKey(system.url, auth, `automation ${name}`, ['admin']);
     const alertsKey = await createApiKey(system.url, auth, `alertmanager ${name}`, ['alerts:write']);
-    return { slug, id: created.id, admin: { email: adminEmail, token: adminToken, id: me.id }, users, teamId: team.id, adminKey, alertsKey };
+    return {
+      slug,
+      id: created.id,
+      admin: { email: adminEmail, token: adminToken, id: me.id },
+      users,
+      teamId: team.id,
+      adminKey,
+      alertsKey,
+    };
   }
 
   beforeAll(async () => {
-    system = await startTestSystem({ RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000', RATE_LIMIT_PER_KEY_PER_MIN: '100000', RATE_LIMIT_PER_TENANT_PER_MIN: '100000' });
+    system = await startTestSystem({
+      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+      RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+      RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+    });
     platform = await login(system.url, system.admin.email, system.admin.password);
     [a, b] = await Promise.all([tenant('a'), tenant('b')]);
   }, 120_000);
@@ -86,14 +127,23 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
   describe('the route table', () => {
     it('matches the running gateway route for route, both ways', () => {
       const gateway = system.services.find((s) => s.service === 'gateway')!;
-      const live = gateway.app.get(RouteAccess).list().map((r) => ({ method: r.method, path: r.path, access: normaliseDeclaration(r.access) }));
-      const documented = parseAccessTable().map((row) => ({ method: row.method, path: row.path, access: declarationOfRow(row) }));
+      const live = gateway.app
+        .get(RouteAccess)
+        .list()
+        .map((r) => ({ method: r.method, path: r.path, access: normaliseDeclaration(r.access) }));
+      const documented = parseAccessTable().map((row) => ({
+        method: row.method,
+        path: row.path,
+        access: declarationOfRow(row),
+      }));
       expect(policyMap(live)).toEqual(policyMap(documented));
     });
   });
 
   describe('role and scope matrix, driven by docs/access.md', () => {
-    const rows = parseAccessTable().filter((row) => row.credential !== 'none' && row.credential !== 'none, sign-in limit');
+    const rows = parseAccessTable().filter(
+      (row) => row.credential !== 'none' && row.credential !== 'none, sign-in limit',
+    );
 
     /** A request that passes the guard without changing anything: an id that does not exist, or a body that does not validate. */
     function probe(row: AccessRow): { path: string; body?: unknown } {
@@ -124,9 +174,15 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
           ? row.scopes.includes('*') || caller.scopes.some((s) => row.scopes.includes(s))
           : row.roles.includes(caller.role!) || (caller.platformAdmin === true && row.roles.includes('platform-admin'));
         const answer = await api(row.method, path, caller.auth, body);
-        outcomes[caller.name] = answer.status === 403 ? 'refused' : answer.status === 401 || answer.status >= 500 ? `failed ${answer.status}` : 'allowed';
+        outcomes[caller.name] =
+          answer.status === 403
+            ? 'refused'
+            : answer.status === 401 || answer.status >= 500
+              ? `failed ${answer.status}`
+              : 'allowed';
         expected[caller.name] = allowed ? 'allowed' : 'refused';
-        if (answer.status === 403) expectJsonError(answer, 403, /needs the role|lacks the scope|takes an API key|not an API key/);
+        if (answer.status === 403)
+          expectJsonError(answer, 403, /needs the role|lacks the scope|takes an API key|not an API key/);
       }
       expect(outcomes).toEqual(expected);
     });
@@ -147,23 +203,49 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
         { basic: { user: '', password: a.adminKey.key } },
       ];
       for (const auth of forms) {
-        const whoami = await ok<{ kind: string; id: string; tenantId: string; scopes: string[] }>(api('GET', '/api/v1/auth/whoami', auth));
-        expect(whoami).toEqual({ kind: 'api-key', id: a.adminKey.id, tenantId: a.id, name: 'automation a', scopes: ['admin'] });
+        const whoami = await ok<{ kind: string; id: string; tenantId: string; scopes: string[] }>(
+          api('GET', '/api/v1/auth/whoami', auth),
+        );
+        expect(whoami).toEqual({
+          kind: 'api-key',
+          id: a.adminKey.id,
+          tenantId: a.id,
+          name: 'automation a',
+          scopes: ['admin'],
+        });
       }
       expect((await api('GET', '/api/v1/users', { basic: { user: 'x', password: a.adminKey.key } })).status).toBe(200);
     });
 
     it('without the scope a route needs → 403 naming the scope', async () => {
-      expectJsonError(await api('GET', '/api/v1/users', { apiKey: a.alertsKey.key }), 403, 'this API key lacks the scope admin');
-      expectJsonError(await api('POST', '/api/v1/api-keys', { apiKey: a.adminKey.key }, { name: 'x', scopes: ['admin'] }), 403, /not an API key/);
+      expectJsonError(
+        await api('GET', '/api/v1/users', { apiKey: a.alertsKey.key }),
+        403,
+        'this API key lacks the scope admin',
+      );
+      expectJsonError(
+        await api('POST', '/api/v1/api-keys', { apiKey: a.adminKey.key }, { name: 'x', scopes: ['admin'] }),
+        403,
+        /not an API key/,
+      );
     });
 
     it('unknown, malformed or conflicting → 401 without saying more', async () => {
       const forged = `vgk_${a.adminKey.key.split('_')[1]}_${'A'.repeat(43)}`;
       expectJsonError(await api('GET', '/api/v1/auth/whoami', { apiKey: forged }), 401, 'invalid or revoked API key');
-      expectJsonError(await api('GET', '/api/v1/auth/whoami', { apiKey: 'hello' }), 401, /X-API-Key is not a Vigil API key/);
+      expectJsonError(
+        await api('GET', '/api/v1/auth/whoami', { apiKey: 'hello' }),
+        401,
+        /X-API-Key is not a Vigil API key/,
+      );
       expectJsonError(await api('GET', '/api/v1/auth/whoami', { basic: { user: 'u', password: 'p' } }), 401, /Basic/);
-      expectJsonError(await api('GET', '/api/v1/auth/whoami', { headers: { authorization: `Bearer ${a.adminKey.key}`, 'x-api-key': b.adminKey.key } }), 401, /send one credential/);
+      expectJsonError(
+        await api('GET', '/api/v1/auth/whoami', {
+          headers: { authorization: `Bearer ${a.adminKey.key}`, 'x-api-key': b.adminKey.key },
+        }),
+        401,
+        /send one credential/,
+      );
     });
 
     it('a revoked key stops working within 5 s', async () => {
@@ -171,7 +253,11 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
       const key = await createApiKey(system.url, auth, 'short-lived', ['alerts:write']);
       expect((await api('GET', '/api/v1/auth/whoami', { apiKey: key.key })).status).toBe(200);
       const listed = await ok<Page>(api('GET', '/api/v1/api-keys', auth));
-      expect(listed.items.find((k) => k.id === key.id)).toMatchObject({ prefix: key.prefix, scopes: ['alerts:write'], createdAt: expect.any(String) });
+      expect(listed.items.find((k) => k.id === key.id)).toMatchObject({
+        prefix: key.prefix,
+        scopes: ['alerts:write'],
+        createdAt: expect.any(String),
+      });
       expect(JSON.stringify(listed)).not.toContain(key.key);
       await ok(api('DELETE', `/api/v1/api-keys/${key.id}`, auth), 204);
       const refused = await until('revoked key refused', 5_000, async () => {
@@ -188,68 +274,148 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
     it('refuses expired, malformed, foreign-key and bogus tokens with 401', async () => {
       const keyring = system.services.find((s) => s.service === 'gateway')!.app.get<JwtKeyring>(JWT_KEYRING);
       const claims = { sub: a.users.viewer.id, tid: a.id, role: 'viewer' as const, pa: false };
-      expect((await api('GET', '/api/v1/auth/whoami', { bearer: (await keyring.sign(claims, 60)).token })).status).toBe(200);
-      expectJsonError(await api('GET', '/api/v1/auth/whoami', { bearer: (await keyring.sign(claims, -60)).token }), 401, 'access token is expired');
-      expectJsonError(await api('GET', '/api/v1/auth/whoami', { bearer: 'abc.def.ghi' }), 401, 'access token is malformed');
+      expect((await api('GET', '/api/v1/auth/whoami', { bearer: (await keyring.sign(claims, 60)).token })).status).toBe(
+        200,
+      );
+      expectJsonError(
+        await api('GET', '/api/v1/auth/whoami', { bearer: (await keyring.sign(claims, -60)).token }),
+        401,
+        'access token is expired',
+      );
+      expectJsonError(
+        await api('GET', '/api/v1/auth/whoami', { bearer: 'abc.def.ghi' }),
+        401,
+        'access token is malformed',
+      );
       const foreign = JwtKeyring.parse(`other:${'o'.repeat(48)}`);
-      expectJsonError(await api('GET', '/api/v1/auth/whoami', { bearer: (await foreign.sign(claims, 60)).token }), 401, 'access token is not valid');
+      expectJsonError(
+        await api('GET', '/api/v1/auth/whoami', { bearer: (await foreign.sign(claims, 60)).token }),
+        401,
+        'access token is not valid',
+      );
       // A token that claims another tenant for this user: the tenant comes from the user service's record, and they disagree.
-      expectJsonError(await api('GET', '/api/v1/auth/whoami', { bearer: (await keyring.sign({ ...claims, tid: b.id }, 60)).token }), 401, 'access token is not valid');
+      expectJsonError(
+        await api('GET', '/api/v1/auth/whoami', { bearer: (await keyring.sign({ ...claims, tid: b.id }, 60)).token }),
+        401,
+        'access token is not valid',
+      );
     });
 
     it('takes the role from the user service, not the token', async () => {
       const keyring = system.services.find((s) => s.service === 'gateway')!.app.get<JwtKeyring>(JWT_KEYRING);
       const inflated = (await keyring.sign({ sub: a.users.viewer.id, tid: a.id, role: 'admin', pa: true }, 60)).token;
-      expect(await ok(api('GET', '/api/v1/auth/whoami', { bearer: inflated }))).toMatchObject({ role: 'viewer', platformAdmin: false });
+      expect(await ok(api('GET', '/api/v1/auth/whoami', { bearer: inflated }))).toMatchObject({
+        role: 'viewer',
+        platformAdmin: false,
+      });
       expect((await api('GET', '/api/v1/users', { bearer: inflated })).status).toBe(403);
     });
 
     it("a deactivated user's token is refused within 5 s", async () => {
       const adminAuth = { bearer: a.admin.token };
       const email = `leaver@${a.slug}.test`;
-      const user = await ok<{ id: string }>(api('POST', '/api/v1/users', adminAuth, { email, name: 'Leaver', role: 'operator', password: PASSWORD }), 201);
+      const user = await ok<{ id: string }>(
+        api('POST', '/api/v1/users', adminAuth, { email, name: 'Leaver', role: 'operator', password: PASSWORD }),
+        201,
+      );
       const token = (await login(system.url, email, PASSWORD, a.slug)).access_token;
       // whoami asks no service: what refuses the token is the gateway's own check of the user's state.
       expect((await api('GET', '/api/v1/auth/whoami', { bearer: token })).status).toBe(200);
-      expect(await ok(api('POST', `/api/v1/users/${user.id}/deactivate`, adminAuth))).toMatchObject({ id: user.id, active: false });
+      expect(await ok(api('POST', `/api/v1/users/${user.id}/deactivate`, adminAuth))).toMatchObject({
+        id: user.id,
+        active: false,
+      });
       const refused = await until('deactivated user refused', 5_000, async () => {
         const answer = await api('GET', '/api/v1/auth/whoami', { bearer: token });
         return answer.status === 401 ? answer : undefined;
       });
       expectJsonError(refused.value, 401, 'access token is not valid');
       expect(refused.ms).toBeLessThan(2_000);
-      expectJsonError(await api('POST', '/api/v1/auth/login', undefined, { email, password: PASSWORD, tenant: a.slug }), 401, 'invalid email or password');
+      expectJsonError(
+        await api('POST', '/api/v1/auth/login', undefined, { email, password: PASSWORD, tenant: a.slug }),
+        401,
+        'invalid email or password',
+      );
     });
 
     it('refresh rotates; presenting a used refresh token again revokes the family', async () => {
       const first = await login(system.url, a.users.operator.email, PASSWORD, a.slug);
-      expect(first).toMatchObject({ token_type: 'Bearer', expires_in: expect.any(Number), access_token: expect.any(String), refresh_token: expect.any(String) });
-      const second = await ok<TokenPair>(api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: first.refresh_token }));
+      expect(first).toMatchObject({
+        token_type: 'Bearer',
+        expires_in: expect.any(Number),
+        access_token: expect.any(String),
+        refresh_token: expect.any(String),
+      });
+      const second = await ok<TokenPair>(
+        api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: first.refresh_token }),
+      );
       expect(second.refresh_token).not.toBe(first.refresh_token);
       expect((await api('GET', '/api/v1/auth/whoami', { bearer: second.access_token })).status).toBe(200);
-      expectJsonError(await api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: first.refresh_token }), 401, /refresh token/);
+      expectJsonError(
+        await api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: first.refresh_token }),
+        401,
+        /refresh token/,
+      );
       // The thief and the owner are now both out: the successor was revoked with its family.
-      expectJsonError(await api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: second.refresh_token }), 401, /refresh token/);
+      expectJsonError(
+        await api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: second.refresh_token }),
+        401,
+        /refresh token/,
+      );
     });
 
     it('an invited user sets a password once and is signed in', async () => {
-      const invited = await ok<{ id: string; invitationToken: string }>(api('POST', '/api/v1/users', { bearer: a.admin.token }, { email: `invitee@${a.slug}.test`, name: 'Invitee', role: 'viewer' }), 201);
+      const invited = await ok<{ id: string; invitationToken: string }>(
+        api(
+          'POST',
+          '/api/v1/users',
+          { bearer: a.admin.token },
+          { email: `invitee@${a.slug}.test`, name: 'Invitee', role: 'viewer' },
+        ),
+        201,
+      );
       expect(invited.invitationToken).toEqual(expect.any(String));
-      const pair = await ok<TokenPair>(api('POST', '/api/v1/auth/accept-invitation', undefined, { token: invited.invitationToken, password: PASSWORD }));
-      expect(await ok(api('GET', '/api/v1/auth/whoami', { bearer: pair.access_token }))).toMatchObject({ kind: 'user', id: invited.id, tenantId: a.id, role: 'viewer' });
-      expectJsonError(await api('POST', '/api/v1/auth/accept-invitation', undefined, { token: invited.invitationToken, password: PASSWORD }), 401, /invitation/);
+      const pair = await ok<TokenPair>(
+        api('POST', '/api/v1/auth/accept-invitation', undefined, {
+          token: invited.invitationToken,
+          password: PASSWORD,
+        }),
+      );
+      expect(await ok(api('GET', '/api/v1/auth/whoami', { bearer: pair.access_token }))).toMatchObject({
+        kind: 'user',
+        id: invited.id,
+        tenantId: a.id,
+        role: 'viewer',
+      });
+      expectJsonError(
+        await api('POST', '/api/v1/auth/accept-invitation', undefined, {
+          token: invited.invitationToken,
+          password: PASSWORD,
+        }),
+        401,
+        /invitation/,
+      );
     });
 
     it('logout retires the refresh token', async () => {
       const pair = await login(system.url, a.users.manager.email, PASSWORD, a.slug);
       const out = await api('POST', '/api/v1/auth/logout', undefined, { refresh_token: pair.refresh_token });
       expect(out.status).toBe(204);
-      expect((await api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: pair.refresh_token })).status).toBe(401);
+      expect((await api('POST', '/api/v1/auth/refresh', undefined, { refresh_token: pair.refresh_token })).status).toBe(
+        401,
+      );
     });
 
     it('a refused sign-in never tells whether the email exists', async () => {
-      const wrongPassword = await api('POST', '/api/v1/auth/login', undefined, { email: a.users.viewer.email, password: 'nope', tenant: a.slug });
-      const noSuchEmail = await api('POST', '/api/v1/auth/login', undefined, { email: `nobody-${RUN}@nowhere.test`, password: 'nope' });
+      const wrongPassword = await api('POST', '/api/v1/auth/login', undefined, {
+        email: a.users.viewer.email,
+        password: 'nope',
+        tenant: a.slug,
+      });
+      const noSuchEmail = await api('POST', '/api/v1/auth/login', undefined, {
+        email: `nobody-${RUN}@nowhere.test`,
+        password: 'nope',
+      });
       expectJsonError(wrongPassword, 401, 'invalid email or password');
       expectJsonError(noSuchEmail, 401, 'invalid email or password');
       const { correlationId: _a, ...one } = wrongPassword.body;
@@ -270,7 +436,9 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
     ];
 
     it('covers every route of the table that takes an id', () => {
-      const withId = parseAccessTable().filter((row) => row.path.includes(':id')).map((row) => `${row.method} ${row.path}`);
+      const withId = parseAccessTable()
+        .filter((row) => row.path.includes(':id'))
+        .map((row) => `${row.method} ${row.path}`);
       const covered = objectRoutes().map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')}`);
       expect(covered.sort()).toEqual(withId.sort());
     });
@@ -286,11 +454,17 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
           const foreignId = /[0-9a-f-]{36}/.exec(route.path)![0];
           const { correlationId: _f, ...foreignBody } = foreign.body;
           const { correlationId: _m, ...missingBody } = missing.body;
-          expect(JSON.stringify(foreignBody).replaceAll(foreignId, ':id')).toBe(JSON.stringify(missingBody).replaceAll(MISSING_ID, ':id'));
+          expect(JSON.stringify(foreignBody).replaceAll(foreignId, ':id')).toBe(
+            JSON.stringify(missingBody).replaceAll(MISSING_ID, ':id'),
+          );
         }
       }
       const aAuth = { bearer: a.admin.token };
-      expect(await ok(api('GET', `/api/v1/users/${a.users.operator.id}`, aAuth))).toMatchObject({ name: 'operator a', role: 'operator', active: true });
+      expect(await ok(api('GET', `/api/v1/users/${a.users.operator.id}`, aAuth))).toMatchObject({
+        name: 'operator a',
+        role: 'operator',
+        active: true,
+      });
       expect(await ok(api('GET', `/api/v1/teams/${a.teamId}`, aAuth))).toMatchObject({ name: 'SRE a' });
       expect((await api('GET', '/api/v1/auth/whoami', { apiKey: a.alertsKey.key })).status).toBe(200);
     });
@@ -298,7 +472,12 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
     it("never lists tenant A's rows to tenant B", async () => {
       const aIds = [...ROLES.map((r) => a.users[r].id), a.teamId, a.adminKey.id, a.alertsKey.id];
       for (const auth of [{ bearer: b.admin.token }, { apiKey: b.adminKey.key }] as Auth[]) {
-        for (const path of ['/api/v1/users?limit=200', '/api/v1/teams?limit=200', '/api/v1/api-keys?limit=200', '/api/v1/audit?limit=200']) {
+        for (const path of [
+          '/api/v1/users?limit=200',
+          '/api/v1/teams?limit=200',
+          '/api/v1/api-keys?limit=200',
+          '/api/v1/audit?limit=200',
+        ]) {
           const page = await ok<Page>(api('GET', path, auth));
           expect(page.items.length).toBeGreaterThan(0);
           const text = JSON.stringify(page);
@@ -320,26 +499,60 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
       });
       expect(asUser.status).toBe(200);
       expect(asUser.headers.get('x-correlation-id')).toBe(correlationId);
-      expect((await api('PATCH', `/api/v1/teams/${a.teamId}`, { apiKey: a.adminKey.key }, { description: 'by a key' })).status).toBe(200);
-      const entries = (await ok<Page>(api('GET', `/api/v1/audit?action=team.updated&targetId=${a.teamId}&limit=10`, { bearer: a.admin.token }))).items;
-      expect(entries.map((e) => [e.actorType, e.actorId])).toEqual(expect.arrayContaining([['user', a.admin.id], ['api-key', a.adminKey.id]]));
+      expect(
+        (await api('PATCH', `/api/v1/teams/${a.teamId}`, { apiKey: a.adminKey.key }, { description: 'by a key' }))
+          .status,
+      ).toBe(200);
+      const entries = (
+        await ok<Page>(
+          api('GET', `/api/v1/audit?action=team.updated&targetId=${a.teamId}&limit=10`, { bearer: a.admin.token }),
+        )
+      ).items;
+      expect(entries.map((e) => [e.actorType, e.actorId])).toEqual(
+        expect.arrayContaining([
+          ['user', a.admin.id],
+          ['api-key', a.adminKey.id],
+        ]),
+      );
       for (const entry of entries) expect(entry.ip).toEqual(expect.stringMatching(/127\.0\.0\.1|::1/));
       // The user service logs a refused RPC (404 here) with the correlation id the client sent.
-      const missing = await call(system.url, 'GET', `/api/v1/users/${MISSING_ID}`, { auth: { bearer: a.admin.token }, headers: { 'x-correlation-id': correlationId } });
+      const missing = await call(system.url, 'GET', `/api/v1/users/${MISSING_ID}`, {
+        auth: { bearer: a.admin.token },
+        headers: { 'x-correlation-id': correlationId },
+      });
       expect(missing.status).toBe(404);
-      const userServiceLines = system.logs.filter((line) => line.service === 'user' && line.correlationId === correlationId);
-      expect(userServiceLines).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'RPC handler failed', pattern: 'user.users.get', status: 404 })]));
+      const userServiceLines = system.logs.filter(
+        (line) => line.service === 'user' && line.correlationId === correlationId,
+      );
+      expect(userServiceLines).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ msg: 'RPC handler failed', pattern: 'user.users.get', status: 404 }),
+        ]),
+      );
     });
   });
 
   describe('input and errors', () => {
     it('refuses unknown and bad fields with 422 naming each one', async () => {
-      const answer = await api('POST', '/api/v1/users', { bearer: a.admin.token }, { email: 'not-an-email', name: 'x', role: 'overlord', tenantId: b.id });
+      const answer = await api(
+        'POST',
+        '/api/v1/users',
+        { bearer: a.admin.token },
+        { email: 'not-an-email', name: 'x', role: 'overlord', tenantId: b.id },
+      );
       expectJsonError(answer, 422, /email.*role.*tenantId|tenantId.*email/s);
       expect((answer.body as { errors: string[] }).errors).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^email: /), expect.stringMatching(/^role: /), 'tenantId: property tenantId should not exist']),
+        expect.arrayContaining([
+          expect.stringMatching(/^email: /),
+          expect.stringMatching(/^role: /),
+          'tenantId: property tenantId should not exist',
+        ]),
       );
-      expectJsonError(await api('GET', '/api/v1/users/not-a-uuid', { bearer: a.admin.token }), 422, 'id: must be a UUID');
+      expectJsonError(
+        await api('GET', '/api/v1/users/not-a-uuid', { bearer: a.admin.token }),
+        422,
+        'id: must be a UUID',
+      );
       expectJsonError(await api('GET', '/api/v1/audit?limit=many', { bearer: a.admin.token }), 422, /limit/);
       expectJsonError(await api('POST', '/api/v1/auth/login', undefined, { email: 'a@b.test' }), 422, /password/);
     });
@@ -349,7 +562,9 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
       const first = await ok<Page>(api('GET', '/api/v1/audit?limit=2', auth));
       expect(first.items).toHaveLength(2);
       expect(first.nextCursor).toEqual(expect.any(String));
-      const second = await ok<Page>(api('GET', `/api/v1/audit?limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`, auth));
+      const second = await ok<Page>(
+        api('GET', `/api/v1/audit?limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`, auth),
+      );
       expect(second.items.map((e) => e.id)).not.toContain(first.items[0]!.id);
       const created = await ok<Page>(api('GET', `/api/v1/audit?action=user.created&limit=50`, auth));
       expect(created.items.length).toBeGreaterThanOrEqual(3);
@@ -363,9 +578,25 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
       const make = async (name: string) => {
         const slug = `${name}-${RUN}`;
         const email = `root@${slug}.test`;
-        const tenant = await ok<{ id: string }>(api('POST', '/api/v1/tenants', { bearer: boot.access_token }, { name: `Org ${name}`, slug, admin: { email, password: PASSWORD, name: `Root ${name}` } }), 201);
+        const tenant = await ok<{ id: string }>(
+          api(
+            'POST',
+            '/api/v1/tenants',
+            { bearer: boot.access_token },
+            { name: `Org ${name}`, slug, admin: { email, password: PASSWORD, name: `Root ${name}` } },
+          ),
+          201,
+        );
         const token = (await login(system.url, email, PASSWORD, slug)).access_token;
-        const member = await ok<{ id: string }>(api('POST', '/api/v1/users', { bearer: token }, { email: `member@${slug}.test`, name: 'Member', role: 'viewer', password: PASSWORD }), 201);
+        const member = await ok<{ id: string }>(
+          api(
+            'POST',
+            '/api/v1/users',
+            { bearer: token },
+            { email: `member@${slug}.test`, name: 'Member', role: 'viewer', password: PASSWORD },
+          ),
+          201,
+        );
         const key = await createApiKey(system.url, { bearer: token }, `key ${name}`, ['admin']);
         return { slug, id: tenant.id, token, member, key };
       };
@@ -374,20 +605,26 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
       const tenants = await ok<Page>(api('GET', '/api/v1/tenants?limit=200', { bearer: boot.access_token }));
       expect(tenants.items.map((t) => t.slug)).toEqual(expect.arrayContaining([one.slug, two.slug]));
 
-      for (const [me, other] of [[one, two], [two, one]] as const) {
+      for (const [me, other] of [
+        [one, two],
+        [two, one],
+      ] as const) {
         for (const auth of [{ bearer: me.token }, { apiKey: me.key.key }] as Auth[]) {
           // read and detect: the other's user and key answer exactly as ids that never existed
           const foreignUser = await api('GET', `/api/v1/users/${other.member.id}`, auth);
           const neverUser = await api('GET', `/api/v1/users/${MISSING_ID}`, auth);
           expect(foreignUser.status).toBe(404);
-          expect(String(foreignUser.body.message).replaceAll(other.member.id, ':id')).toBe(String(neverUser.body.message).replaceAll(MISSING_ID, ':id'));
+          expect(String(foreignUser.body.message).replaceAll(other.member.id, ':id')).toBe(
+            String(neverUser.body.message).replaceAll(MISSING_ID, ':id'),
+          );
           // change: refused as missing
           expect((await api('PATCH', `/api/v1/users/${other.member.id}`, auth, { role: 'admin' })).status).toBe(404);
           expect((await api('POST', `/api/v1/users/${other.member.id}/deactivate`, auth)).status).toBe(404);
           // list: nothing of the other tenant
           for (const path of ['/api/v1/users?limit=200', '/api/v1/api-keys?limit=200', '/api/v1/audit?limit=200']) {
             const text = JSON.stringify(await ok<Page>(api('GET', path, auth)));
-            for (const secret of [other.member.id, other.key.id, other.id, other.slug]) expect(text).not.toContain(secret);
+            for (const secret of [other.member.id, other.key.id, other.id, other.slug])
+              expect(text).not.toContain(secret);
           }
           // tenants are the platform admin's business only
           expect((await api('GET', '/api/v1/tenants', auth)).status).toBe(403);
@@ -396,7 +633,10 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
       }
       // and nothing of either changed
       for (const t of [one, two]) {
-        expect(await ok(api('GET', `/api/v1/users/${t.member.id}`, { bearer: t.token }))).toMatchObject({ role: 'viewer', active: true });
+        expect(await ok(api('GET', `/api/v1/users/${t.member.id}`, { bearer: t.token }))).toMatchObject({
+          role: 'viewer',
+          active: true,
+        });
         expect(await ok(api('GET', '/api/v1/auth/whoami', { apiKey: t.key.key }))).toMatchObject({ tenantId: t.id });
       }
     });

@@ -11,8 +11,15 @@ const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toStrin
 const MISSING_ID = '01900000-0000-7000-8000-000000000000';
 
 function expectJsonError(answer: Answer, status: number, message: RegExp): void {
-  expect({ status: answer.status, type: answer.headers.get('content-type') }).toEqual({ status, type: expect.stringMatching(/^application\/json/) });
-  expect(answer.body).toMatchObject({ statusCode: status, message: expect.stringMatching(message), correlationId: expect.any(String) });
+  expect({ status: answer.status, type: answer.headers.get('content-type') }).toEqual({
+    status,
+    type: expect.stringMatching(/^application\/json/),
+  });
+  expect(answer.body).toMatchObject({
+    statusCode: status,
+    message: expect.stringMatching(message),
+    correlationId: expect.any(String),
+  });
 }
 
 describe(`alert API through the gateway (${TEST_MODE})`, () => {
@@ -20,7 +27,8 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
   let a: TestTenant;
   let b: TestTenant;
   let ids: { disk: string; cpu: string; net: string };
-  const api = <T = Record<string, unknown>>(method: string, path: string, auth?: Auth, body?: unknown) => call<T>(system.url, method, path, { auth, body });
+  const api = <T = Record<string, unknown>>(method: string, path: string, auth?: Auth, body?: unknown) =>
+    call<T>(system.url, method, path, { auth, body });
 
   async function ok<T = Record<string, unknown>>(answer: Promise<Answer<T>>, status = 200): Promise<T> {
     const got = await answer;
@@ -29,21 +37,50 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
   }
 
   beforeAll(async () => {
-    system = await startTestSystem({ RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000', RATE_LIMIT_PER_KEY_PER_MIN: '100000', RATE_LIMIT_PER_TENANT_PER_MIN: '100000' });
-    const platform: Auth = { bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token };
-    [a, b] = await Promise.all([createTestTenant(system.url, platform, `alerts-a-${RUN}`), createTestTenant(system.url, platform, `alerts-b-${RUN}`, { roles: ['admin'] })]);
+    system = await startTestSystem({
+      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+      RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+      RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+    });
+    const platform: Auth = {
+      bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token,
+    };
+    [a, b] = await Promise.all([
+      createTestTenant(system.url, platform, `alerts-a-${RUN}`),
+      createTestTenant(system.url, platform, `alerts-b-${RUN}`, { roles: ['admin'] }),
+    ]);
     const posted = await ok<{ ids: string[] }>(
       api('POST', '/api/v1/alerts', { apiKey: a.keys['alerts:write']!.key }, [
-        { alert_type: 'disk-full', runbook: 'rb', severity: 'critical', labels: { host: 'db-1', team: 'data' }, summary: 'Disk almost full on db-1' },
-        { alert_type: 'cpu-high', runbook: 'rb', severity: 'warning', labels: { host: 'api-1', team: 'web' }, summary: 'CPU hot on api-1' },
-        { alert_type: 'net-loss', runbook: 'rb', severity: 'low', labels: { host: 'edge-1', team: 'web' }, summary: 'Packet loss at the edge' },
+        {
+          alert_type: 'disk-full',
+          runbook: 'rb',
+          severity: 'critical',
+          labels: { host: 'db-1', team: 'data' },
+          summary: 'Disk almost full on db-1',
+        },
+        {
+          alert_type: 'cpu-high',
+          runbook: 'rb',
+          severity: 'warning',
+          labels: { host: 'api-1', team: 'web' },
+          summary: 'CPU hot on api-1',
+        },
+        {
+          alert_type: 'net-loss',
+          runbook: 'rb',
+          severity: 'low',
+          labels: { host: 'edge-1', team: 'web' },
+          summary: 'Packet loss at the edge',
+        },
       ]),
       202,
     );
     const [disk, cpu, net] = posted.ids as [string, string, string];
     ids = { disk, cpu, net };
     await eventually('alerts stored', async () => {
-      const page = await api<Page<AlertView>>('GET', '/api/v1/alerts?limit=200', { apiKey: a.keys['alerts:read']!.key });
+      const page = await api<Page<AlertView>>('GET', '/api/v1/alerts?limit=200', {
+        apiKey: a.keys['alerts:read']!.key,
+      });
       return page.body.items?.length === 3 ? page : undefined;
     });
   }, 120_000);
@@ -54,7 +91,8 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
 
   it('lists with AND-combined filters: status, severity (lists), alert_type, label, q; sorted and paged', async () => {
     const viewer = a.users.viewer.auth;
-    const list = async (query: string) => (await ok<Page<AlertView>>(api('GET', `/api/v1/alerts${query}`, viewer))).items.map((x) => x.alertType).sort();
+    const list = async (query: string) =>
+      (await ok<Page<AlertView>>(api('GET', `/api/v1/alerts${query}`, viewer))).items.map((x) => x.alertType).sort();
     expect(await list('')).toEqual(['cpu-high', 'disk-full', 'net-loss']);
     expect(await list('?severity=critical,low')).toEqual(['disk-full', 'net-loss']);
     expect(await list('?severity=critical&severity=warning')).toEqual(['cpu-high', 'disk-full']);
@@ -64,40 +102,75 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
     expect(await list('?status=triggered&q=disk')).toEqual(['disk-full']);
     const first = await ok<Page<AlertView>>(api('GET', '/api/v1/alerts?limit=2&sort=severity&order=desc', viewer));
     expect(first.items.map((x) => x.severity)).toEqual(['critical', 'warning']);
-    const second = await ok<Page<AlertView>>(api('GET', `/api/v1/alerts?limit=2&sort=severity&order=desc&cursor=${encodeURIComponent(first.nextCursor!)}`, viewer));
+    const second = await ok<Page<AlertView>>(
+      api(
+        'GET',
+        `/api/v1/alerts?limit=2&sort=severity&order=desc&cursor=${encodeURIComponent(first.nextCursor!)}`,
+        viewer,
+      ),
+    );
     expect(second.items.map((x) => x.severity)).toEqual(['low']);
   });
 
   it('refuses bad query parameters with 422 naming them', async () => {
     const auth = a.users.viewer.auth;
-    expectJsonError(await api('GET', '/api/v1/alerts?status=open', auth), 422, /status must be among triggered, acknowledged, resolved/);
+    expectJsonError(
+      await api('GET', '/api/v1/alerts?status=open', auth),
+      422,
+      /status must be among triggered, acknowledged, resolved/,
+    );
     expectJsonError(await api('GET', '/api/v1/alerts?limit=500', auth), 422, /limit/);
     expectJsonError(await api('GET', '/api/v1/alerts?label=novalue', auth), 422, /label must look like key=value/);
     expectJsonError(await api('GET', '/api/v1/alerts?colour=red', auth), 422, /colour: unknown query parameter/);
     expectJsonError(await api('GET', '/api/v1/alerts?from=yesterday', auth), 422, /from/);
     expectJsonError(await api('GET', '/api/v1/alerts/not-a-uuid', auth), 422, /id: must be a UUID/);
-    expectJsonError(await api('GET', '/api/v1/alerts/stats?window=forever', auth), 422, /window must look like 15m, 24h or 7d/);
+    expectJsonError(
+      await api('GET', '/api/v1/alerts/stats?window=forever', auth),
+      422,
+      /window must look like 15m, 24h or 7d/,
+    );
   });
 
   it('acknowledges then resolves with notes, with the timeline; an invalid step is 409 naming the current status', async () => {
     const operator = a.users.operator.auth;
-    const acked = await ok<AlertView>(api('PUT', `/api/v1/alerts/${ids.disk}/acknowledge`, operator, { note: 'looking' }));
+    const acked = await ok<AlertView>(
+      api('PUT', `/api/v1/alerts/${ids.disk}/acknowledge`, operator, { note: 'looking' }),
+    );
     expect(acked).toMatchObject({ status: 'acknowledged', acknowledged: { by: a.users.operator.id, note: 'looking' } });
-    expectJsonError(await api('PUT', `/api/v1/alerts/${ids.disk}/acknowledge`, operator, {}), 409, /its status is acknowledged/);
-    const note = await ok<TimelineEntry>(api('POST', `/api/v1/alerts/${ids.disk}/notes`, { apiKey: a.keys['alerts:write']!.key }, { text: 'freed 20 GB' }), 201);
+    expectJsonError(
+      await api('PUT', `/api/v1/alerts/${ids.disk}/acknowledge`, operator, {}),
+      409,
+      /its status is acknowledged/,
+    );
+    const note = await ok<TimelineEntry>(
+      api('POST', `/api/v1/alerts/${ids.disk}/notes`, { apiKey: a.keys['alerts:write']!.key }, { text: 'freed 20 GB' }),
+      201,
+    );
     expect(note).toMatchObject({ kind: 'note', note: 'freed 20 GB' });
-    const resolved = await ok<AlertView>(api('PUT', `/api/v1/alerts/${ids.disk}/resolve`, a.users.manager.auth, { note: 'done' }));
+    const resolved = await ok<AlertView>(
+      api('PUT', `/api/v1/alerts/${ids.disk}/resolve`, a.users.manager.auth, { note: 'done' }),
+    );
     expect(resolved).toMatchObject({ status: 'resolved', resolved: { by: a.users.manager.id, note: 'done' } });
     expectJsonError(await api('PUT', `/api/v1/alerts/${ids.disk}/resolve`, operator), 409, /its status is resolved/);
     const detail = await ok<AlertWithTimeline>(api('GET', `/api/v1/alerts/${ids.disk}`, a.users.viewer.auth));
     expect(detail.timeline.map((e) => e.kind)).toEqual(['created', 'acknowledged', 'note', 'resolved']);
-    expectJsonError(await api('PUT', `/api/v1/alerts/${ids.cpu}/acknowledge`, a.users.viewer.auth, {}), 403, /needs the role/);
+    expectJsonError(
+      await api('PUT', `/api/v1/alerts/${ids.cpu}/acknowledge`, a.users.viewer.auth, {}),
+      403,
+      /needs the role/,
+    );
     expectJsonError(await api('POST', `/api/v1/alerts/${ids.cpu}/notes`, operator, { text: '' }), 422, /text/);
-    expectJsonError(await api('PUT', `/api/v1/alerts/${ids.cpu}/acknowledge`, operator, { note: 'x', extra: 1 }), 422, /extra: property extra should not exist/);
+    expectJsonError(
+      await api('PUT', `/api/v1/alerts/${ids.cpu}/acknowledge`, operator, { note: 'x', extra: 1 }),
+      422,
+      /extra: property extra should not exist/,
+    );
   });
 
   it('answers stats over a window', async () => {
-    const stats = await ok<{ window: string; total: number; bySeverity: Record<string, number> }>(api('GET', '/api/v1/alerts/stats?window=24h', { apiKey: a.keys['alerts:read']!.key }));
+    const stats = await ok<{ window: string; total: number; bySeverity: Record<string, number> }>(
+      api('GET', '/api/v1/alerts/stats?window=24h', { apiKey: a.keys['alerts:read']!.key }),
+    );
     expect(stats).toMatchObject({ window: '24h', total: 3, bySeverity: { critical: 1, warning: 1, low: 1 } });
     expect((await ok<{ window: string }>(api('GET', '/api/v1/alerts/stats', a.users.viewer.auth))).window).toBe('24h');
   });
@@ -105,27 +178,81 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
   it('creates, reads, changes and deletes silences (operators and up; everyone reads)', async () => {
     const startsAt = new Date().toISOString();
     const endsAt = new Date(Date.now() + 3_600_000).toISOString();
-    const silence = await ok<SilenceView>(api('POST', '/api/v1/silences', a.users.operator.auth, { matchers: [{ name: 'team', op: '=', value: 'web' }], startsAt, endsAt, comment: 'deploy' }), 201);
-    expect(silence).toMatchObject({ matchers: [{ name: 'team', op: '=', value: 'web' }], comment: 'deploy', state: 'active' });
-    expect((await ok<Page<SilenceView>>(api('GET', '/api/v1/silences', a.users.viewer.auth))).items.map((s) => s.id)).toContain(silence.id);
-    expect(await ok<SilenceView>(api('PATCH', `/api/v1/silences/${silence.id}`, { apiKey: a.keys['alerts:write']!.key }, { comment: 'longer deploy' }))).toMatchObject({ id: silence.id, comment: 'longer deploy' });
-    expect(await ok<SilenceView>(api('GET', `/api/v1/silences/${silence.id}`, { apiKey: a.keys['alerts:read']!.key }))).toMatchObject({ comment: 'longer deploy' });
-    expectJsonError(await api('POST', '/api/v1/silences', a.users.viewer.auth, { matchers: [{ name: 'team', op: '=', value: 'web' }], startsAt, endsAt }), 403, /needs the role/);
-    expectJsonError(await api('POST', '/api/v1/silences', a.users.operator.auth, { matchers: [{ name: 'team', op: '~', value: 'web' }], startsAt, endsAt }), 422, /op must be one of/);
+    const silence = await ok<SilenceView>(
+      api('POST', '/api/v1/silences', a.users.operator.auth, {
+        matchers: [{ name: 'team', op: '=', value: 'web' }],
+        startsAt,
+        endsAt,
+        comment: 'deploy',
+      }),
+      201,
+    );
+    expect(silence).toMatchObject({
+      matchers: [{ name: 'team', op: '=', value: 'web' }],
+      comment: 'deploy',
+      state: 'active',
+    });
+    expect(
+      (await ok<Page<SilenceView>>(api('GET', '/api/v1/silences', a.users.viewer.auth))).items.map((s) => s.id),
+    ).toContain(silence.id);
+    expect(
+      await ok<SilenceView>(
+        api(
+          'PATCH',
+          `/api/v1/silences/${silence.id}`,
+          { apiKey: a.keys['alerts:write']!.key },
+          { comment: 'longer deploy' },
+        ),
+      ),
+    ).toMatchObject({ id: silence.id, comment: 'longer deploy' });
+    expect(
+      await ok<SilenceView>(api('GET', `/api/v1/silences/${silence.id}`, { apiKey: a.keys['alerts:read']!.key })),
+    ).toMatchObject({ comment: 'longer deploy' });
+    expectJsonError(
+      await api('POST', '/api/v1/silences', a.users.viewer.auth, {
+        matchers: [{ name: 'team', op: '=', value: 'web' }],
+        startsAt,
+        endsAt,
+      }),
+      403,
+      /needs the role/,
+    );
+    expectJsonError(
+      await api('POST', '/api/v1/silences', a.users.operator.auth, {
+        matchers: [{ name: 'team', op: '~', value: 'web' }],
+        startsAt,
+        endsAt,
+      }),
+      422,
+      /op must be one of/,
+    );
     await ok(api('DELETE', `/api/v1/silences/${silence.id}`, a.users.operator.auth), 204);
     expect((await api('GET', `/api/v1/silences/${silence.id}`, a.users.viewer.auth)).status).toBe(404);
   });
 
   it('shows rejected payloads to managers and admins only', async () => {
-    const refused = await api('POST', '/api/v1/webhooks/alertmanager', { apiKey: a.keys['alerts:write']!.key }, { nothing: 'here' });
+    const refused = await api(
+      'POST',
+      '/api/v1/webhooks/alertmanager',
+      { apiKey: a.keys['alerts:write']!.key },
+      { nothing: 'here' },
+    );
     expect(refused.status).toBe(422);
     const page = await eventually('rejected kept', async () => {
-      const answer = await api<Page<{ id: string; source: string }>>('GET', '/api/v1/alerts/rejected', a.users.manager.auth);
+      const answer = await api<Page<{ id: string; source: string }>>(
+        'GET',
+        '/api/v1/alerts/rejected',
+        a.users.manager.auth,
+      );
       return answer.body.items?.some((item) => item.id === refused.body.rejectedId) ? answer.body : undefined;
     });
     expect(page.items.find((item) => item.id === refused.body.rejectedId)).toMatchObject({ source: 'alertmanager' });
     expect((await api('GET', '/api/v1/alerts/rejected', { apiKey: a.keys['admin']!.key })).status).toBe(200);
-    expectJsonError(await api('GET', '/api/v1/alerts/rejected', a.users.operator.auth), 403, /needs the role admin or manager/);
+    expectJsonError(
+      await api('GET', '/api/v1/alerts/rejected', a.users.operator.auth),
+      403,
+      /needs the role admin or manager/,
+    );
   });
 
   describe('another tenant', () => {
@@ -140,18 +267,34 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
     ];
 
     it('covers every alert and silence route of the table that takes an id', () => {
-      const withId = parseAccessTable().filter((row) => row.path.includes(':alertId') || row.path.includes(':silenceId')).map((row) => `${row.method} ${row.path}`);
-      const covered = objectRoutes().map((r) => `${r.method} ${r.path.replace(`/alerts/${ids.cpu}`, '/alerts/:alertId').replace(`/silences/${ids.cpu}`, '/silences/:silenceId')}`);
+      const withId = parseAccessTable()
+        .filter((row) => row.path.includes(':alertId') || row.path.includes(':silenceId'))
+        .map((row) => `${row.method} ${row.path}`);
+      const covered = objectRoutes().map(
+        (r) =>
+          `${r.method} ${r.path.replace(`/alerts/${ids.cpu}`, '/alerts/:alertId').replace(`/silences/${ids.cpu}`, '/silences/:silenceId')}`,
+      );
       expect(covered.sort()).toEqual(withId.sort());
     });
 
     it("answers B's credentials on A's alert and silence exactly like missing ones, changes nothing, lists nothing of A", async () => {
       const silence = await ok<SilenceView>(
-        api('POST', '/api/v1/silences', a.users.operator.auth, { matchers: [{ name: 'host', op: '=', value: 'x' }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 60_000).toISOString() }),
+        api('POST', '/api/v1/silences', a.users.operator.auth, {
+          matchers: [{ name: 'host', op: '=', value: 'x' }],
+          startsAt: new Date().toISOString(),
+          endsAt: new Date(Date.now() + 60_000).toISOString(),
+        }),
         201,
       );
-      const routes = objectRoutes().map((r) => ({ ...r, path: r.path.replace(`/silences/${ids.cpu}`, `/silences/${silence.id}`) }));
-      for (const auth of [b.users.admin.auth, { apiKey: b.keys['alerts:write']!.key }, { apiKey: b.keys['alerts:read']!.key }] as Auth[]) {
+      const routes = objectRoutes().map((r) => ({
+        ...r,
+        path: r.path.replace(`/silences/${ids.cpu}`, `/silences/${silence.id}`),
+      }));
+      for (const auth of [
+        b.users.admin.auth,
+        { apiKey: b.keys['alerts:write']!.key },
+        { apiKey: b.keys['alerts:read']!.key },
+      ] as Auth[]) {
         for (const route of routes) {
           const foreign = await api(route.method, route.path, auth, route.body);
           const foreignId = /[0-9a-f-]{36}/.exec(route.path)![0];
@@ -160,13 +303,19 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
           expect([403, 404]).toContain(foreign.status);
           const { correlationId: _f, ...foreignBody } = foreign.body;
           const { correlationId: _m, ...missingBody } = missing.body;
-          expect(JSON.stringify(foreignBody).replaceAll(foreignId, ':id')).toBe(JSON.stringify(missingBody).replaceAll(MISSING_ID, ':id'));
+          expect(JSON.stringify(foreignBody).replaceAll(foreignId, ':id')).toBe(
+            JSON.stringify(missingBody).replaceAll(MISSING_ID, ':id'),
+          );
         }
         const listed = await api('GET', '/api/v1/alerts?limit=200', auth);
         if (listed.status === 200) expect(JSON.stringify(listed.body)).not.toContain(ids.cpu);
       }
-      expect(await ok(api('GET', `/api/v1/alerts/${ids.cpu}`, a.users.viewer.auth))).toMatchObject({ status: 'triggered' });
-      expect(await ok(api('GET', `/api/v1/silences/${silence.id}`, a.users.viewer.auth))).toMatchObject({ id: silence.id });
+      expect(await ok(api('GET', `/api/v1/alerts/${ids.cpu}`, a.users.viewer.auth))).toMatchObject({
+        status: 'triggered',
+      });
+      expect(await ok(api('GET', `/api/v1/silences/${silence.id}`, a.users.viewer.auth))).toMatchObject({
+        id: silence.id,
+      });
     });
   });
 });

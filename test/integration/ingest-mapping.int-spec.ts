@@ -13,7 +13,8 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
   let system: TestSystem;
   let a: TestTenant;
   let b: TestTenant;
-  const api = <T = Record<string, unknown>>(method: string, path: string, auth?: Auth, body?: unknown) => call<T>(system.url, method, path, { auth, body });
+  const api = <T = Record<string, unknown>>(method: string, path: string, auth?: Auth, body?: unknown) =>
+    call<T>(system.url, method, path, { auth, body });
   const writerOf = (t: TestTenant): Auth => ({ apiKey: t.keys['alerts:write']!.key });
   const readerOf = (t: TestTenant): Auth => ({ apiKey: t.keys['alerts:read']!.key });
 
@@ -25,12 +26,23 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
     });
 
   /** A check result as some in-house tool sends it: nothing where Vigil looks by default. */
-  const check = (key: string) => ({ check: { name: 'Backups', level: 'CRITICAL', key, alt_level: 'low' }, owner: { team: 'data' }, doc: 'https://wiki.example.com/backups' });
+  const check = (key: string) => ({
+    check: { name: 'Backups', level: 'CRITICAL', key, alt_level: 'low' },
+    owner: { team: 'data' },
+    doc: 'https://wiki.example.com/backups',
+  });
 
   beforeAll(async () => {
-    system = await startTestSystem({ RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000', RATE_LIMIT_PER_KEY_PER_MIN: '100000', RATE_LIMIT_PER_TENANT_PER_MIN: '100000' });
+    system = await startTestSystem({
+      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+      RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+      RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+    });
     const platform = { bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token };
-    [a, b] = await Promise.all([createTestTenant(system.url, platform, `mapping-a-${RUN}`), createTestTenant(system.url, platform, `mapping-b-${RUN}`)]);
+    [a, b] = await Promise.all([
+      createTestTenant(system.url, platform, `mapping-a-${RUN}`),
+      createTestTenant(system.url, platform, `mapping-b-${RUN}`),
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -47,12 +59,25 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
     // Before: the defaults find no alert type in this body (and that refusal reads the mapping into the cache).
     expect((await api('POST', '/api/v1/webhooks/generic', writerOf(a), check('before'))).status).toBe(422);
 
-    const mapping = { type: '$.check.name', severity: 'check.level', fingerprint: 'check.key', labels: 'owner', runbook: 'doc' };
+    const mapping = {
+      type: '$.check.name',
+      severity: 'check.level',
+      fingerprint: 'check.key',
+      labels: 'owner',
+      runbook: 'doc',
+    };
     const put = await api<WebhookMappingView>('PUT', MAPPING_PATH, a.users.manager.auth, mapping);
     expect(put.status).toBe(200);
-    expect(put.body).toEqual({ source: 'generic', mapping, updatedAt: expect.any(String), updatedBy: a.users.manager.id });
+    expect(put.body).toEqual({
+      source: 'generic',
+      mapping,
+      updatedAt: expect.any(String),
+      updatedBy: a.users.manager.id,
+    });
     expect((await api<WebhookMappingView>('GET', MAPPING_PATH, a.users.admin.auth)).body).toEqual(put.body);
-    expect((await api<WebhookMappingView>('GET', MAPPING_PATH, { apiKey: a.keys['admin']!.key })).body).toEqual(put.body);
+    expect((await api<WebhookMappingView>('GET', MAPPING_PATH, { apiKey: a.keys['admin']!.key })).body).toEqual(
+      put.body,
+    );
 
     // Right away (the PUT evicted this gateway's cached mapping), with an alerts:write key.
     const fingerprint = `bk-${RUN}`;
@@ -69,9 +94,19 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
       data: check(fingerprint),
     });
 
-    const overridden = await api<{ ids: string[] }>('POST', '/api/v1/webhooks/generic?severity=check.alt_level', writerOf(a), check(`${fingerprint}-low`));
+    const overridden = await api<{ ids: string[] }>(
+      'POST',
+      '/api/v1/webhooks/generic?severity=check.alt_level',
+      writerOf(a),
+      check(`${fingerprint}-low`),
+    );
     expect(overridden.status).toBe(202);
-    expect(await stored(a, overridden.body.ids[0]!)).toMatchObject({ alertType: 'Backups', severity: 'low', fingerprint: `${fingerprint}-low`, labels: { team: 'data' } });
+    expect(await stored(a, overridden.body.ids[0]!)).toMatchObject({
+      alertType: 'Backups',
+      severity: 'low',
+      fingerprint: `${fingerprint}-low`,
+      labels: { team: 'data' },
+    });
   });
 
   it("does not use one tenant's mapping for another tenant's webhooks", async () => {
@@ -80,9 +115,18 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
     expect(refused.status).toBe(422);
     expect(refused.body.message).toMatch(/type: the path "alert_type" resolves to nothing/);
     // Its own query paths still work.
-    const own = await api<{ ids: string[] }>('POST', '/api/v1/webhooks/generic?type=check.name&fingerprint=check.key', writerOf(b), check(`other-${RUN}`));
+    const own = await api<{ ids: string[] }>(
+      'POST',
+      '/api/v1/webhooks/generic?type=check.name&fingerprint=check.key',
+      writerOf(b),
+      check(`other-${RUN}`),
+    );
     expect(own.status).toBe(202);
-    expect(await stored(b, own.body.ids[0]!)).toMatchObject({ alertType: 'Backups', severity: 'warning', fingerprint: `other-${RUN}` });
+    expect(await stored(b, own.body.ids[0]!)).toMatchObject({
+      alertType: 'Backups',
+      severity: 'warning',
+      fingerprint: `other-${RUN}`,
+    });
   });
 
   it('lets managers and admins change it, not operators, viewers or alerts:write keys', async () => {
@@ -93,14 +137,24 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
       expect(answer.body.message).toMatch(/needs the role|lacks the scope/);
     }
     expect((await api('GET', MAPPING_PATH, a.users.viewer.auth)).status).toBe(403);
-    expect((await api<WebhookMappingView>('GET', MAPPING_PATH, a.users.manager.auth)).body.mapping).toMatchObject({ type: '$.check.name', severity: 'check.level' });
+    expect((await api<WebhookMappingView>('GET', MAPPING_PATH, a.users.manager.auth)).body.mapping).toMatchObject({
+      type: '$.check.name',
+      severity: 'check.level',
+    });
   });
 
   it('refuses a path the receiver could not read with 422 naming it, and keeps the stored mapping', async () => {
     const before = (await api<WebhookMappingView>('GET', MAPPING_PATH, a.users.manager.auth)).body;
-    const bad = await api<{ message: string; errors: string[] }>('PUT', MAPPING_PATH, a.users.admin.auth, { type: 'check.name', severity: 'check[level', runbook: 'a..b' });
+    const bad = await api<{ message: string; errors: string[] }>('PUT', MAPPING_PATH, a.users.admin.auth, {
+      type: 'check.name',
+      severity: 'check[level',
+      runbook: 'a..b',
+    });
     expect(bad.status).toBe(422);
-    expect(bad.body.errors).toEqual(['severity: the path "check[level" has an unclosed "[" at 5', 'runbook: the path "a..b" has an empty field name at 2']);
+    expect(bad.body.errors).toEqual([
+      'severity: the path "check[level" has an unclosed "[" at 5',
+      'runbook: the path "a..b" has an empty field name at 2',
+    ]);
     expect(bad.body.message).toMatch(/^invalid mapping: severity: the path "check\[level"/);
     const unknown = await api<{ message: string }>('PUT', MAPPING_PATH, a.users.admin.auth, { typ: 'check.name' });
     expect(unknown.status).toBe(422);

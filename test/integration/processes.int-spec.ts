@@ -20,7 +20,9 @@ interface Started {
 function run(app: string, env: Record<string, string | undefined>): Started {
   const entry = path.join(root, 'dist/apps', app, 'src/main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (node scripts/build.mjs)`);
-  const clean = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const clean = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
   const child = spawn(process.execPath, [entry], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d) => (text += String(d)));
@@ -56,31 +58,59 @@ describe(`processes (${TEST_MODE})`, () => {
   });
 
   it("stops with one line naming a malformed variable of a service's own configuration", async () => {
-    const started = run('standalone', { VIGIL_DATA_DIR: dataDir, AMQP_URL: undefined, DATABASE_URL: undefined, VIGIL_MODE: undefined, JWT_ACCESS_TTL_SECONDS: 'soon' });
+    const started = run('standalone', {
+      VIGIL_DATA_DIR: dataDir,
+      AMQP_URL: undefined,
+      DATABASE_URL: undefined,
+      VIGIL_MODE: undefined,
+      JWT_ACCESS_TTL_SECONDS: 'soon',
+    });
     expect(await started.exit).toBe(1);
-    expect(started.output().trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: JWT_ACCESS_TTL_SECONDS must be /)]);
+    expect(started.output().trim().split('\n')).toEqual([
+      expect.stringMatching(/^Invalid configuration: JWT_ACCESS_TTL_SECONDS must be /),
+    ]);
   });
 
   it('refuses to run one service on its own without a broker and database to share', async () => {
-    const started = run('alert', { AMQP_URL: undefined, DATABASE_URL: undefined, VIGIL_MODE: undefined, VIGIL_DATA_DIR: dataDir });
+    const started = run('alert', {
+      AMQP_URL: undefined,
+      DATABASE_URL: undefined,
+      VIGIL_MODE: undefined,
+      VIGIL_DATA_DIR: dataDir,
+    });
     expect(await started.exit).toBe(1);
     expect(started.output()).toMatch(/AMQP_URL and DATABASE_URL must be set to run the alert service on its own/);
   });
 
   if (TEST_MODE === 'embedded') {
     it('starts all six services with `npm start`, prints the address, and exits cleanly on SIGTERM', async () => {
-      const started = run('standalone', { PORT: '0', VIGIL_DATA_DIR: dataDir, AMQP_URL: undefined, DATABASE_URL: undefined, VIGIL_MODE: undefined });
+      const started = run('standalone', {
+        PORT: '0',
+        VIGIL_DATA_DIR: dataDir,
+        AMQP_URL: undefined,
+        DATABASE_URL: undefined,
+        VIGIL_MODE: undefined,
+      });
       const [, url] = await waitFor(started, /Vigil is ready at (http:\/\/localhost:\d+)/);
-      const status = (await (await fetch(`${url.replace('localhost', '127.0.0.1')}/api/v1/system/status`)).json()) as { services: { status: string }[] };
+      const status = (await (await fetch(`${url.replace('localhost', '127.0.0.1')}/api/v1/system/status`)).json()) as {
+        services: { status: string }[];
+      };
       expect(status.services.map((s) => s.status)).toEqual(Array(6).fill('ok'));
       started.child.kill('SIGTERM');
       expect(await started.exit).toBe(0);
       expect(started.output()).toContain('shut down cleanly');
-      for (const service of ['user', 'alert', 'agent-runner', 'history', 'notification']) expect(existsSync(path.join(dataDir, `${service}.sqlite`))).toBe(true);
+      for (const service of ['user', 'alert', 'agent-runner', 'history', 'notification'])
+        expect(existsSync(path.join(dataDir, `${service}.sqlite`))).toBe(true);
     }, 30_000);
   } else {
     it('runs one service per process over RabbitMQ and PostgreSQL, serving its health on its own port, and exits cleanly on SIGTERM', async () => {
-      const started = run('history', { AMQP_URL, DATABASE_URL, HEALTH_PORT: '0', VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+      const started = run('history', {
+        AMQP_URL,
+        DATABASE_URL,
+        HEALTH_PORT: '0',
+        VIGIL_DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      });
       const [, url] = await waitFor(started, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
       const ready = await fetch(`${url}/health/ready`);
       expect(ready.status).toBe(200);

@@ -15,7 +15,11 @@ describe(`the six services (${TEST_MODE})`, () => {
   it('reports every service healthy, with version and round trip, on /api/v1/system/status', async () => {
     const res = await fetch(`${system.url}/api/v1/system/status`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; mode: string; services: { name: string; version: string; status: string; roundTripMs: number }[] };
+    const body = (await res.json()) as {
+      status: string;
+      mode: string;
+      services: { name: string; version: string; status: string; roundTripMs: number }[];
+    };
     expect(body.status).toBe('ok');
     expect(body.mode).toBe(TEST_MODE === 'embedded' ? 'standalone' : 'distributed');
     expect(body.services.map((s) => s.name)).toEqual([...SERVICES]);
@@ -44,7 +48,10 @@ describe(`the six services (${TEST_MODE})`, () => {
     const dataSource = user.app.get(DataSource);
     await dataSource.destroy();
     try {
-      const status = (await (await fetch(`${system.url}/api/v1/system/status`)).json()) as { status: string; services: { name: string; status: string }[] };
+      const status = (await (await fetch(`${system.url}/api/v1/system/status`)).json()) as {
+        status: string;
+        services: { name: string; status: string }[];
+      };
       expect(status.status).toBe('degraded');
       expect(status.services.find((s) => s.name === 'user')?.status).toBe('degraded');
       expect(status.services.find((s) => s.name === 'alert')?.status).toBe('ok');
@@ -52,7 +59,9 @@ describe(`the six services (${TEST_MODE})`, () => {
       if (user.url) {
         const ready = await fetch(`${user.url}/health/ready`);
         expect(ready.status).toBe(503);
-        expect(((await ready.json()) as { details: Record<string, { status: string }> }).details.database.status).toBe('down');
+        expect(((await ready.json()) as { details: Record<string, { status: string }> }).details.database.status).toBe(
+          'down',
+        );
       }
     } finally {
       await dataSource.initialize();
@@ -64,7 +73,9 @@ describe(`the six services (${TEST_MODE})`, () => {
     const res = await fetch(`${system.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    expect(text).toMatch(/vigil_http_requests_total\{method="GET",route="\/api\/v1\/system\/status",status="200",service="gateway"\} \d+/);
+    expect(text).toMatch(
+      /vigil_http_requests_total\{method="GET",route="\/api\/v1\/system\/status",status="200",service="gateway"\} \d+/,
+    );
     expect(text).toMatch(/vigil_rpc_duration_seconds_count\{[^}]*\} \d+/);
     expect(text).toContain('vigil_process_resident_memory_bytes');
   });
@@ -73,11 +84,19 @@ describe(`the six services (${TEST_MODE})`, () => {
     const res = await fetch(`${system.url}/api/v1/nowhere?x=<script>`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toMatchObject({ statusCode: 404, error: 'Not Found', message: expect.stringContaining('/api/v1/nowhere') });
+    expect(await res.json()).toMatchObject({
+      statusCode: 404,
+      error: 'Not Found',
+      message: expect.stringContaining('/api/v1/nowhere'),
+    });
   });
 
   it('answers a body that is not JSON with a JSON 400 that says so', async () => {
-    const res = await fetch(`${system.url}/api/v1/system/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"oops' });
+    const res = await fetch(`${system.url}/api/v1/system/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"oops',
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { message: string };
     expect(body.message).toMatch(/JSON/);
@@ -89,7 +108,9 @@ describe(`the six services (${TEST_MODE})`, () => {
     const res = await fetch(`${system.url}/api/v1/system/status`, { headers: { 'X-Correlation-Id': correlationId } });
     expect(res.headers.get('x-correlation-id')).toBe(correlationId);
     await new Promise((r) => setTimeout(r, 50));
-    const servicesThatLogged = new Set(system.logs.filter((l) => l.correlationId === correlationId).map((l) => l.service));
+    const servicesThatLogged = new Set(
+      system.logs.filter((l) => l.correlationId === correlationId).map((l) => l.service),
+    );
     for (const service of SERVICES.filter((s) => s !== 'gateway')) expect(servicesThatLogged).toContain(service);
   });
 

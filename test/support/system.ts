@@ -51,7 +51,8 @@ export interface TestSystem {
 function logCollector(logs: Record<string, unknown>[]): Writable {
   return new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -88,7 +89,14 @@ async function startServices(env: Record<string, string>): Promise<Omit<TestSyst
   const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_test';
   await ensurePostgresDatabase(databaseUrl);
-  const config = loadConfig(CommonConfig, { AMQP_URL: amqpUrl, DATABASE_URL: databaseUrl, VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'debug', DB_POOL_SIZE: '2', ...env });
+  const config = loadConfig(CommonConfig, {
+    AMQP_URL: amqpUrl,
+    DATABASE_URL: databaseUrl,
+    VIGIL_DATA_DIR: dataDir,
+    LOG_LEVEL: 'debug',
+    DB_POOL_SIZE: '2',
+    ...env,
+  });
   const brokers: RabbitBroker[] = [];
   const services: RunningService[] = [];
   // Exchanges and queues of this system's own: never messages left by another run, a benchmark or
@@ -100,7 +108,13 @@ async function startServices(env: Record<string, string>): Promise<Omit<TestSyst
       const broker = new RabbitBroker({ url: amqpUrl, namespace, logger: pino({ level: 'warn' }) });
       brokers.push(broker);
       await broker.connect();
-      services.push(await startService(def, { mode: 'distributed', config, broker, registries: [], logDestination: destination }, 0));
+      services.push(
+        await startService(
+          def,
+          { mode: 'distributed', config, broker, registries: [], logDestination: destination },
+          0,
+        ),
+      );
     }
   } catch (error) {
     await Promise.allSettled(services.map((s) => s.close()));
@@ -117,7 +131,8 @@ async function startServices(env: Record<string, string>): Promise<Omit<TestSyst
       await Promise.all(services.filter((s) => s !== gateway).map((s) => s.close()));
       const [first] = brokers;
       for (const service of ALL_SERVICES.map((d) => d.service)) {
-        for (const queue of first.names.queuesOf(service, DEFAULT_RETRY_DELAYS_MS)) await first.deleteQueue(queue).catch(() => undefined);
+        for (const queue of first.names.queuesOf(service, DEFAULT_RETRY_DELAYS_MS))
+          await first.deleteQueue(queue).catch(() => undefined);
       }
       await first.deleteExchange(first.names.events).catch(() => undefined);
       await first.deleteExchange(first.names.deadLetterExchange).catch(() => undefined);

@@ -19,6 +19,8 @@ describe('AlertConfig', () => {
   it('names a bad variable', () => {
     const common = loadConfig(CommonConfig, {});
     expect(() => loadAlertConfig(common, { ALERT_BATCH_FLUSH_MS: '0' })).toThrow(ConfigError);
-    expect(() => loadAlertConfig(common, { ALERT_BATCH_FLUSH_MS: '0' })).toThrow(/ALERT_BATCH_FLUSH_MS must be a positive integer/);
+    expect(() => loadAlertConfig(common, { ALERT_BATCH_FLUSH_MS: '0' })).toThrow(
+      /ALERT_BATCH_FLUSH_MS must be a positive integer/,
+    );
   });
 });

@@ -16,12 +16,16 @@ export class AlertConfig extends CommonConfig {
   @Min(1, positive('milliseconds'))
   ALERT_BATCH_FLUSH_MS = 5;
 
-  @Env('alert service: repeats of an alert write one timeline entry and one alert.updated at most this often per alert, in milliseconds (0: every repeat)')
+  @Env(
+    'alert service: repeats of an alert write one timeline entry and one alert.updated at most this often per alert, in milliseconds (0: every repeat)',
+  )
   @IsInt({ message: 'must be a non-negative integer (milliseconds)' })
   @Min(0, { message: 'must be a non-negative integer (milliseconds)' })
   ALERT_OCCURRENCE_LOG_INTERVAL_MS = 60_000;
 
-  @Env('alert service: how often the outbox relay publishes events left unpublished (broker down, crash), in milliseconds')
+  @Env(
+    'alert service: how often the outbox relay publishes events left unpublished (broker down, crash), in milliseconds',
+  )
   @IsInt(positive('milliseconds'))
   @Min(1, positive('milliseconds'))
   ALERT_OUTBOX_SWEEP_MS = 2_000;

@@ -74,13 +74,27 @@ export class AlertHandlers {
   @MessagePattern(RpcPatterns.AlertAcknowledge)
   acknowledge(@Payload() request: AlertTransitionRequest, @Ctx() ctx: BusContext): Promise<AlertView> {
     const envelope = ctx.getEnvelope();
-    return this.alerts.transition(envelope.tenantId, request.id, 'acknowledge', envelope.actor, request.note ?? null, envelope.correlationId);
+    return this.alerts.transition(
+      envelope.tenantId,
+      request.id,
+      'acknowledge',
+      envelope.actor,
+      request.note ?? null,
+      envelope.correlationId,
+    );
   }
 
   @MessagePattern(RpcPatterns.AlertResolve)
   resolve(@Payload() request: AlertTransitionRequest, @Ctx() ctx: BusContext): Promise<AlertView> {
     const envelope = ctx.getEnvelope();
-    return this.alerts.transition(envelope.tenantId, request.id, 'resolve', envelope.actor, request.note ?? null, envelope.correlationId);
+    return this.alerts.transition(
+      envelope.tenantId,
+      request.id,
+      'resolve',
+      envelope.actor,
+      request.note ?? null,
+      envelope.correlationId,
+    );
   }
 
   @MessagePattern(RpcPatterns.AlertAddNote)

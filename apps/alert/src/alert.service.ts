@@ -1,15 +1,40 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { nowMicros, type Actor, type AlertListQuery, type AlertStats, type AlertView, type AlertWithTimeline, type Page, type TimelineEntry } from '@vigil/contracts';
+import {
+  nowMicros,
+  type Actor,
+  type AlertListQuery,
+  type AlertStats,
+  type AlertView,
+  type AlertWithTimeline,
+  type Page,
+  type TimelineEntry,
+} from '@vigil/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, encodeCursor, InvalidCursorError, type SortField, type SortOrder } from './domain/cursor.js';
-import { snapshotOf, transition, type AlertState, type EventDraft, type TimelineDraft, type TransitionAction } from './domain/lifecycle.js';
+import {
+  snapshotOf,
+  transition,
+  type AlertState,
+  type EventDraft,
+  type TimelineDraft,
+  type TransitionAction,
+} from './domain/lifecycle.js';
 import { combineStats, type StatsGroup } from './domain/stats.js';
 import { likePatternOf, searchable } from './domain/text.js';
 import { fromIso, toIso, windowMicros } from './domain/time.js';
 import { AlertDb, type Row, type Sql } from './store/alert-db.js';
 import { insertTimeline } from './store/ingest.store.js';
 import { OutboxRelay, outboxRecordOf, writeOutbox, type OutboxRecord } from './store/outbox.js';
-import { ALERT_COLUMNS, STATE_COLUMNS, UPSERT_ALERTS, alertParams, eventParams, stateOf, timelineEntryOf, viewOf } from './store/rows.js';
+import {
+  ALERT_COLUMNS,
+  STATE_COLUMNS,
+  UPSERT_ALERTS,
+  alertParams,
+  eventParams,
+  stateOf,
+  timelineEntryOf,
+  viewOf,
+} from './store/rows.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -70,7 +95,10 @@ export class AlertService {
       search.push("s.search LIKE ? ESCAPE '\\'");
       searchParams.push(likePatternOf(query.q));
     }
-    const matchIds = search.length && dialect === 'postgres' ? await this.fewMatches(tenantId, search.join(' AND '), searchParams) : undefined;
+    const matchIds =
+      search.length && dialect === 'postgres'
+        ? await this.fewMatches(tenantId, search.join(' AND '), searchParams)
+        : undefined;
     return this.db.inTenant(tenantId, async (sql) => {
       const where = ['tenant_id = ?'];
       const params: unknown[] = [tenantId];
@@ -91,7 +119,9 @@ export class AlertService {
           params.push(matchIds);
         } else {
           // Many (or SQLite): walk the sort order and check each alert's row, until the page is full.
-          where.push(`(SELECT ${search.join(' AND ')} FROM alert_search s WHERE s.tenant_id = alerts.tenant_id AND s.id = alerts.id)`);
+          where.push(
+            `(SELECT ${search.join(' AND ')} FROM alert_search s WHERE s.tenant_id = alerts.tenant_id AND s.id = alerts.id)`,
+          );
           params.push(...searchParams);
         }
       }
@@ -114,7 +144,10 @@ export class AlertService {
       );
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      const nextCursor = rows.length > limit && last ? encodeCursor({ sort, order, key: Number(last['sort_key']), id: last['id'] as string }) : null;
+      const nextCursor =
+        rows.length > limit && last
+          ? encodeCursor({ sort, order, key: Number(last['sort_key']), id: last['id'] as string })
+          : null;
       return { items: page.map((row) => viewOf(stateOf(row))), nextCursor };
     });
   }
@@ -130,7 +163,14 @@ export class AlertService {
     });
   }
 
-  async transition(tenantId: string, id: string, action: TransitionAction, actor: Actor | undefined, note: string | null, correlationId: string): Promise<AlertView> {
+  async transition(
+    tenantId: string,
+    id: string,
+    action: TransitionAction,
+    actor: Actor | undefined,
+    note: string | null,
+    correlationId: string,
+  ): Promise<AlertView> {
     const { view, outbox } = await this.db.inTenant(tenantId, async (sql) => {
       const before = await this.load(sql, tenantId, id, true);
       const result = transition(before, action, actorIdOf(actor), note, Number(nowMicros()));
@@ -144,16 +184,33 @@ export class AlertService {
     return view;
   }
 
-  async addNote(tenantId: string, id: string, text: string, actor: Actor | undefined, correlationId: string): Promise<TimelineEntry> {
+  async addNote(
+    tenantId: string,
+    id: string,
+    text: string,
+    actor: Actor | undefined,
+    correlationId: string,
+  ): Promise<TimelineEntry> {
     const { entry, outbox } = await this.db.inTenant(tenantId, async (sql) => {
       const before = await this.load(sql, tenantId, id, true);
       const at = Number(nowMicros());
       const state: AlertState = { ...before, updatedAt: Math.max(before.updatedAt, at) };
-      await sql.run('UPDATE alerts SET updated_at_us = ? WHERE tenant_id = ? AND id = ?', [state.updatedAt, tenantId, id]);
+      await sql.run('UPDATE alerts SET updated_at_us = ? WHERE tenant_id = ? AND id = ?', [
+        state.updatedAt,
+        tenantId,
+        id,
+      ]);
       const draft: TimelineDraft = { kind: 'note', at, by: actorIdOf(actor), note: text, details: {} };
       const entryId = uuidv7();
       await insertTimeline(sql, [eventParams(tenantId, id, entryId, draft)]);
-      const outbox = [outboxRecordOf(tenantId, { routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'note' } }, correlationId, actor)];
+      const outbox = [
+        outboxRecordOf(
+          tenantId,
+          { routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'note' } },
+          correlationId,
+          actor,
+        ),
+      ];
       await writeOutbox(sql, outbox);
       const entry: TimelineEntry = { id: entryId, at: toIso(at), kind: 'note', by: draft.by, note: text, details: {} };
       return { entry, outbox };
@@ -179,18 +236,16 @@ export class AlertService {
       );
       return combineStats(
         { window, from: toIso(from), to: toIso(to) },
-        groups.map(
-          (g): StatsGroup => ({
-            status: g['status'] as StatsGroup['status'],
-            severity: g['severity'] as StatsGroup['severity'],
-            source: g['source'] as string,
-            count: Number(g['n']),
-            acknowledgedCount: Number(g['ack_n']),
-            acknowledgeSeconds: Number(g['ack_s'] ?? 0),
-            resolvedCount: Number(g['res_n']),
-            resolveSeconds: Number(g['res_s'] ?? 0),
-          }),
-        ),
+        groups.map((g): StatsGroup => ({
+          status: g['status'] as StatsGroup['status'],
+          severity: g['severity'] as StatsGroup['severity'],
+          source: g['source'] as string,
+          count: Number(g['n']),
+          acknowledgedCount: Number(g['ack_n']),
+          acknowledgeSeconds: Number(g['ack_s'] ?? 0),
+          resolvedCount: Number(g['res_n']),
+          resolveSeconds: Number(g['res_s'] ?? 0),
+        })),
         types.map((t) => ({ alertType: t['alert_type'] as string, count: Number(t['n']) })),
       );
     });
@@ -206,7 +261,10 @@ export class AlertService {
    */
   private fewMatches(tenantId: string, conditions: string, params: readonly unknown[]): Promise<string[] | undefined> {
     return this.db.asPlatform(async (sql) => {
-      const rows = await sql.query<Row>(`SELECT s.id FROM alert_search s WHERE s.tenant_id = ? AND ${conditions} LIMIT ${FEW_MATCHES}`, [tenantId, ...params]);
+      const rows = await sql.query<Row>(
+        `SELECT s.id FROM alert_search s WHERE s.tenant_id = ? AND ${conditions} LIMIT ${FEW_MATCHES}`,
+        [tenantId, ...params],
+      );
       return rows.length < FEW_MATCHES ? rows.map((row) => row['id'] as string) : undefined;
     });
   }
@@ -214,13 +272,26 @@ export class AlertService {
   /** Another tenant's alert and a missing one are the same 404. */
   private async load(sql: Sql, tenantId: string, id: string, forUpdate: boolean): Promise<AlertState> {
     const lock = forUpdate && sql.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const [row] = await sql.query<Row>(`SELECT ${STATE_COLUMNS} FROM alerts WHERE tenant_id = ? AND id = ?${lock}`, [tenantId, id]);
+    const [row] = await sql.query<Row>(`SELECT ${STATE_COLUMNS} FROM alerts WHERE tenant_id = ? AND id = ?${lock}`, [
+      tenantId,
+      id,
+    ]);
     if (!row) throw new NotFoundException(`alert ${id} not found`);
     return stateOf(row);
   }
 
-  private async record(sql: Sql, state: AlertState, timeline: TimelineDraft[], events: EventDraft[], correlationId: string, actor?: Actor): Promise<OutboxRecord[]> {
-    await insertTimeline(sql, timeline.map((draft) => eventParams(state.tenantId, state.id, uuidv7(), draft)));
+  private async record(
+    sql: Sql,
+    state: AlertState,
+    timeline: TimelineDraft[],
+    events: EventDraft[],
+    correlationId: string,
+    actor?: Actor,
+  ): Promise<OutboxRecord[]> {
+    await insertTimeline(
+      sql,
+      timeline.map((draft) => eventParams(state.tenantId, state.id, uuidv7(), draft)),
+    );
     const outbox = events.map((e) => outboxRecordOf(state.tenantId, e, correlationId, actor));
     await writeOutbox(sql, outbox);
     return outbox;

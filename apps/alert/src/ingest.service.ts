@@ -29,7 +29,10 @@ export class IngestService implements OnApplicationShutdown {
     @Inject(ALERT_CONFIG) config: AlertConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.batcher = new Batcher((messages) => this.flush(messages), { maxWeight: config.ALERT_BATCH_MAX_ALERTS, maxDelayMs: config.ALERT_BATCH_FLUSH_MS });
+    this.batcher = new Batcher((messages) => this.flush(messages), {
+      maxWeight: config.ALERT_BATCH_MAX_ALERTS,
+      maxDelayMs: config.ALERT_BATCH_FLUSH_MS,
+    });
   }
 
   async ingest(message: IngestMessage): Promise<IngestResult> {
@@ -47,7 +50,10 @@ export class IngestService implements OnApplicationShutdown {
       return await this.writeAndPublish(messages);
     } catch (error) {
       if (messages.length === 1) return [asError(error)];
-      this.logger.warn({ err: error, messages: messages.length }, 'ingest batch failed; writing its messages one by one');
+      this.logger.warn(
+        { err: error, messages: messages.length },
+        'ingest batch failed; writing its messages one by one',
+      );
       const settled: Settled[] = [];
       for (const message of messages) settled.push(await this.writeAndPublish([message]).then((r) => r[0]!, asError));
       return settled;

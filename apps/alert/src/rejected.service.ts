@@ -15,13 +15,10 @@ export class RejectedService {
   async store(tenantId: string, envelopeId: string, receivedAt: Micros, payload: PayloadRejected): Promise<void> {
     const doc: RejectedDoc = { reason: payload.reason, contentType: payload.contentType ?? null, body: payload.body };
     await this.db.inTenant(tenantId, (sql) =>
-      sql.run('INSERT INTO rejected_payloads (tenant_id, id, received_at_us, source, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING', [
-        tenantId,
-        envelopeId,
-        receivedAt,
-        payload.source,
-        JSON.stringify(doc),
-      ]),
+      sql.run(
+        'INSERT INTO rejected_payloads (tenant_id, id, received_at_us, source, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
+        [tenantId, envelopeId, receivedAt, payload.source, JSON.stringify(doc)],
+      ),
     );
   }
 
@@ -38,7 +35,15 @@ export class RejectedService {
       const last = page.at(-1);
       return {
         items: page.map(rejectedViewOf),
-        nextCursor: rows.length > limit && last ? encodeCursor({ sort: 'rejected', order: 'desc', key: Number(last['received_at_us']), id: last['id'] as string }) : null,
+        nextCursor:
+          rows.length > limit && last
+            ? encodeCursor({
+                sort: 'rejected',
+                order: 'desc',
+                key: Number(last['received_at_us']),
+                id: last['id'] as string,
+              })
+            : null,
       };
     });
   }

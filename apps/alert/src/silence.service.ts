@@ -1,5 +1,14 @@
 import { BadRequestException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { nowMicros, type Actor, type CreateSilenceRequest, type LabelMatcher, type Page, type PageRequest, type SilenceView, type UpdateSilenceRequest } from '@vigil/contracts';
+import {
+  nowMicros,
+  type Actor,
+  type CreateSilenceRequest,
+  type LabelMatcher,
+  type Page,
+  type PageRequest,
+  type SilenceView,
+  type UpdateSilenceRequest,
+} from '@vigil/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './alert.service.js';
 import { decodeCursor, encodeCursor, InvalidCursorError, type Cursor } from './domain/cursor.js';
@@ -68,7 +77,15 @@ export class SilenceService {
       const last = page.at(-1);
       return {
         items: page.map((row) => silenceViewOf(row, now)),
-        nextCursor: rows.length > limit && last ? encodeCursor({ sort: 'silences', order: 'desc', key: Number(last['created_at_us']), id: last['id'] as string }) : null,
+        nextCursor:
+          rows.length > limit && last
+            ? encodeCursor({
+                sort: 'silences',
+                order: 'desc',
+                key: Number(last['created_at_us']),
+                id: last['id'] as string,
+              })
+            : null,
       };
     });
   }
@@ -85,14 +102,10 @@ export class SilenceService {
       const endsAt = fromIso(request.endsAt ?? current.endsAt);
       validated(matchers, startsAt, endsAt);
       const doc: SilenceDoc = { matchers, comment: request.comment !== undefined ? request.comment : current.comment };
-      await sql.run('UPDATE silences SET doc = ?, starts_at_us = ?, ends_at_us = ?, updated_at_us = ? WHERE tenant_id = ? AND id = ?', [
-        JSON.stringify(doc),
-        startsAt,
-        endsAt,
-        Number(nowMicros()),
-        tenantId,
-        request.id,
-      ]);
+      await sql.run(
+        'UPDATE silences SET doc = ?, starts_at_us = ?, ends_at_us = ?, updated_at_us = ? WHERE tenant_id = ? AND id = ?',
+        [JSON.stringify(doc), startsAt, endsAt, Number(nowMicros()), tenantId, request.id],
+      );
       return this.load(sql, tenantId, request.id);
     });
   }
@@ -107,7 +120,10 @@ export class SilenceService {
   }
 
   private async load(sql: Sql, tenantId: string, id: string): Promise<SilenceView> {
-    const [row] = await sql.query<Row>(`SELECT ${COLUMNS} FROM silences WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
+    const [row] = await sql.query<Row>(`SELECT ${COLUMNS} FROM silences WHERE tenant_id = ? AND id = ?`, [
+      tenantId,
+      id,
+    ]);
     if (!row) throw new NotFoundException(`silence ${id} not found`);
     return silenceViewOf(row, Number(nowMicros()));
   }

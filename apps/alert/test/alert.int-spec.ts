@@ -24,9 +24,14 @@ describe(`alert service (${TEST_MODE})`, () => {
   }, 60_000);
   afterAll(() => h?.close());
 
-  const get = (t: string, fingerprint: string) => h.rpc<AlertWithTimeline>(RpcPatterns.AlertGet, t, { id: alertIdOf(t, fingerprint) });
+  const get = (t: string, fingerprint: string) =>
+    h.rpc<AlertWithTimeline>(RpcPatterns.AlertGet, t, { id: alertIdOf(t, fingerprint) });
   const list = (t: string, query: object = {}) => h.rpc<Page<AlertView>>(RpcPatterns.AlertList, t, query);
-  const rpcError = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as RpcRemoteError);
+  const rpcError = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error as RpcRemoteError,
+    );
   /** Resolves once the alert exists and satisfies `ok`. */
   const settled = (t: string, fingerprint: string, ok: (a: AlertWithTimeline) => boolean = () => true) =>
     waitFor(async () => {
@@ -41,7 +46,12 @@ describe(`alert service (${TEST_MODE})`, () => {
     await h.ingest(t, [{ fingerprint: 'a', startsAt: '1700000001000000' }]);
     await h.ingest(t, [{ fingerprint: 'a' }, { fingerprint: 'a' }]);
     const a = await settled(t, 'a', (x) => x.occurrences === 4);
-    expect(a).toMatchObject({ status: 'triggered', occurrences: 4, startedAt: '2023-11-14T22:13:20.000000Z', source: 'api' });
+    expect(a).toMatchObject({
+      status: 'triggered',
+      occurrences: 4,
+      startedAt: '2023-11-14T22:13:20.000000Z',
+      source: 'api',
+    });
     expect(new Date(a.lastSeenAt) >= new Date(a.createdAt)).toBe(true);
     // Repeats within the coalescing interval add no timeline entry and no alert.updated.
     expect(a.timeline.map((e) => e.kind)).toEqual(['created']);
@@ -49,7 +59,10 @@ describe(`alert service (${TEST_MODE})`, () => {
     expect(page.items.map((x) => x.fingerprint).sort()).toEqual(['a', 'b']);
     const created = await waitFor(() => (eventsOf(a.id).length ? eventsOf(a.id) : undefined), 'alert.created');
     expect(created.map((e) => e.type)).toEqual(['alert.created']);
-    expect(created[0]).toMatchObject({ tenantId: t, payload: { alert: { alertId: a.id, status: 'triggered', occurrences: 1, silenced: false } } });
+    expect(created[0]).toMatchObject({
+      tenantId: t,
+      payload: { alert: { alertId: a.id, status: 'triggered', occurrences: 1, silenced: false } },
+    });
   });
 
   it('publishes events only for committed changes: the alert is readable when its event arrives', async () => {
@@ -70,7 +83,14 @@ describe(`alert service (${TEST_MODE})`, () => {
     const t = tenant();
     await h.ingest(t, [{ fingerprint: 'r' }], { source: 'alertmanager' });
     await settled(t, 'r');
-    await h.ingest(t, [{ fingerprint: 'r', status: 'resolved', endsAt: '1700000005000000' }, { fingerprint: 'ghost', status: 'resolved' }], { source: 'alertmanager' });
+    await h.ingest(
+      t,
+      [
+        { fingerprint: 'r', status: 'resolved', endsAt: '1700000005000000' },
+        { fingerprint: 'ghost', status: 'resolved' },
+      ],
+      { source: 'alertmanager' },
+    );
     const resolved = await settled(t, 'r', (x) => x.status === 'resolved');
     expect(resolved.resolved).toMatchObject({ by: 'source', note: null });
     expect(resolved.occurrences).toBe(1);
@@ -81,7 +101,9 @@ describe(`alert service (${TEST_MODE})`, () => {
     expect(again).toMatchObject({ occurrences: 2, acknowledged: null, resolved: null });
     expect(again.timeline.map((e) => e.kind)).toEqual(['created', 'resolved', 'retriggered']);
     const types = await waitFor(() => {
-      const found = eventsOf(again.id).map((e) => `${e.type}${e.payload['change'] ? `:${String(e.payload['change'])}` : ''}`);
+      const found = eventsOf(again.id).map(
+        (e) => `${e.type}${e.payload['change'] ? `:${String(e.payload['change'])}` : ''}`,
+      );
       return found.length >= 3 ? found : undefined;
     }, 'events');
     expect(types).toEqual(['alert.created', 'alert.resolved', 'alert.updated:retriggered']);
@@ -104,7 +126,11 @@ describe(`alert service (${TEST_MODE})`, () => {
     const note = await h.rpc<TimelineEntry>(RpcPatterns.AlertAddNote, t, { id, text: 'disk replaced' });
     expect(note).toMatchObject({ kind: 'note', by: USER.id, note: 'disk replaced' });
     const resolved = await h.rpc<AlertView>(RpcPatterns.AlertResolve, t, { id }, { kind: 'user', id: 'user-2' });
-    expect(resolved).toMatchObject({ status: 'resolved', acknowledged: { by: USER.id }, resolved: { by: 'user-2', note: null } });
+    expect(resolved).toMatchObject({
+      status: 'resolved',
+      acknowledged: { by: USER.id },
+      resolved: { by: 'user-2', note: null },
+    });
 
     for (const pattern of [RpcPatterns.AlertAcknowledge, RpcPatterns.AlertResolve]) {
       const error = await rpcError(h.rpc(pattern, t, { id }));
@@ -122,8 +148,16 @@ describe(`alert service (${TEST_MODE})`, () => {
       const found = eventsOf(id);
       return found.length >= 4 ? found : undefined;
     }, 'lifecycle events');
-    expect(published.map((e) => e.type)).toEqual(['alert.created', 'alert.acknowledged', 'alert.updated', 'alert.resolved']);
-    expect(published[1]).toMatchObject({ actor: USER, payload: { by: USER.id, note: 'on it', alert: { status: 'acknowledged' } } });
+    expect(published.map((e) => e.type)).toEqual([
+      'alert.created',
+      'alert.acknowledged',
+      'alert.updated',
+      'alert.resolved',
+    ]);
+    expect(published[1]).toMatchObject({
+      actor: USER,
+      payload: { by: USER.id, note: 'on it', alert: { status: 'acknowledged' } },
+    });
     expect(published[2]!.payload['change']).toBe('note');
   });
 
@@ -150,11 +184,39 @@ describe(`alert service (${TEST_MODE})`, () => {
   it('filters by status, severity, type, labels, time and text; sorts; pages stably while alerts arrive', async () => {
     const t = tenant();
     await h.ingest(t, [
-      { fingerprint: 'f1', severity: 'critical', alertType: 'disk', labels: { team: 'db', env: 'prod' }, summary: 'Disk almost FULL on db-1', startsAt: '1700000000000000' },
-      { fingerprint: 'f2', severity: 'info', alertType: 'cpu', labels: { team: 'web', env: 'prod' }, description: 'cpu is 50%_busy', startsAt: '1700000100000000' },
-      { fingerprint: 'f3', severity: 'high', alertType: 'disk', labels: { team: 'web', env: 'dev' }, startsAt: '1700000200000000' },
+      {
+        fingerprint: 'f1',
+        severity: 'critical',
+        alertType: 'disk',
+        labels: { team: 'db', env: 'prod' },
+        summary: 'Disk almost FULL on db-1',
+        startsAt: '1700000000000000',
+      },
+      {
+        fingerprint: 'f2',
+        severity: 'info',
+        alertType: 'cpu',
+        labels: { team: 'web', env: 'prod' },
+        description: 'cpu is 50%_busy',
+        startsAt: '1700000100000000',
+      },
+      {
+        fingerprint: 'f3',
+        severity: 'high',
+        alertType: 'disk',
+        labels: { team: 'web', env: 'dev' },
+        startsAt: '1700000200000000',
+      },
     ]);
-    await h.ingest(t, [{ fingerprint: 'f2', severity: 'info', alertType: 'cpu', labels: { team: 'web', env: 'prod' }, description: 'cpu is 50%_busy' }]);
+    await h.ingest(t, [
+      {
+        fingerprint: 'f2',
+        severity: 'info',
+        alertType: 'cpu',
+        labels: { team: 'web', env: 'prod' },
+        description: 'cpu is 50%_busy',
+      },
+    ]);
     await settled(t, 'f2', (x) => x.occurrences === 2);
     await settled(t, 'f3');
     await h.rpc(RpcPatterns.AlertAcknowledge, t, { id: alertIdOf(t, 'f3') });
@@ -177,7 +239,13 @@ describe(`alert service (${TEST_MODE})`, () => {
 
     // Pagination: keyset on (sort key, id); alerts arriving meanwhile do not shift later pages.
     const p = tenant();
-    await h.ingest(p, Array.from({ length: 25 }, (_, i) => ({ fingerprint: `p${String(i).padStart(2, '0')}`, startsAt: String(1_700_000_000_000_000 + i * 1_000_000) })));
+    await h.ingest(
+      p,
+      Array.from({ length: 25 }, (_, i) => ({
+        fingerprint: `p${String(i).padStart(2, '0')}`,
+        startsAt: String(1_700_000_000_000_000 + i * 1_000_000),
+      })),
+    );
     await waitFor(async () => ((await list(p, { limit: 200 })).items.length === 25 ? true : undefined), '25 alerts');
     for (const sort of ['last_seen_at', 'started_at', 'severity'] as const) {
       const seen: string[] = [];
@@ -193,7 +261,9 @@ describe(`alert service (${TEST_MODE})`, () => {
           await settled(p, `new-${sort}`);
         }
       } while (cursor);
-      expect(seen.filter((f) => f.startsWith('p')).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`));
+      expect(seen.filter((f) => f.startsWith('p')).sort()).toEqual(
+        Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`),
+      );
       expect(new Set(seen).size).toBe(seen.length);
     }
     const error = await rpcError(list(p, { sort: 'severity', cursor: (await list(p, { limit: 1 })).nextCursor! }));
@@ -241,11 +311,21 @@ describe(`alert service (${TEST_MODE})`, () => {
   it('manages silences, validates them (422 naming the bad regex), and flags matching alerts silenced', async () => {
     const t = tenant();
     const bad = await rpcError(
-      h.rpc(RpcPatterns.AlertSilencesCreate, t, { matchers: [{ name: 'team', op: '=~', value: '(db' }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString() }),
+      h.rpc(RpcPatterns.AlertSilencesCreate, t, {
+        matchers: [{ name: 'team', op: '=~', value: '(db' }],
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      }),
     );
     expect(bad!.status).toBe(422);
     expect(bad!.message).toMatch(/^matchers\[0\] \(team=~"\(db"\): invalid regular expression/);
-    const backwards = await rpcError(h.rpc(RpcPatterns.AlertSilencesCreate, t, { matchers: [{ name: 'a', op: '=', value: 'b' }], startsAt: '2030-01-01T00:00:00Z', endsAt: '2029-01-01T00:00:00Z' }));
+    const backwards = await rpcError(
+      h.rpc(RpcPatterns.AlertSilencesCreate, t, {
+        matchers: [{ name: 'a', op: '=', value: 'b' }],
+        startsAt: '2030-01-01T00:00:00Z',
+        endsAt: '2029-01-01T00:00:00Z',
+      }),
+    );
     expect(backwards!.status).toBe(422);
     expect(backwards!.message).toBe('endsAt: must be after startsAt');
 
@@ -271,13 +351,27 @@ describe(`alert service (${TEST_MODE})`, () => {
     expect((event.payload['alert'] as { silenced: boolean }).silenced).toBe(true);
 
     expect(await h.rpc<SilenceView>(RpcPatterns.AlertSilencesGet, t, { id: silence.id })).toEqual(silence);
-    const pending = await h.rpc<SilenceView>(RpcPatterns.AlertSilencesUpdate, t, { id: silence.id, startsAt: new Date(Date.now() + 600_000).toISOString() });
+    const pending = await h.rpc<SilenceView>(RpcPatterns.AlertSilencesUpdate, t, {
+      id: silence.id,
+      startsAt: new Date(Date.now() + 600_000).toISOString(),
+    });
     expect(pending).toMatchObject({ state: 'pending', matchers: silence.matchers, comment: 'maintenance' });
-    expect((await rpcError(h.rpc(RpcPatterns.AlertSilencesUpdate, t, { id: silence.id, matchers: [{ name: 'x', op: '!~', value: '[' }] })))!.status).toBe(422);
-    const second = await h.rpc<SilenceView>(RpcPatterns.AlertSilencesCreate, t, { matchers: [{ name: 'a', op: '=', value: 'b' }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 60_000).toISOString() });
+    expect(
+      (await rpcError(
+        h.rpc(RpcPatterns.AlertSilencesUpdate, t, { id: silence.id, matchers: [{ name: 'x', op: '!~', value: '[' }] }),
+      ))!.status,
+    ).toBe(422);
+    const second = await h.rpc<SilenceView>(RpcPatterns.AlertSilencesCreate, t, {
+      matchers: [{ name: 'a', op: '=', value: 'b' }],
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 60_000).toISOString(),
+    });
     const first = await h.rpc<Page<SilenceView>>(RpcPatterns.AlertSilencesList, t, { limit: 1 });
     expect(first.items.map((s) => s.id)).toEqual([second.id]);
-    const next = await h.rpc<Page<SilenceView>>(RpcPatterns.AlertSilencesList, t, { limit: 1, cursor: first.nextCursor });
+    const next = await h.rpc<Page<SilenceView>>(RpcPatterns.AlertSilencesList, t, {
+      limit: 1,
+      cursor: first.nextCursor,
+    });
     expect(next).toEqual({ items: [expect.objectContaining({ id: silence.id })], nextCursor: null });
     expect((await rpcError(h.rpc(RpcPatterns.AlertSilencesGet, tenant(), { id: silence.id })))!.status).toBe(404);
     expect((await h.rpc<SilenceView>(RpcPatterns.AlertSilencesDelete, t, { id: silence.id })).id).toBe(silence.id);
@@ -289,7 +383,12 @@ describe(`alert service (${TEST_MODE})`, () => {
     const bodies = ['{"not":"mapped"}', 'plain text \u0000 with NUL', '<xml/>'];
     const envelopes = [];
     for (const body of bodies) {
-      envelopes.push(await h.client.publish(RoutingKeys.IngestPayloadRejected, { tenantId: t, payload: { source: 'generic', reason: `cannot map ${body.length}`, body, contentType: 'text/plain' } }));
+      envelopes.push(
+        await h.client.publish(RoutingKeys.IngestPayloadRejected, {
+          tenantId: t,
+          payload: { source: 'generic', reason: `cannot map ${body.length}`, body, contentType: 'text/plain' },
+        }),
+      );
     }
     await h.publishRaw(envelopes[0]!);
     const all = await waitFor(async () => {
@@ -299,7 +398,10 @@ describe(`alert service (${TEST_MODE})`, () => {
     expect(all.items.map((r) => r.body)).toEqual([...bodies].reverse());
     expect(all.items[0]).toMatchObject({ source: 'generic', reason: 'cannot map 6', contentType: 'text/plain' });
     const page1 = await h.rpc<Page<RejectedPayloadView>>(RpcPatterns.AlertRejectedList, t, { limit: 2 });
-    const page2 = await h.rpc<Page<RejectedPayloadView>>(RpcPatterns.AlertRejectedList, t, { limit: 2, cursor: page1.nextCursor });
+    const page2 = await h.rpc<Page<RejectedPayloadView>>(RpcPatterns.AlertRejectedList, t, {
+      limit: 2,
+      cursor: page1.nextCursor,
+    });
     expect([...page1.items, ...page2.items].map((r) => r.id)).toEqual(all.items.map((r) => r.id));
     expect(page2.nextCursor).toBeNull();
     expect((await h.rpc<Page<RejectedPayloadView>>(RpcPatterns.AlertRejectedList, tenant(), {})).items).toEqual([]);
@@ -311,9 +413,28 @@ describe(`alert service (${TEST_MODE})`, () => {
     let deep: Record<string, unknown> = { leaf: ugly };
     for (let i = 0; i < 60; i++) deep = { [`level${i}`]: deep, list: [i, null, true, 1.5e-7] };
     const data = { deep, huge: 'x'.repeat(200_000), yaml: 'a: 1\nb:\n  - c\n', [ugly]: ugly };
-    await h.ingest(t, [{ fingerprint: `fp${ugly}`, summary: ugly, description: ugly, labels: { [`k${ugly}`]: ugly, plain: 'v' }, annotations: { note: ugly }, runbook: ugly, environment: ugly.slice(0, 60), data }]);
+    await h.ingest(t, [
+      {
+        fingerprint: `fp${ugly}`,
+        summary: ugly,
+        description: ugly,
+        labels: { [`k${ugly}`]: ugly, plain: 'v' },
+        annotations: { note: ugly },
+        runbook: ugly,
+        environment: ugly.slice(0, 60),
+        data,
+      },
+    ]);
     const alert = await settled(t, `fp${ugly}`);
-    expect(alert).toMatchObject({ fingerprint: `fp${ugly}`, summary: ugly, description: ugly, runbook: ugly, environment: ugly.slice(0, 60), labels: { [`k${ugly}`]: ugly, plain: 'v' }, annotations: { note: ugly } });
+    expect(alert).toMatchObject({
+      fingerprint: `fp${ugly}`,
+      summary: ugly,
+      description: ugly,
+      runbook: ugly,
+      environment: ugly.slice(0, 60),
+      labels: { [`k${ugly}`]: ugly, plain: 'v' },
+      annotations: { note: ugly },
+    });
     expect(alert.data).toEqual(data);
     const note = await h.rpc<TimelineEntry>(RpcPatterns.AlertAddNote, t, { id: alert.id, text: ugly });
     expect(note.note).toBe(ugly);
@@ -334,7 +455,11 @@ describe(`alert service (${TEST_MODE})`, () => {
     await settled(t, 'marker');
     expect((await get(t, 'once')).occurrences).toBe(2);
     // Also when the copies arrive together, in one batch.
-    const twin = createEnvelope({ type: RoutingKeys.IngestAlertsReceived, tenantId: t, payload: { source: 'api', alerts: [(envelope.payload as { alerts: object[] }).alerts[0]] } });
+    const twin = createEnvelope({
+      type: RoutingKeys.IngestAlertsReceived,
+      tenantId: t,
+      payload: { source: 'api', alerts: [(envelope.payload as { alerts: object[] }).alerts[0]] },
+    });
     await Promise.all([h.publishRaw(twin), h.publishRaw(twin), h.publishRaw(twin)]);
     await h.ingest(t, [{ fingerprint: 'marker2' }]);
     await settled(t, 'marker2');
@@ -345,14 +470,30 @@ describe(`alert service (${TEST_MODE})`, () => {
   it("stores a tenant's generic-webhook mapping: replaced by a put, with its author, invisible to other tenants", async () => {
     const t = tenant();
     const other = tenant();
-    const getMapping = (tenantId: string) => h.rpc<WebhookMappingView>(RpcPatterns.AlertWebhookMappingGet, tenantId, {});
+    const getMapping = (tenantId: string) =>
+      h.rpc<WebhookMappingView>(RpcPatterns.AlertWebhookMappingGet, tenantId, {});
     expect(await getMapping(t)).toEqual({ source: 'generic', mapping: null, updatedAt: null, updatedBy: null });
-    const first = await h.rpc<WebhookMappingView>(RpcPatterns.AlertWebhookMappingPut, t, { type: '$.check.name', severity: 'check.level', items: 'events' }, USER);
-    expect(first).toEqual({ source: 'generic', mapping: { items: 'events', type: '$.check.name', severity: 'check.level' }, updatedAt: expect.stringMatching(/^\d{4}-.+\.\d{6}Z$/), updatedBy: USER.id });
+    const first = await h.rpc<WebhookMappingView>(
+      RpcPatterns.AlertWebhookMappingPut,
+      t,
+      { type: '$.check.name', severity: 'check.level', items: 'events' },
+      USER,
+    );
+    expect(first).toEqual({
+      source: 'generic',
+      mapping: { items: 'events', type: '$.check.name', severity: 'check.level' },
+      updatedAt: expect.stringMatching(/^\d{4}-.+\.\d{6}Z$/),
+      updatedBy: USER.id,
+    });
     expect(await getMapping(t)).toEqual(first);
     expect(await getMapping(other)).toEqual({ source: 'generic', mapping: null, updatedAt: null, updatedBy: null });
     // A put replaces the whole mapping; fields the contract does not know are not stored.
-    const second = await h.rpc<WebhookMappingView>(RpcPatterns.AlertWebhookMappingPut, t, { fingerprint: "$['key.with.dots']", extra: 'x' }, { kind: 'api-key', id: 'key-1' });
+    const second = await h.rpc<WebhookMappingView>(
+      RpcPatterns.AlertWebhookMappingPut,
+      t,
+      { fingerprint: "$['key.with.dots']", extra: 'x' },
+      { kind: 'api-key', id: 'key-1' },
+    );
     expect(second).toMatchObject({ mapping: { fingerprint: "$['key.with.dots']" }, updatedBy: 'key-1' });
     expect(await getMapping(t)).toEqual(second);
     const refused = await rpcError(h.rpc(RpcPatterns.AlertWebhookMappingPut, t, { type: 'x'.repeat(257) }));

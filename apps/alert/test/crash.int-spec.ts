@@ -25,7 +25,10 @@ interface SqliteReader {
   prepare(sql: string): { get(): unknown; all(): unknown[] };
   close(): void;
 }
-const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as new (file: string, options: { readonly: boolean }) => SqliteReader;
+const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as new (
+  file: string,
+  options: { readonly: boolean },
+) => SqliteReader;
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const ALERTS = 20_000;
@@ -37,7 +40,15 @@ function startAlertProcess(): { child: ChildProcess; output: () => string } {
   const entry = path.join(root, 'dist/apps/alert/src/main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (node scripts/build.mjs)`);
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, AMQP_URL, DATABASE_URL: alertDatabaseUrl(), BUS_NAMESPACE: NAMESPACE, HEALTH_PORT: '0', LOG_LEVEL: 'info', VIGIL_MODE: 'distributed' },
+    env: {
+      ...process.env,
+      AMQP_URL,
+      DATABASE_URL: alertDatabaseUrl(),
+      BUS_NAMESPACE: NAMESPACE,
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'info',
+      VIGIL_MODE: 'distributed',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -47,14 +58,22 @@ function startAlertProcess(): { child: ChildProcess; output: () => string } {
 }
 
 async function started(proc: { child: ChildProcess; output: () => string }): Promise<void> {
-  await waitFor(() => {
-    if (proc.child.exitCode !== null) throw new Error(`alert service exited with ${proc.child.exitCode}:\n${proc.output()}`);
-    return proc.output().includes('"msg":"alert started"') ? true : undefined;
-  }, 'the alert service to start', 30_000);
+  await waitFor(
+    () => {
+      if (proc.child.exitCode !== null)
+        throw new Error(`alert service exited with ${proc.child.exitCode}:\n${proc.output()}`);
+      return proc.output().includes('"msg":"alert started"') ? true : undefined;
+    },
+    'the alert service to start',
+    30_000,
+  );
 }
 
 /** 30 % of the alerts repeat an earlier fingerprint of the same tenant; returns the messages and the expected counts. */
-function workload(total: number): { messages: { tenantId: string; alerts: ReceivedAlert[] }[]; expected: Map<string, number> } {
+function workload(total: number): {
+  messages: { tenantId: string; alerts: ReceivedAlert[] }[];
+  expected: Map<string, number>;
+} {
   const expected = new Map<string, number>();
   const known = new Map<string, string[]>(TENANTS.map((t) => [t, []]));
   const messages: { tenantId: string; alerts: ReceivedAlert[] }[] = [];
@@ -63,7 +82,9 @@ function workload(total: number): { messages: { tenantId: string; alerts: Receiv
     const earlier = known.get(tenantId)!;
     const alerts = Array.from({ length: PER_MESSAGE }, () => {
       const repeat = earlier.length > 0 && Math.random() < 0.3;
-      const fingerprint = repeat ? earlier[Math.floor(Math.random() * earlier.length)]! : randomBytes(6).toString('hex');
+      const fingerprint = repeat
+        ? earlier[Math.floor(Math.random() * earlier.length)]!
+        : randomBytes(6).toString('hex');
       if (!repeat) earlier.push(fingerprint);
       const key = `${tenantId}/${alertIdOf(tenantId, fingerprint)}`;
       expected.set(key, (expected.get(key) ?? 0) + 1);
@@ -74,13 +95,19 @@ function workload(total: number): { messages: { tenantId: string; alerts: Receiv
   return { messages, expected };
 }
 
-async function publishAll(client: VigilBusClient, messages: { tenantId: string; alerts: ReceivedAlert[] }[]): Promise<void> {
+async function publishAll(
+  client: VigilBusClient,
+  messages: { tenantId: string; alerts: ReceivedAlert[] }[],
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 100 }, async () => {
       while (next < messages.length) {
         const message = messages[next++]!;
-        await client.publish(RoutingKeys.IngestAlertsReceived, { tenantId: message.tenantId, payload: { source: 'alertmanager', alerts: message.alerts } });
+        await client.publish(RoutingKeys.IngestAlertsReceived, {
+          tenantId: message.tenantId,
+          payload: { source: 'alertmanager', alerts: message.alerts },
+        });
       }
     }),
   );
@@ -94,7 +121,14 @@ if (TEST_MODE === 'embedded') {
       const broker = new EmbeddedBroker({ logger: pino({ level: 'silent' }) });
       await broker.connect();
       const config = loadConfig(CommonConfig, { VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'warn', BUS_PREFETCH: '500' });
-      const start = () => startService(alertApp, { mode: 'standalone', config, broker, registries: [], logDestination: new Writable({ write: (_c, _e, done) => done() }) });
+      const start = () =>
+        startService(alertApp, {
+          mode: 'standalone',
+          config,
+          broker,
+          registries: [],
+          logDestination: new Writable({ write: (_c, _e, done) => done() }),
+        });
       const sqlite = () => new SqliteDatabase(path.join(dataDir, 'alert.sqlite'), { readonly: true });
       const persisted = () => {
         const db = sqlite();
@@ -115,7 +149,11 @@ if (TEST_MODE === 'embedded') {
         await waitFor(() => (persisted() >= 40_000 ? true : undefined), 'every alert stored', 60_000);
         await second.close();
         const db = sqlite();
-        const rows = db.prepare('SELECT tenant_id, id, occurrences FROM alerts').all() as { tenant_id: string; id: string; occurrences: number }[];
+        const rows = db.prepare('SELECT tenant_id, id, occurrences FROM alerts').all() as {
+          tenant_id: string;
+          id: string;
+          occurrences: number;
+        }[];
         db.close();
         expect(new Map(rows.map((r) => [`${r.tenant_id}/${r.id}`, r.occurrences]))).toEqual(expected);
       } finally {
@@ -124,61 +162,72 @@ if (TEST_MODE === 'embedded') {
       }
     }, 120_000);
   });
-} else describe('alert service crash (distributed)', () => {
-  let db: pg.Client;
-  let broker: RabbitBroker;
-  const children: ChildProcess[] = [];
+} else
+  describe('alert service crash (distributed)', () => {
+    let db: pg.Client;
+    let broker: RabbitBroker;
+    const children: ChildProcess[] = [];
 
-  beforeAll(async () => {
-    await resetAlertSchema();
-    db = new pg.Client({ connectionString: alertDatabaseUrl() });
-    await db.connect();
-    broker = new RabbitBroker({ url: AMQP_URL, namespace: NAMESPACE, logger: pino({ level: 'silent' }) });
-    await broker.connect();
+    beforeAll(async () => {
+      await resetAlertSchema();
+      db = new pg.Client({ connectionString: alertDatabaseUrl() });
+      await db.connect();
+      broker = new RabbitBroker({ url: AMQP_URL, namespace: NAMESPACE, logger: pino({ level: 'silent' }) });
+      await broker.connect();
+    });
+    afterAll(async () => {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      if (broker) {
+        for (const queue of broker.names.queuesOf('alert', [200, 1_000, 5_000, 15_000]))
+          await broker.deleteQueue(queue).catch(() => undefined);
+        await broker.deleteExchange(broker.names.events).catch(() => undefined);
+        await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
+        await broker.close();
+      }
+      await db?.end();
+    });
+
+    const persisted = async () =>
+      Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
+
+    it('stores every accepted alert exactly once across a SIGKILL mid-run', async () => {
+      const first = startAlertProcess();
+      children.push(first.child);
+      await started(first);
+
+      const { messages, expected } = workload(ALERTS);
+      await publishAll(new VigilBusClient(broker, { service: 'gateway' }), messages);
+
+      // Kill it while batches are being written.
+      await waitFor(async () => ((await persisted()) >= 2_000 ? true : undefined), 'some alerts stored', 60_000);
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+      const atKill = await persisted();
+      expect(atKill).toBeLessThan(ALERTS);
+
+      const second = startAlertProcess();
+      children.push(second.child);
+      await started(second);
+      await waitFor(async () => ((await persisted()) >= ALERTS ? true : undefined), 'every alert stored', 120_000);
+      await new Promise((r) => setTimeout(r, 500));
+
+      const rows = (
+        await db.query('SELECT tenant_id, id, occurrences FROM vigil_alert.alerts WHERE tenant_id = ANY($1)', [TENANTS])
+      ).rows as { tenant_id: string; id: string; occurrences: number }[];
+      expect(new Map(rows.map((r) => [`${r.tenant_id}/${r.id}`, r.occurrences]))).toEqual(expected);
+      expect(await persisted()).toBe(ALERTS);
+      const created = (await db.query("SELECT COUNT(*) AS n FROM vigil_alert.alert_events WHERE kind = 'created'"))
+        .rows[0].n;
+      expect(Number(created)).toBe(expected.size);
+      // The outbox left by the killed process is published by the restarted one's sweep.
+      await waitFor(
+        async () =>
+          Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.outbox')).rows[0].n) === 0 ? true : undefined,
+        'outbox drained',
+        30_000,
+      );
+
+      second.child.kill('SIGTERM');
+      expect(await new Promise((r) => second.child.once('exit', r))).toBe(0);
+    }, 240_000);
   });
-  afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    if (broker) {
-      for (const queue of broker.names.queuesOf('alert', [200, 1_000, 5_000, 15_000])) await broker.deleteQueue(queue).catch(() => undefined);
-      await broker.deleteExchange(broker.names.events).catch(() => undefined);
-      await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
-      await broker.close();
-    }
-    await db?.end();
-  });
-
-  const persisted = async () => Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
-
-  it('stores every accepted alert exactly once across a SIGKILL mid-run', async () => {
-    const first = startAlertProcess();
-    children.push(first.child);
-    await started(first);
-
-    const { messages, expected } = workload(ALERTS);
-    await publishAll(new VigilBusClient(broker, { service: 'gateway' }), messages);
-
-    // Kill it while batches are being written.
-    await waitFor(async () => ((await persisted()) >= 2_000 ? true : undefined), 'some alerts stored', 60_000);
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
-    const atKill = await persisted();
-    expect(atKill).toBeLessThan(ALERTS);
-
-    const second = startAlertProcess();
-    children.push(second.child);
-    await started(second);
-    await waitFor(async () => ((await persisted()) >= ALERTS ? true : undefined), 'every alert stored', 120_000);
-    await new Promise((r) => setTimeout(r, 500));
-
-    const rows = (await db.query('SELECT tenant_id, id, occurrences FROM vigil_alert.alerts WHERE tenant_id = ANY($1)', [TENANTS])).rows as { tenant_id: string; id: string; occurrences: number }[];
-    expect(new Map(rows.map((r) => [`${r.tenant_id}/${r.id}`, r.occurrences]))).toEqual(expected);
-    expect(await persisted()).toBe(ALERTS);
-    const created = (await db.query("SELECT COUNT(*) AS n FROM vigil_alert.alert_events WHERE kind = 'created'")).rows[0].n;
-    expect(Number(created)).toBe(expected.size);
-    // The outbox left by the killed process is published by the restarted one's sweep.
-    await waitFor(async () => (Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.outbox')).rows[0].n) === 0 ? true : undefined), 'outbox drained', 30_000);
-
-    second.child.kill('SIGTERM');
-    expect(await new Promise((r) => second.child.once('exit', r))).toBe(0);
-  }, 240_000);
-});

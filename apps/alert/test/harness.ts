@@ -9,7 +9,15 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
 import { CommonConfig, loadConfig } from '@vigil/config';
-import { alertIdOf, createEnvelope, RoutingKeys, type Actor, type AlertSource, type Envelope, type ReceivedAlert } from '@vigil/contracts';
+import {
+  alertIdOf,
+  createEnvelope,
+  RoutingKeys,
+  type Actor,
+  type AlertSource,
+  type Envelope,
+  type ReceivedAlert,
+} from '@vigil/contracts';
 import { EmbeddedBroker, RabbitBroker, VigilBusClient, type MessageBroker } from '@vigil/messaging';
 import { ensurePostgresDatabase } from '@vigil/persistence';
 import { startService, type RunningService } from '@vigil/runtime';
@@ -68,7 +76,11 @@ export interface Harness {
   /** alert.* envelopes published by the service, in arrival order. */
   events: Envelope<Record<string, unknown>>[];
   /** Publishes one ingest.alerts.received envelope; returns it. */
-  ingest(tenantId: string, alerts: AlertInit[], options?: { source?: AlertSource; actor?: Actor }): Promise<Envelope<object>>;
+  ingest(
+    tenantId: string,
+    alerts: AlertInit[],
+    options?: { source?: AlertSource; actor?: Actor },
+  ): Promise<Envelope<object>>;
   /** Publishes exact envelope bytes (a redelivery of the same envelope). */
   publishRaw(envelope: Envelope<object>): Promise<void>;
   rpc<T>(pattern: string, tenantId: string, payload: object, actor?: Actor): Promise<T>;
@@ -77,7 +89,11 @@ export interface Harness {
 
 export const USER: Actor = { kind: 'user', id: 'user-1' };
 
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -101,10 +117,23 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   } else {
     await resetAlertSchema();
     broker = new RabbitBroker({ url: AMQP_URL, namespace, prefetch: 200, logger: pino({ level: 'silent' }) });
-    config = loadConfig(CommonConfig, { AMQP_URL, DATABASE_URL: alertDatabaseUrl(), VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'warn', BUS_PREFETCH: '200', DB_POOL_SIZE: '4' });
+    config = loadConfig(CommonConfig, {
+      AMQP_URL,
+      DATABASE_URL: alertDatabaseUrl(),
+      VIGIL_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      BUS_PREFETCH: '200',
+      DB_POOL_SIZE: '4',
+    });
   }
   await broker.connect();
-  const service = await startService(alertApp, { mode: TEST_MODE === 'embedded' ? 'standalone' : 'distributed', config, broker, registries: [], logDestination: sink });
+  const service = await startService(alertApp, {
+    mode: TEST_MODE === 'embedded' ? 'standalone' : 'distributed',
+    config,
+    broker,
+    registries: [],
+    logDestination: sink,
+  });
   process.env = saved;
 
   const events: Envelope<Record<string, unknown>>[] = [];
@@ -129,7 +158,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       });
     },
     async publishRaw(envelope) {
-      await broker.publish(envelope.type, Buffer.from(JSON.stringify(envelope)), { messageId: envelope.id, correlationId: envelope.correlationId });
+      await broker.publish(envelope.type, Buffer.from(JSON.stringify(envelope)), {
+        messageId: envelope.id,
+        correlationId: envelope.correlationId,
+      });
     },
     rpc<T>(pattern: string, tenantId: string, payload: object, actor: Actor = USER) {
       return client.request<T>(pattern, { tenantId, payload, actor });
@@ -138,7 +170,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       await service.close();
       await probe.close();
       if (broker.kind === 'rabbitmq') {
-        for (const queue of [...broker.names.queuesOf('alert', [200, 1_000, 5_000, 15_000]), ...broker.names.queuesOf('probe', [])]) await broker.deleteQueue(queue).catch(() => undefined);
+        for (const queue of [
+          ...broker.names.queuesOf('alert', [200, 1_000, 5_000, 15_000]),
+          ...broker.names.queuesOf('probe', []),
+        ])
+          await broker.deleteQueue(queue).catch(() => undefined);
         await broker.deleteExchange(broker.names.events).catch(() => undefined);
         await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
       }

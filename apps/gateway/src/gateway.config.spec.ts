@@ -12,19 +12,30 @@ describe('GatewayConfig', () => {
 
   it('defaults to 5 s caches and per-replica limits, no trusted proxy', () => {
     const config = loadConfig(GatewayConfig, {});
-    expect(config).toMatchObject({ API_KEY_CACHE_TTL_MS: 5000, PRINCIPAL_CACHE_TTL_MS: 5000, API_KEY_NEGATIVE_CACHE_TTL_MS: 1000, RATE_LIMIT_PER_KEY_PER_MIN: 600 });
+    expect(config).toMatchObject({
+      API_KEY_CACHE_TTL_MS: 5000,
+      PRINCIPAL_CACHE_TTL_MS: 5000,
+      API_KEY_NEGATIVE_CACHE_TTL_MS: 1000,
+      RATE_LIMIT_PER_KEY_PER_MIN: 600,
+    });
     expect(config.trustProxy()).toBe(false);
   });
 
   it('parses TRUST_PROXY the way Express takes it', () => {
     expect(loadConfig(GatewayConfig, { TRUST_PROXY: 'true' }).trustProxy()).toBe(true);
     expect(loadConfig(GatewayConfig, { TRUST_PROXY: '2' }).trustProxy()).toBe(2);
-    expect(loadConfig(GatewayConfig, { TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy()).toBe('loopback, 10.0.0.0/8');
-    expect(() => loadConfig(GatewayConfig, { TRUST_PROXY: 'yes please!' })).toThrow(/^Invalid configuration: TRUST_PROXY must be/);
+    expect(loadConfig(GatewayConfig, { TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy()).toBe(
+      'loopback, 10.0.0.0/8',
+    );
+    expect(() => loadConfig(GatewayConfig, { TRUST_PROXY: 'yes please!' })).toThrow(
+      /^Invalid configuration: TRUST_PROXY must be/,
+    );
   });
 
   it('refuses caches longer than 5 s: the revocation promise depends on it', () => {
-    expect(() => loadConfig(GatewayConfig, { API_KEY_CACHE_TTL_MS: '60000' })).toThrow('API_KEY_CACHE_TTL_MS must be an integer between 0 and 5000 (milliseconds) (got "60000")');
+    expect(() => loadConfig(GatewayConfig, { API_KEY_CACHE_TTL_MS: '60000' })).toThrow(
+      'API_KEY_CACHE_TTL_MS must be an integer between 0 and 5000 (milliseconds) (got "60000")',
+    );
     expect(() => loadConfig(GatewayConfig, { PRINCIPAL_CACHE_TTL_MS: '5001' })).toThrow('PRINCIPAL_CACHE_TTL_MS');
   });
 
@@ -32,7 +43,9 @@ describe('GatewayConfig', () => {
     const distributed = { AMQP_URL: 'amqp://127.0.0.1', DATABASE_URL: 'postgres://127.0.0.1/vigil' };
     expect(() => loadConfig(GatewayConfig, distributed)).toThrow('JWT_KEYS is required when VIGIL_MODE is distributed');
     expect(loadConfig(GatewayConfig, { ...distributed, JWT_KEYS: KEYS }).JWT_KEYS).toBe(KEYS);
-    expect(() => loadConfig(GatewayConfig, { JWT_KEYS: 'k1:short' })).toThrow('JWT_KEYS is invalid: JWT_KEYS key "k1" is shorter than 32 bytes');
+    expect(() => loadConfig(GatewayConfig, { JWT_KEYS: 'k1:short' })).toThrow(
+      'JWT_KEYS is invalid: JWT_KEYS key "k1" is shorter than 32 bytes',
+    );
   });
 
   it('takes the common variables as the runtime resolved them, its own from the environment', () => {

@@ -32,14 +32,20 @@ function IsJwtKeys(): PropertyDecorator {
  * revoked key or a deactivated user stops working within 5 s even if the revocation event is lost.
  */
 export class GatewayConfig extends CommonConfig {
-  @Env('Express "trust proxy": false (use the socket address), true, a hop count, or comma-separated addresses/subnets of trusted proxies; decides the client address used for rate limits and the audit log')
+  @Env(
+    'Express "trust proxy": false (use the socket address), true, a hop count, or comma-separated addresses/subnets of trusted proxies; decides the client address used for rate limits and the audit log',
+  )
   @IsString()
-  @Matches(/^(?:false|true|\d+|[A-Za-z0-9.:/]+(?:\s*,\s*[A-Za-z0-9.:/]+)*)$/, { message: 'must be false, true, a hop count, or a comma-separated list of addresses/subnets' })
+  @Matches(/^(?:false|true|\d+|[A-Za-z0-9.:/]+(?:\s*,\s*[A-Za-z0-9.:/]+)*)$/, {
+    message: 'must be false, true, a hop count, or a comma-separated list of addresses/subnets',
+  })
   TRUST_PROXY = 'false';
 
-  @Env('JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); the same value on the gateway and the user service; required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR')
+  @Env(
+    'JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); the same value on the gateway and the user service; required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR',
+  )
   @ValidateIf((config: GatewayConfig) => config.VIGIL_MODE === 'distributed' || config.JWT_KEYS !== undefined)
-  @IsDefined({ message: 'is required when VIGIL_MODE is distributed (the same value as the user service\'s)' })
+  @IsDefined({ message: "is required when VIGIL_MODE is distributed (the same value as the user service's)" })
   @IsJwtKeys()
   JWT_KEYS?: string;
 
@@ -55,7 +61,9 @@ export class GatewayConfig extends CommonConfig {
   @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
   API_KEY_NEGATIVE_CACHE_TTL_MS = 1_000;
 
-  @Env('how long a signed-in user\'s status (active, role) is trusted before asking the user service again, in milliseconds (at most 5000)')
+  @Env(
+    "how long a signed-in user's status (active, role) is trusted before asking the user service again, in milliseconds (at most 5000)",
+  )
   @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
   @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
   @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
@@ -71,7 +79,9 @@ export class GatewayConfig extends CommonConfig {
   @Min(1, { message: 'must be a positive integer' })
   RATE_LIMIT_PER_TENANT_PER_MIN = 3_000;
 
-  @Env('sign-in attempts (login, refresh, logout, accept-invitation) per minute from one client address (per gateway replica)')
+  @Env(
+    'sign-in attempts (login, refresh, logout, accept-invitation) per minute from one client address (per gateway replica)',
+  )
   @IsInt({ message: 'must be a positive integer' })
   @Min(1, { message: 'must be a positive integer' })
   RATE_LIMIT_LOGIN_PER_IP_PER_MIN = 30;
@@ -88,7 +98,9 @@ export class GatewayConfig extends CommonConfig {
   @Max(10_000, { message: 'must be an integer between 1 and 10000' })
   ALERTS_MAX_BATCH = 1_000;
 
-  @Env('how long an ingest request waits for the broker to confirm its message before answering 503 with Retry-After, in milliseconds')
+  @Env(
+    'how long an ingest request waits for the broker to confirm its message before answering 503 with Retry-After, in milliseconds',
+  )
   @IsInt({ message: 'must be an integer between 100 and 60000 (milliseconds)' })
   @Min(100, { message: 'must be an integer between 100 and 60000 (milliseconds)' })
   @Max(60_000, { message: 'must be an integer between 100 and 60000 (milliseconds)' })
@@ -99,7 +111,9 @@ export class GatewayConfig extends CommonConfig {
   @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must be a label name ([A-Za-z_][A-Za-z0-9_]*)' })
   WEBHOOK_TYPE_LABEL = 'alertname';
 
-  @Env('how long a tenant\'s stored generic-webhook mapping is used without asking the alert service again, in milliseconds (at most 5000)')
+  @Env(
+    "how long a tenant's stored generic-webhook mapping is used without asking the alert service again, in milliseconds (at most 5000)",
+  )
   @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
   @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
   @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })

@@ -49,7 +49,12 @@ export const GATEWAY_CONTROLLERS = [
   controllers: [...GATEWAY_CONTROLLERS, RevocationHandlers],
   providers: [
     { provide: GATEWAY_CONFIG, useFactory: (common: CommonConfig) => gatewayConfigFrom(common), inject: [CONFIG] },
-    { provide: JWT_KEYRING, useFactory: (config: GatewayConfig) => JwtKeyring.load({ JWT_KEYS: config.JWT_KEYS, VIGIL_DATA_DIR: config.VIGIL_DATA_DIR }), inject: [GATEWAY_CONFIG] },
+    {
+      provide: JWT_KEYRING,
+      useFactory: (config: GatewayConfig) =>
+        JwtKeyring.load({ JWT_KEYS: config.JWT_KEYS, VIGIL_DATA_DIR: config.VIGIL_DATA_DIR }),
+      inject: [GATEWAY_CONFIG],
+    },
     { provide: CLOCK, useValue: () => Date.now() },
     { provide: RateLimiter, useFactory: (now: () => number) => new RateLimiter(100_000, now), inject: [CLOCK] },
     { provide: APP_GUARD, useClass: AccessGuard },

@@ -7,4 +7,11 @@ import { notificationApp } from '../../notification/src/notification.app.js';
 import { userApp } from '../../user/src/user.app.js';
 
 /** The six services, composed into one process for the standalone mode. */
-export const ALL_SERVICES: ServiceDefinition[] = [gatewayApp, userApp, alertApp, agentRunnerApp, historyApp, notificationApp];
+export const ALL_SERVICES: ServiceDefinition[] = [
+  gatewayApp,
+  userApp,
+  alertApp,
+  agentRunnerApp,
+  historyApp,
+  notificationApp,
+];

@@ -9,7 +9,15 @@ import { UserEntity } from './users/user.entity.js';
 import { CreateUserTables1795362481776 as CreateUserTablesPostgres } from './migrations/postgres/1795362481776-CreateUserTables.js';
 import { CreateUserTables1795362481776 as CreateUserTablesSqlite } from './migrations/sqlite/1795362481776-CreateUserTables.js';
 
-export const USER_ENTITIES = [TenantEntity, UserEntity, TeamEntity, ApiKeyEntity, RefreshTokenEntity, AuditEntryEntity, LoginAttemptEntity] as const;
+export const USER_ENTITIES = [
+  TenantEntity,
+  UserEntity,
+  TeamEntity,
+  ApiKeyEntity,
+  RefreshTokenEntity,
+  AuditEntryEntity,
+  LoginAttemptEntity,
+] as const;
 
 /**
  * The tables the user service owns, with their committed migrations per dialect. The shared inbox

@@ -15,7 +15,14 @@ describe('UserConfig', () => {
 
   it('has working defaults in standalone mode (no JWT_KEYS: the file key)', () => {
     const config = loadConfig(UserConfig, {});
-    expect(config).toMatchObject({ VIGIL_MODE: 'standalone', JWT_ACCESS_TTL_SECONDS: 900, REFRESH_TTL_DAYS: 14, VIGIL_DEFAULT_TENANT: 'default', VIGIL_PLATFORM_ADMIN: true, LOGIN_MAX_FAILURES: 5 });
+    expect(config).toMatchObject({
+      VIGIL_MODE: 'standalone',
+      JWT_ACCESS_TTL_SECONDS: 900,
+      REFRESH_TTL_DAYS: 14,
+      VIGIL_DEFAULT_TENANT: 'default',
+      VIGIL_PLATFORM_ADMIN: true,
+      LOGIN_MAX_FAILURES: 5,
+    });
     expect(config.JWT_KEYS).toBeUndefined();
   });
 
@@ -27,16 +34,30 @@ describe('UserConfig', () => {
   });
 
   it('names a bad variable and says why', () => {
-    expect(() => loadConfig(UserConfig, { JWT_KEYS: 'k1:short' })).toThrow(/JWT_KEYS is invalid: JWT_KEYS key "k1" is shorter than 32 bytes/);
-    expect(() => loadConfig(UserConfig, { VIGIL_ADMIN_EMAIL: 'nope' })).toThrow(/VIGIL_ADMIN_EMAIL must be an email address/);
-    expect(() => loadConfig(UserConfig, { VIGIL_DEFAULT_TENANT: 'Not A Slug' })).toThrow(/VIGIL_DEFAULT_TENANT must be lowercase/);
-    expect(() => loadConfig(UserConfig, { VIGIL_PLATFORM_ADMIN: 'yes' })).toThrow(/VIGIL_PLATFORM_ADMIN must be true or false/);
-    expect(() => loadConfig(UserConfig, { LOGIN_MAX_FAILURES: '0' })).toThrow(/LOGIN_MAX_FAILURES must be a positive integer/);
+    expect(() => loadConfig(UserConfig, { JWT_KEYS: 'k1:short' })).toThrow(
+      /JWT_KEYS is invalid: JWT_KEYS key "k1" is shorter than 32 bytes/,
+    );
+    expect(() => loadConfig(UserConfig, { VIGIL_ADMIN_EMAIL: 'nope' })).toThrow(
+      /VIGIL_ADMIN_EMAIL must be an email address/,
+    );
+    expect(() => loadConfig(UserConfig, { VIGIL_DEFAULT_TENANT: 'Not A Slug' })).toThrow(
+      /VIGIL_DEFAULT_TENANT must be lowercase/,
+    );
+    expect(() => loadConfig(UserConfig, { VIGIL_PLATFORM_ADMIN: 'yes' })).toThrow(
+      /VIGIL_PLATFORM_ADMIN must be true or false/,
+    );
+    expect(() => loadConfig(UserConfig, { LOGIN_MAX_FAILURES: '0' })).toThrow(
+      /LOGIN_MAX_FAILURES must be a positive integer/,
+    );
   });
 
   it('takes the common variables as the runtime resolved them, its own from the environment', () => {
     const common = loadConfig(CommonConfig, { VIGIL_DATA_DIR: '/tmp/vigil-x' });
-    const config = loadUserConfig(common, { VIGIL_DATA_DIR: '/elsewhere', REFRESH_TTL_DAYS: '3', AMQP_URL: 'amqp://ignored' });
+    const config = loadUserConfig(common, {
+      VIGIL_DATA_DIR: '/elsewhere',
+      REFRESH_TTL_DAYS: '3',
+      AMQP_URL: 'amqp://ignored',
+    });
     expect(config.VIGIL_DATA_DIR).toBe('/tmp/vigil-x');
     expect(config.VIGIL_MODE).toBe('standalone');
     expect(config.REFRESH_TTL_DAYS).toBe(3);

@@ -1,6 +1,19 @@
 import { CommonConfig, Env, loadServiceConfig } from '@vigil/config';
 import { JwtKeyring } from '@vigil/auth';
-import { IsBoolean, IsDefined, IsEmail, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, registerDecorator, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsEmail,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  ValidateIf,
+} from 'class-validator';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
@@ -38,7 +51,9 @@ const positive = (what: string) => ({ message: `must be a positive integer (${wh
 
 /** The user service's variables (design.md §4): tokens, the first admin, login throttling. */
 export class UserConfig extends CommonConfig {
-  @Env('JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR')
+  @Env(
+    'JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR',
+  )
   @ValidateIf((config: UserConfig) => config.VIGIL_MODE === 'distributed' || config.JWT_KEYS !== undefined)
   @IsDefined({ message: 'is required when VIGIL_MODE is distributed (e.g. JWT_KEYS=k1:<48 random bytes, base64url>)' })
   @IsJwtKeys()
@@ -61,7 +76,9 @@ export class UserConfig extends CommonConfig {
   @IsEmail({}, { message: 'must be an email address' })
   VIGIL_ADMIN_EMAIL?: string;
 
-  @Env('password of that first admin; standalone: unset → a random one is printed once on stderr; distributed: unset → no admin is created')
+  @Env(
+    'password of that first admin; standalone: unset → a random one is printed once on stderr; distributed: unset → no admin is created',
+  )
   @IsOptional()
   @IsString()
   @MaxLength(256, { message: 'must be at most 256 characters' })

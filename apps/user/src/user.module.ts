@@ -29,7 +29,12 @@ import { UsersService } from './users/users.service.js';
   providers: [
     // Its own variables from the environment, validated at start-up (a bad one names itself and stops the service).
     { provide: USER_CONFIG, useFactory: (common: CommonConfig) => loadUserConfig(common), inject: [CONFIG] },
-    { provide: JWT_KEYRING, useFactory: (config: UserConfig) => JwtKeyring.load({ JWT_KEYS: config.JWT_KEYS, VIGIL_DATA_DIR: config.VIGIL_DATA_DIR }), inject: [USER_CONFIG] },
+    {
+      provide: JWT_KEYRING,
+      useFactory: (config: UserConfig) =>
+        JwtKeyring.load({ JWT_KEYS: config.JWT_KEYS, VIGIL_DATA_DIR: config.VIGIL_DATA_DIR }),
+      inject: [USER_CONFIG],
+    },
     { provide: CLOCK, useValue: () => new Date() },
     TenantDb,
     AuditService,

@@ -1,4 +1,12 @@
-import { RpcPatterns, type AuditEntryView, type CreatedUser, type Page, type PrincipalView, type TokenPair, type UserView } from '@vigil/contracts';
+import {
+  RpcPatterns,
+  type AuditEntryView,
+  type CreatedUser,
+  type Page,
+  type PrincipalView,
+  type TokenPair,
+  type UserView,
+} from '@vigil/contracts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, TEST_MODE, UserHarness, userActor, waitFor } from './support.js';
 
 const IP = '198.51.100.23';
@@ -9,11 +17,25 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
   const asAdmin = () => ({ tenantId: admin.tenantId, actor: userActor(admin.id, IP) });
 
   beforeAll(async () => {
-    h = new UserHarness({ VIGIL_ADMIN_EMAIL: ADMIN_EMAIL, VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD, LOGIN_MAX_FAILURES: '3', LOGIN_SLOWDOWN_AFTER: '3', LOGIN_LOCKOUT_SECONDS: '120' });
+    h = new UserHarness({
+      VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
+      VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LOGIN_MAX_FAILURES: '3',
+      LOGIN_SLOWDOWN_AFTER: '3',
+      LOGIN_LOCKOUT_SECONDS: '120',
+    });
     await h.start();
-    const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, ip: IP });
+    const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, {
+      email: ADMIN_EMAIL,
+      password: ADMIN_PASSWORD,
+      ip: IP,
+    });
     const claims = claimsOf(tokens);
-    admin = await h.request<UserView>(RpcPatterns.UserMe, {}, { tenantId: String(claims.tid), actor: userActor(String(claims.sub)) });
+    admin = await h.request<UserView>(
+      RpcPatterns.UserMe,
+      {},
+      { tenantId: String(claims.tid), actor: userActor(String(claims.sub)) },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -21,14 +43,40 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
   });
 
   async function newUser(email: string, password = 'meadow-copper-falcon-9'): Promise<CreatedUser> {
-    return h.request<CreatedUser>(RpcPatterns.UserUsersCreate, { email, name: 'Test Person', role: 'operator', password }, asAdmin());
+    return h.request<CreatedUser>(
+      RpcPatterns.UserUsersCreate,
+      { email, name: 'Test Person', role: 'operator', password },
+      asAdmin(),
+    );
   }
 
   it('signs in with email and password: a JWT access token and an opaque refresh token', async () => {
-    const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, { email: ADMIN_EMAIL.toUpperCase(), password: ADMIN_PASSWORD, ip: IP });
-    expect(tokens).toEqual({ access_token: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/), refresh_token: expect.stringMatching(/^vgr_/), token_type: 'Bearer', expires_in: 900 });
-    expect(claimsOf(tokens)).toMatchObject({ sub: admin.id, tid: admin.tenantId, role: 'admin', pa: true, iss: 'vigil', aud: 'vigil-api' });
-    expect(admin).toMatchObject({ email: ADMIN_EMAIL, role: 'admin', active: true, platformAdmin: true, lastLoginAt: expect.any(String) });
+    const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, {
+      email: ADMIN_EMAIL.toUpperCase(),
+      password: ADMIN_PASSWORD,
+      ip: IP,
+    });
+    expect(tokens).toEqual({
+      access_token: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/),
+      refresh_token: expect.stringMatching(/^vgr_/),
+      token_type: 'Bearer',
+      expires_in: 900,
+    });
+    expect(claimsOf(tokens)).toMatchObject({
+      sub: admin.id,
+      tid: admin.tenantId,
+      role: 'admin',
+      pa: true,
+      iss: 'vigil',
+      aud: 'vigil-api',
+    });
+    expect(admin).toMatchObject({
+      email: ADMIN_EMAIL,
+      role: 'admin',
+      active: true,
+      platformAdmin: true,
+      lastLoginAt: expect.any(String),
+    });
   });
 
   it('refreshes by rotating the refresh token; logout revokes it', async () => {
@@ -36,10 +84,16 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
     const second = await h.request<TokenPair>(RpcPatterns.UserRefresh, { refreshToken: first.refresh_token });
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect(claimsOf(second)).toMatchObject({ sub: admin.id, tid: admin.tenantId });
-    await expect(h.request(RpcPatterns.UserLogout, { refreshToken: second.refresh_token }, asAdmin())).resolves.toEqual({ ok: true });
-    expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: second.refresh_token })).toMatchObject({ status: 401 });
+    await expect(h.request(RpcPatterns.UserLogout, { refreshToken: second.refresh_token }, asAdmin())).resolves.toEqual(
+      { ok: true },
+    );
+    expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: second.refresh_token })).toMatchObject({
+      status: 401,
+    });
     // logging out twice, or with garbage, is harmless
-    await expect(h.request(RpcPatterns.UserLogout, { refreshToken: second.refresh_token }, asAdmin())).resolves.toEqual({ ok: true });
+    await expect(h.request(RpcPatterns.UserLogout, { refreshToken: second.refresh_token }, asAdmin())).resolves.toEqual(
+      { ok: true },
+    );
     expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: 'vgr_nonsense' })).toMatchObject({ status: 401 });
   });
 
@@ -47,23 +101,45 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
     const first = await h.request<TokenPair>(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
     const second = await h.request<TokenPair>(RpcPatterns.UserRefresh, { refreshToken: first.refresh_token });
     // the thief replays the old token: refused, and the legitimate successor dies with it
-    expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: first.refresh_token, ip: '192.0.2.66' })).toMatchObject({ status: 401, message: 'refresh token is not valid; sign in again' });
-    expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: second.refresh_token })).toMatchObject({ status: 401 });
-    const audit = await h.request<Page<AuditEntryView>>(RpcPatterns.UserAuditList, { action: 'auth.refresh.reused' }, asAdmin());
-    expect(audit.items[0]).toMatchObject({ action: 'auth.refresh.reused', targetType: 'user', targetId: admin.id, ip: '192.0.2.66', details: { revoked: 'family' } });
+    expect(
+      await h.failure(RpcPatterns.UserRefresh, { refreshToken: first.refresh_token, ip: '192.0.2.66' }),
+    ).toMatchObject({ status: 401, message: 'refresh token is not valid; sign in again' });
+    expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: second.refresh_token })).toMatchObject({
+      status: 401,
+    });
+    const audit = await h.request<Page<AuditEntryView>>(
+      RpcPatterns.UserAuditList,
+      { action: 'auth.refresh.reused' },
+      asAdmin(),
+    );
+    expect(audit.items[0]).toMatchObject({
+      action: 'auth.refresh.reused',
+      targetType: 'user',
+      targetId: admin.id,
+      ip: '192.0.2.66',
+      details: { revoked: 'family' },
+    });
   });
 
   it('answers an unknown email exactly like a wrong password, in similar time', async () => {
     await newUser('timing@example.com');
     const time = async (email: string) => {
       const started = performance.now();
-      const failure = await h.failure(RpcPatterns.UserLogin, { email, password: 'not-the-password-at-all', ip: `10.0.0.${Math.floor(Math.random() * 200)}` });
+      const failure = await h.failure(RpcPatterns.UserLogin, {
+        email,
+        password: 'not-the-password-at-all',
+        ip: `10.0.0.${Math.floor(Math.random() * 200)}`,
+      });
       return { failure, ms: performance.now() - started };
     };
     const wrong = [await time('timing@example.com'), await time('timing@example.com')];
     const unknown = [await time('nobody@example.com'), await time('nobody-else@example.com')];
     expect(unknown[0]!.failure).toEqual(wrong[0]!.failure);
-    expect(wrong[0]!.failure).toEqual({ status: 401, message: 'invalid email or password', details: expect.objectContaining({ message: 'invalid email or password' }) });
+    expect(wrong[0]!.failure).toEqual({
+      status: 401,
+      message: 'invalid email or password',
+      details: expect.objectContaining({ message: 'invalid email or password' }),
+    });
     // both pay for one scrypt verification: neither is an order of magnitude faster
     const fastestUnknown = Math.min(...unknown.map((t) => t.ms));
     const fastestWrong = Math.min(...wrong.map((t) => t.ms));
@@ -74,24 +150,61 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
   it('locks an email after repeated failures (429 with retry-after), even for the right password, and never says whether it exists', async () => {
     await newUser('locked@example.com', 'granite-willow-harbor-5');
     for (let i = 0; i < 3; i++) {
-      expect(await h.failure(RpcPatterns.UserLogin, { email: 'locked@example.com', password: `wrong-password-${i}`, ip: `10.1.0.${i}` })).toMatchObject({ status: 401 });
+      expect(
+        await h.failure(RpcPatterns.UserLogin, {
+          email: 'locked@example.com',
+          password: `wrong-password-${i}`,
+          ip: `10.1.0.${i}`,
+        }),
+      ).toMatchObject({ status: 401 });
     }
-    const locked = await h.failure(RpcPatterns.UserLogin, { email: 'locked@example.com', password: 'granite-willow-harbor-5', ip: '10.1.0.9' });
+    const locked = await h.failure(RpcPatterns.UserLogin, {
+      email: 'locked@example.com',
+      password: 'granite-willow-harbor-5',
+      ip: '10.1.0.9',
+    });
     expect(locked).toMatchObject({ status: 429, details: { retryAfterSeconds: expect.any(Number) } });
     expect((locked.details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(100);
     // an email without an account locks the same way
-    for (let i = 0; i < 3; i++) await h.failure(RpcPatterns.UserLogin, { email: 'ghost@example.com', password: `wrong-password-${i}`, ip: `10.2.0.${i}` });
-    const ghost = await h.failure(RpcPatterns.UserLogin, { email: 'ghost@example.com', password: 'whatever-password', ip: '10.2.0.9' });
-    expect(ghost).toMatchObject({ status: 429, message: locked.message.replace(/\d+ seconds/, `${(ghost.details as { retryAfterSeconds: number }).retryAfterSeconds} seconds`) });
+    for (let i = 0; i < 3; i++)
+      await h.failure(RpcPatterns.UserLogin, {
+        email: 'ghost@example.com',
+        password: `wrong-password-${i}`,
+        ip: `10.2.0.${i}`,
+      });
+    const ghost = await h.failure(RpcPatterns.UserLogin, {
+      email: 'ghost@example.com',
+      password: 'whatever-password',
+      ip: '10.2.0.9',
+    });
+    expect(ghost).toMatchObject({
+      status: 429,
+      message: locked.message.replace(
+        /\d+ seconds/,
+        `${(ghost.details as { retryAfterSeconds: number }).retryAfterSeconds} seconds`,
+      ),
+    });
     // other accounts are unaffected
-    await expect(h.request(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, ip: '10.1.0.9' })).resolves.toMatchObject({ token_type: 'Bearer' });
+    await expect(
+      h.request(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, ip: '10.1.0.9' }),
+    ).resolves.toMatchObject({ token_type: 'Bearer' });
   });
 
   it('records sign-ins and failed sign-ins in the audit log with the client address', async () => {
     await newUser('audited@example.com', 'sparrow-tunnel-orchid-3');
-    await h.failure(RpcPatterns.UserLogin, { email: 'audited@example.com', password: 'wrong-one-entirely', ip: '192.0.2.10' });
-    const user = (await h.request<Page<UserView>>(RpcPatterns.UserUsersList, { limit: 200 }, asAdmin())).items.find((u) => u.email === 'audited@example.com')!;
-    await h.request(RpcPatterns.UserLogin, { email: 'audited@example.com', password: 'sparrow-tunnel-orchid-3', ip: '192.0.2.11' });
+    await h.failure(RpcPatterns.UserLogin, {
+      email: 'audited@example.com',
+      password: 'wrong-one-entirely',
+      ip: '192.0.2.10',
+    });
+    const user = (await h.request<Page<UserView>>(RpcPatterns.UserUsersList, { limit: 200 }, asAdmin())).items.find(
+      (u) => u.email === 'audited@example.com',
+    )!;
+    await h.request(RpcPatterns.UserLogin, {
+      email: 'audited@example.com',
+      password: 'sparrow-tunnel-orchid-3',
+      ip: '192.0.2.11',
+    });
     const audit = await h.request<Page<AuditEntryView>>(RpcPatterns.UserAuditList, { targetId: user.id }, asAdmin());
     expect(audit.items.map((e) => [e.action, e.ip, e.actorType])).toEqual([
       ['auth.login', '192.0.2.11', 'user'],
@@ -102,39 +215,101 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
 
   it('answers me and principal, and refuses a deactivated user everywhere (revocation published)', async () => {
     const created = await newUser('leaver@example.com', 'lichen-cobalt-meadow-8');
-    const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, { email: 'leaver@example.com', password: 'lichen-cobalt-meadow-8' });
-    const me = await h.request<UserView>(RpcPatterns.UserMe, {}, { tenantId: admin.tenantId, actor: userActor(created.id) });
+    const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, {
+      email: 'leaver@example.com',
+      password: 'lichen-cobalt-meadow-8',
+    });
+    const me = await h.request<UserView>(
+      RpcPatterns.UserMe,
+      {},
+      { tenantId: admin.tenantId, actor: userActor(created.id) },
+    );
     expect(me).toMatchObject({ id: created.id, email: 'leaver@example.com', role: 'operator' });
-    expect(await h.request<PrincipalView>(RpcPatterns.UserPrincipal, { userId: created.id })).toEqual({ userId: created.id, tenantId: admin.tenantId, role: 'operator', active: true, platformAdmin: false });
+    expect(await h.request<PrincipalView>(RpcPatterns.UserPrincipal, { userId: created.id })).toEqual({
+      userId: created.id,
+      tenantId: admin.tenantId,
+      role: 'operator',
+      active: true,
+      platformAdmin: false,
+    });
 
     await h.request(RpcPatterns.UserUsersDeactivate, { id: created.id }, asAdmin());
-    expect(await h.request<PrincipalView>(RpcPatterns.UserPrincipal, { userId: created.id })).toMatchObject({ active: false });
-    expect(await h.failure(RpcPatterns.UserLogin, { email: 'leaver@example.com', password: 'lichen-cobalt-meadow-8' })).toMatchObject({ status: 401, message: 'invalid email or password' });
-    expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: tokens.refresh_token })).toMatchObject({ status: 401 });
-    expect(await h.failure(RpcPatterns.UserMe, {}, { tenantId: admin.tenantId, actor: userActor(created.id) })).toMatchObject({ status: 401 });
+    expect(await h.request<PrincipalView>(RpcPatterns.UserPrincipal, { userId: created.id })).toMatchObject({
+      active: false,
+    });
+    expect(
+      await h.failure(RpcPatterns.UserLogin, { email: 'leaver@example.com', password: 'lichen-cobalt-meadow-8' }),
+    ).toMatchObject({ status: 401, message: 'invalid email or password' });
+    expect(await h.failure(RpcPatterns.UserRefresh, { refreshToken: tokens.refresh_token })).toMatchObject({
+      status: 401,
+    });
+    expect(
+      await h.failure(RpcPatterns.UserMe, {}, { tenantId: admin.tenantId, actor: userActor(created.id) }),
+    ).toMatchObject({ status: 401 });
     await waitFor(() => h.revoked.some((e) => e.payload.id === created.id), 'the revocation event');
-    expect(h.revoked.find((e) => e.payload.id === created.id)).toMatchObject({ type: 'auth.credential.revoked', tenantId: admin.tenantId, payload: { kind: 'user', id: created.id }, actor: { kind: 'user', id: admin.id } });
-    expect(await h.failure(RpcPatterns.UserPrincipal, { userId: '0195f7a0-0000-7000-8000-000000000000' })).toMatchObject({ status: 404 });
+    expect(h.revoked.find((e) => e.payload.id === created.id)).toMatchObject({
+      type: 'auth.credential.revoked',
+      tenantId: admin.tenantId,
+      payload: { kind: 'user', id: created.id },
+      actor: { kind: 'user', id: admin.id },
+    });
+    expect(
+      await h.failure(RpcPatterns.UserPrincipal, { userId: '0195f7a0-0000-7000-8000-000000000000' }),
+    ).toMatchObject({ status: 404 });
   });
 
   it('invites a user without a password; the one-time token sets it (policy enforced) and signs in', async () => {
-    const invited = await h.request<CreatedUser>(RpcPatterns.UserUsersCreate, { email: 'new@example.com', name: 'New Person', role: 'viewer' }, asAdmin());
-    expect(invited).toMatchObject({ email: 'new@example.com', invitationToken: expect.stringMatching(/^vgi_/), invitationExpiresAt: expect.any(String) });
-    expect(await h.failure(RpcPatterns.UserLogin, { email: 'new@example.com', password: 'anything-at-all-1' })).toMatchObject({ status: 401 });
+    const invited = await h.request<CreatedUser>(
+      RpcPatterns.UserUsersCreate,
+      { email: 'new@example.com', name: 'New Person', role: 'viewer' },
+      asAdmin(),
+    );
+    expect(invited).toMatchObject({
+      email: 'new@example.com',
+      invitationToken: expect.stringMatching(/^vgi_/),
+      invitationExpiresAt: expect.any(String),
+    });
+    expect(
+      await h.failure(RpcPatterns.UserLogin, { email: 'new@example.com', password: 'anything-at-all-1' }),
+    ).toMatchObject({ status: 401 });
 
-    const weak = await h.failure(RpcPatterns.UserAcceptInvitation, { token: invited.invitationToken, password: 'password123' });
+    const weak = await h.failure(RpcPatterns.UserAcceptInvitation, {
+      token: invited.invitationToken,
+      password: 'password123',
+    });
     expect(weak.status).toBe(422);
     expect(weak.message).toMatch(/^password: must be at least 12 characters/);
-    expect(weak.details).toMatchObject({ field: 'password', problems: expect.arrayContaining(['is shorter than 12 characters']) });
+    expect(weak.details).toMatchObject({
+      field: 'password',
+      problems: expect.arrayContaining(['is shorter than 12 characters']),
+    });
 
-    const tokens = await h.request<TokenPair>(RpcPatterns.UserAcceptInvitation, { token: invited.invitationToken, password: 'harbor-quartz-ember-11' });
+    const tokens = await h.request<TokenPair>(RpcPatterns.UserAcceptInvitation, {
+      token: invited.invitationToken,
+      password: 'harbor-quartz-ember-11',
+    });
     expect(claimsOf(tokens)).toMatchObject({ sub: invited.id, role: 'viewer' });
-    expect(await h.failure(RpcPatterns.UserAcceptInvitation, { token: invited.invitationToken, password: 'another-secret-phrase-7' })).toMatchObject({ status: 401 });
-    await expect(h.request(RpcPatterns.UserLogin, { email: 'new@example.com', password: 'harbor-quartz-ember-11' })).resolves.toMatchObject({ token_type: 'Bearer' });
+    expect(
+      await h.failure(RpcPatterns.UserAcceptInvitation, {
+        token: invited.invitationToken,
+        password: 'another-secret-phrase-7',
+      }),
+    ).toMatchObject({ status: 401 });
+    await expect(
+      h.request(RpcPatterns.UserLogin, { email: 'new@example.com', password: 'harbor-quartz-ember-11' }),
+    ).resolves.toMatchObject({ token_type: 'Bearer' });
   });
 
   it('refuses malformed input at the bus, naming the field', async () => {
-    expect(await h.failure(RpcPatterns.UserLogin, { email: 'not-an-email', password: 'x' })).toMatchObject({ status: 400, message: expect.stringContaining('payload.email') });
-    expect(await h.failure(RpcPatterns.UserUsersCreate, { email: 'a@example.com', name: 'A', role: 'superuser' }, asAdmin())).toMatchObject({ status: 400, message: expect.stringContaining('role must be one of admin, manager, operator, viewer') });
+    expect(await h.failure(RpcPatterns.UserLogin, { email: 'not-an-email', password: 'x' })).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('payload.email'),
+    });
+    expect(
+      await h.failure(RpcPatterns.UserUsersCreate, { email: 'a@example.com', name: 'A', role: 'superuser' }, asAdmin()),
+    ).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('role must be one of admin, manager, operator, viewer'),
+    });
   });
 });

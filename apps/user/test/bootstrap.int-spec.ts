@@ -7,7 +7,10 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, TEST_MODE, UserHarness, userActo
 
 async function counts(h: UserHarness): Promise<{ tenants: number; users: number }> {
   const dataSource = h.instances[0]!.app.get(DataSource);
-  return { tenants: await dataSource.getRepository(TenantEntity).count(), users: await dataSource.getRepository(UserEntity).count() };
+  return {
+    tenants: await dataSource.getRepository(TenantEntity).count(),
+    users: await dataSource.getRepository(UserEntity).count(),
+  };
 }
 
 describe(`user service: first start (${TEST_MODE})`, () => {
@@ -32,19 +35,29 @@ describe(`user service: first start (${TEST_MODE})`, () => {
   const printed = () => written.join('');
 
   it('creates the default tenant and its platform admin from VIGIL_ADMIN_*, once: a restart changes nothing', async () => {
-    h = new UserHarness({ VIGIL_ADMIN_EMAIL: ADMIN_EMAIL, VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD, VIGIL_DEFAULT_TENANT: 'main-org' });
+    h = new UserHarness({
+      VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
+      VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      VIGIL_DEFAULT_TENANT: 'main-org',
+    });
     const first = await h.start();
     const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
     const claims = claimsOf(tokens);
     expect(claims).toMatchObject({ role: 'admin', pa: true });
-    const tenants = await h.request<Page<TenantView>>(RpcPatterns.UserTenantsList, {}, { tenantId: String(claims.tid), actor: userActor(String(claims.sub)) });
+    const tenants = await h.request<Page<TenantView>>(
+      RpcPatterns.UserTenantsList,
+      {},
+      { tenantId: String(claims.tid), actor: userActor(String(claims.sub)) },
+    );
     expect(tenants.items).toEqual([expect.objectContaining({ slug: 'main-org', id: claims.tid })]);
     expect(printed()).not.toContain('password');
 
     await h.stop(first);
     await h.start();
     expect(await counts(h)).toEqual({ tenants: 1, users: 1 });
-    await expect(h.request(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).resolves.toMatchObject({ token_type: 'Bearer' });
+    await expect(
+      h.request(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    ).resolves.toMatchObject({ token_type: 'Bearer' });
   }, 60_000);
 
   it('refuses to start with a weak VIGIL_ADMIN_PASSWORD, naming it', async () => {
@@ -54,7 +67,11 @@ describe(`user service: first start (${TEST_MODE})`, () => {
 
   if (TEST_MODE === 'embedded') {
     it('standalone without a password: generates one and prints it once on stderr with the email', async () => {
-      h = new UserHarness({ VIGIL_ADMIN_EMAIL: undefined, VIGIL_ADMIN_PASSWORD: undefined, VIGIL_PLATFORM_ADMIN: undefined });
+      h = new UserHarness({
+        VIGIL_ADMIN_EMAIL: undefined,
+        VIGIL_ADMIN_PASSWORD: undefined,
+        VIGIL_PLATFORM_ADMIN: undefined,
+      });
       const first = await h.start();
       const match = /Vigil admin account created: (\S+)\s+password: (\S+)/.exec(printed());
       expect(match?.[1]).toBe('admin@vigil.local');
@@ -70,10 +87,17 @@ describe(`user service: first start (${TEST_MODE})`, () => {
     }, 60_000);
   } else {
     it('replicas starting at the same time on an empty store create one tenant and one admin', async () => {
-      h = new UserHarness({ VIGIL_ADMIN_EMAIL: ADMIN_EMAIL, VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD, VIGIL_PLATFORM_ADMIN: 'false' });
+      h = new UserHarness({
+        VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
+        VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        VIGIL_PLATFORM_ADMIN: 'false',
+      });
       await Promise.all([h.start(), h.start(), h.start()]);
       expect(await counts(h)).toEqual({ tenants: 1, users: 1 });
-      const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+      const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, {
+        email: ADMIN_EMAIL,
+        password: ADMIN_PASSWORD,
+      });
       expect(claimsOf(tokens)).toMatchObject({ role: 'admin', pa: false });
     }, 60_000);
 

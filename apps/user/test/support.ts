@@ -11,7 +11,15 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { RoutingKeys, type Actor, type CredentialRevoked, type Envelope, type TokenPair } from '@vigil/contracts';
 import { CommonConfig, loadConfig } from '@vigil/config';
-import { BusContext, EmbeddedBroker, RabbitBroker, RpcRemoteError, VigilBusClient, VigilBusServer, type MessageBroker } from '@vigil/messaging';
+import {
+  BusContext,
+  EmbeddedBroker,
+  RabbitBroker,
+  RpcRemoteError,
+  VigilBusClient,
+  VigilBusServer,
+  type MessageBroker,
+} from '@vigil/messaging';
 import { ensurePostgresDatabase } from '@vigil/persistence';
 import { startService, type RunningService } from '@vigil/runtime';
 import { DataSource } from 'typeorm';
@@ -53,11 +61,20 @@ export class UserHarness {
       const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_test');
       url.pathname = `/vigil_user_t${randomBytes(4).toString('hex')}`;
       this.databaseUrl = url.href;
-      this.broker = new RabbitBroker({ url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', namespace: this.namespace, connectionName: this.namespace, logger: pino({ level: 'silent' }) });
+      this.broker = new RabbitBroker({
+        url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+        namespace: this.namespace,
+        connectionName: this.namespace,
+        logger: pino({ level: 'silent' }),
+      });
     } else {
       this.broker = new EmbeddedBroker({ namespace: this.namespace, logger: pino({ level: 'silent' }) });
     }
-    this.client = new VigilBusClient(this.broker, { service: 'gateway', rpcTimeoutMs: 10_000, logger: pino({ level: 'silent' }) });
+    this.client = new VigilBusClient(this.broker, {
+      service: 'gateway',
+      rpcTimeoutMs: 10_000,
+      logger: pino({ level: 'silent' }),
+    });
   }
 
   /** Starts one more instance of the user service (a restart, or a replica) on the same database and broker. */
@@ -77,9 +94,17 @@ export class UserHarness {
     const config = loadConfig(CommonConfig, {
       VIGIL_DATA_DIR: this.dataDir,
       LOG_LEVEL: 'debug',
-      ...(this.databaseUrl ? { AMQP_URL: 'amqp://unused.invalid', DATABASE_URL: this.databaseUrl, DB_POOL_SIZE: '4' } : {}),
+      ...(this.databaseUrl
+        ? { AMQP_URL: 'amqp://unused.invalid', DATABASE_URL: this.databaseUrl, DB_POOL_SIZE: '4' }
+        : {}),
     });
-    const running = await startService(userApp, { mode: TEST_MODE === 'distributed' ? 'distributed' : 'standalone', config, broker: this.broker, registries: [], logDestination: this.logSink() });
+    const running = await startService(userApp, {
+      mode: TEST_MODE === 'distributed' ? 'distributed' : 'standalone',
+      config,
+      broker: this.broker,
+      registries: [],
+      logDestination: this.logSink(),
+    });
     this.instances.push(running);
     return running;
   }
@@ -95,7 +120,11 @@ export class UserHarness {
   }
 
   request<T>(pattern: string, payload: object, call: Call = {}): Promise<T> {
-    return this.client.request<T>(pattern, { tenantId: call.tenantId ?? '_system', payload, ...(call.actor ? { actor: call.actor } : {}) }, { timeoutMs: call.timeoutMs ?? 10_000 });
+    return this.client.request<T>(
+      pattern,
+      { tenantId: call.tenantId ?? '_system', payload, ...(call.actor ? { actor: call.actor } : {}) },
+      { timeoutMs: call.timeoutMs ?? 10_000 },
+    );
   }
 
   /** The RPC's error (status, message, details); fails the test if the call succeeded. */
@@ -103,7 +132,8 @@ export class UserHarness {
     try {
       await this.request(pattern, payload, call);
     } catch (error) {
-      if (error instanceof RpcRemoteError) return { status: error.status, message: error.message, details: error.details };
+      if (error instanceof RpcRemoteError)
+        return { status: error.status, message: error.message, details: error.details };
       throw error;
     }
     throw new Error(`${pattern} succeeded, expected it to fail`);
@@ -113,7 +143,9 @@ export class UserHarness {
     for (const instance of [...this.instances].reverse()) await instance.close().catch(() => undefined);
     await this.listener?.close();
     if (this.broker.isConnected()) {
-      for (const service of ['user', 'gateway']) for (const queue of this.broker.names.queuesOf(service, [200, 1000, 5000, 15000])) await this.broker.deleteQueue(queue).catch(() => undefined);
+      for (const service of ['user', 'gateway'])
+        for (const queue of this.broker.names.queuesOf(service, [200, 1000, 5000, 15000]))
+          await this.broker.deleteQueue(queue).catch(() => undefined);
       await this.broker.deleteExchange(this.broker.names.events).catch(() => undefined);
       await this.broker.deleteExchange(this.broker.names.deadLetterExchange).catch(() => undefined);
     }
@@ -159,14 +191,19 @@ export class UserHarness {
   private logSink(): Writable {
     return new Writable({
       write: (chunk, _encoding, done) => {
-        for (const line of String(chunk).split('\n')) if (line.trim()) this.logs.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of String(chunk).split('\n'))
+          if (line.trim()) this.logs.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
   }
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -176,7 +213,10 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 
 /** Decodes (without verifying) the claims of an access token. */
 export function claimsOf(tokens: TokenPair): Record<string, unknown> {
-  return JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 export function userActor(id: string, ip = '203.0.113.7'): Actor {

@@ -18,7 +18,12 @@ export function parseApiKey(raw: string): ParsedApiKey | undefined {
 }
 
 export function generateApiKey(): { key: string; prefix: string; secretHash: string } {
-  const prefix = randomBytes(8).toString('base64url').replace(/[^a-z0-9]/gi, '').toLowerCase().padEnd(8, '0').slice(0, 8);
+  const prefix = randomBytes(8)
+    .toString('base64url')
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .padEnd(8, '0')
+    .slice(0, 8);
   const secret = randomBytes(32).toString('base64url');
   return { key: `vgk_${prefix}_${secret}`, prefix, secretHash: hashApiKeySecret(secret) };
 }

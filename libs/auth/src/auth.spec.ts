@@ -25,7 +25,14 @@ describe('JwtKeyring', () => {
     const expired = await ring.sign(claims, -10);
     await expect(ring.verify(expired.token)).rejects.toMatchObject({ reason: 'expired' });
     await expect(ring.verify('not.a.jwt')).rejects.toMatchObject({ reason: 'malformed' });
-    const forged = await new SignJWT({ tid: 't', role: 'admin' }).setProtectedHeader({ alg: 'HS256', kid: 'a' }).setSubject('x').setIssuer('vigil').setAudience('vigil-api').setJti('j').setExpirationTime('1m').sign(Buffer.from('z'.repeat(40)));
+    const forged = await new SignJWT({ tid: 't', role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'a' })
+      .setSubject('x')
+      .setIssuer('vigil')
+      .setAudience('vigil-api')
+      .setJti('j')
+      .setExpirationTime('1m')
+      .sign(Buffer.from('z'.repeat(40)));
     await expect(ring.verify(forged)).rejects.toMatchObject({ reason: 'bad-signature' });
     const noneAlg = `${Buffer.from(JSON.stringify({ alg: 'none', kid: 'a' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x' })).toString('base64url')}.`;
     await expect(ring.verify(noneAlg)).rejects.toBeInstanceOf(InvalidTokenError);
@@ -42,7 +49,9 @@ describe('JwtKeyring', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-jwt-'));
     const first = JwtKeyring.load({ VIGIL_DATA_DIR: dir });
     const { token } = await first.sign(claims, 60);
-    await expect(JwtKeyring.load({ VIGIL_DATA_DIR: path.join(dir, '.') }).verify(token)).resolves.toMatchObject({ sub: claims.sub });
+    await expect(JwtKeyring.load({ VIGIL_DATA_DIR: path.join(dir, '.') }).verify(token)).resolves.toMatchObject({
+      sub: claims.sub,
+    });
   });
 });
 

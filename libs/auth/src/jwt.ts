@@ -37,18 +37,26 @@ export class InvalidTokenError extends Error {
  * and keeping the old one until the longest-lived token signed with it has expired.
  */
 export class JwtKeyring {
-  private constructor(private readonly keys: ReadonlyMap<string, Uint8Array>, readonly signingKid: string) {}
+  private constructor(
+    private readonly keys: ReadonlyMap<string, Uint8Array>,
+    readonly signingKid: string,
+  ) {}
 
   /** Parses `JWT_KEYS`: `kid:secret[,kid:secret]`, each secret at least 32 bytes (base64url, base64 or text). */
   static parse(value: string): JwtKeyring {
     const keys = new Map<string, Uint8Array>();
-    for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const colon = entry.indexOf(':');
       if (colon <= 0) throw new Error('JWT_KEYS entries must look like kid:secret');
       const kid = entry.slice(0, colon);
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid)) throw new Error(`JWT_KEYS key id "${kid}" must be 1-64 letters, digits, dots, dashes or underscores`);
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid))
+        throw new Error(`JWT_KEYS key id "${kid}" must be 1-64 letters, digits, dots, dashes or underscores`);
       const secret = decodeSecret(entry.slice(colon + 1));
-      if (secret.byteLength < MIN_SECRET_BYTES) throw new Error(`JWT_KEYS key "${kid}" is shorter than ${MIN_SECRET_BYTES} bytes`);
+      if (secret.byteLength < MIN_SECRET_BYTES)
+        throw new Error(`JWT_KEYS key "${kid}" is shorter than ${MIN_SECRET_BYTES} bytes`);
       if (keys.has(kid)) throw new Error(`JWT_KEYS names key "${kid}" twice`);
       keys.set(kid, secret);
     }
@@ -100,7 +108,13 @@ export class JwtKeyring {
         { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] },
       );
       const { sub, tid, role, pa, jti, exp } = payload as Record<string, unknown>;
-      if (typeof sub !== 'string' || typeof tid !== 'string' || typeof role !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') {
+      if (
+        typeof sub !== 'string' ||
+        typeof tid !== 'string' ||
+        typeof role !== 'string' ||
+        typeof jti !== 'string' ||
+        typeof exp !== 'number'
+      ) {
         throw new InvalidTokenError('invalid-claims');
       }
       return { sub, tid, role: role as Role, pa: pa === true, jti, exp, kid: protectedHeader.kid ?? kid ?? '' };

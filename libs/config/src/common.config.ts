@@ -1,5 +1,16 @@
 import type { ServiceName } from '@vigil/contracts';
-import { IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { Env } from './env.decorator.js';
 import type { ResolvesDerivedValues } from './load-config.js';
 import { AllowedWhen, IsUrlWithScheme } from './validators.js';
@@ -33,7 +44,9 @@ const PORT_RANGE = 'must be an integer between 0 and 65535';
  * `.env.example`. Field initialisers are the defaults; `loadConfig` overwrites them from the env.
  */
 export class CommonConfig implements ResolvesDerivedValues {
-  @Env('standalone (one process, embedded broker, SQLite) or distributed (one process per service, RabbitMQ, PostgreSQL); default: distributed when AMQP_URL and DATABASE_URL are both set, else standalone')
+  @Env(
+    'standalone (one process, embedded broker, SQLite) or distributed (one process per service, RabbitMQ, PostgreSQL); default: distributed when AMQP_URL and DATABASE_URL are both set, else standalone',
+  )
   @IsIn(VIGIL_MODES, { message: `must be one of ${VIGIL_MODES.join(', ')}` })
   VIGIL_MODE!: VigilMode;
 
@@ -42,11 +55,14 @@ export class CommonConfig implements ResolvesDerivedValues {
   @IsDefined({ message: 'is required when VIGIL_MODE is distributed' })
   @IsUrlWithScheme(['amqp', 'amqps'], { message: 'must be an amqp:// or amqps:// URL' })
   @AllowedWhen((config: CommonConfig) => config.VIGIL_MODE === 'distributed', {
-    message: 'must not be set in standalone mode, which uses the embedded broker (distributed mode needs both AMQP_URL and DATABASE_URL)',
+    message:
+      'must not be set in standalone mode, which uses the embedded broker (distributed mode needs both AMQP_URL and DATABASE_URL)',
   })
   AMQP_URL?: string;
 
-  @Env('PostgreSQL URL, postgres:// or postgresql://; required in distributed mode; unset: SQLite files in VIGIL_DATA_DIR')
+  @Env(
+    'PostgreSQL URL, postgres:// or postgresql://; required in distributed mode; unset: SQLite files in VIGIL_DATA_DIR',
+  )
   @ValidateIf((config: CommonConfig) => config.VIGIL_MODE === 'distributed' || config.DATABASE_URL !== undefined)
   @IsDefined({ message: 'is required when VIGIL_MODE is distributed' })
   @IsUrlWithScheme(['postgres', 'postgresql'], { message: 'must be a postgres:// or postgresql:// URL' })
@@ -67,7 +83,9 @@ export class CommonConfig implements ResolvesDerivedValues {
   @Max(65535, { message: PORT_RANGE })
   PORT = 3000;
 
-  @Env('HTTP port for /health and /metrics of this app in distributed mode; default per service: gateway 3000, user 3001, alert 3002, agent-runner 3003, history 3004, notification 3005')
+  @Env(
+    'HTTP port for /health and /metrics of this app in distributed mode; default per service: gateway 3000, user 3001, alert 3002, agent-runner 3003, history 3004, notification 3005',
+  )
   @IsOptional()
   @IsInt({ message: PORT_RANGE })
   @Min(0, { message: PORT_RANGE })
@@ -95,7 +113,9 @@ export class CommonConfig implements ResolvesDerivedValues {
   @Min(1, { message: 'must be a positive integer' })
   BUS_MAX_ATTEMPTS = 5;
 
-  @Env('prefix of every exchange and queue name (vigil.events, vigil.<service>…); lets several Vigil installations share one RabbitMQ')
+  @Env(
+    'prefix of every exchange and queue name (vigil.events, vigil.<service>…); lets several Vigil installations share one RabbitMQ',
+  )
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be 1-64 lowercase letters, digits, dashes or underscores' })
   BUS_NAMESPACE = 'vigil';
 
@@ -114,4 +134,3 @@ export class CommonConfig implements ResolvesDerivedValues {
     this.VIGIL_MODE ??= this.AMQP_URL !== undefined && this.DATABASE_URL !== undefined ? 'distributed' : 'standalone';
   }
 }
-

@@ -1,10 +1,22 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { IsInt, Min } from 'class-validator';
-import { CommonConfig, ConfigError, DEFAULT_PORTS, Env, envExampleProblems, envVarsOf, loadConfig, loadConfigOrExit } from './index.js';
+import {
+  CommonConfig,
+  ConfigError,
+  DEFAULT_PORTS,
+  Env,
+  envExampleProblems,
+  envVarsOf,
+  loadConfig,
+  loadConfigOrExit,
+} from './index.js';
 
 const ENV_EXAMPLE = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
-const DISTRIBUTED = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/vigil' };
+const DISTRIBUTED = {
+  AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/vigil',
+};
 
 function errorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -62,8 +74,12 @@ describe('CommonConfig', () => {
 
   it('is distributed when both AMQP_URL and DATABASE_URL are set', () => {
     expect(loadConfig(CommonConfig, DISTRIBUTED).VIGIL_MODE).toBe('distributed');
-    expect(loadConfig(CommonConfig, { ...DISTRIBUTED, AMQP_URL: 'amqps://u:p@mq.example.com/vhost' }).VIGIL_MODE).toBe('distributed');
-    expect(loadConfig(CommonConfig, { ...DISTRIBUTED, DATABASE_URL: 'postgresql://db.internal/vigil' }).VIGIL_MODE).toBe('distributed');
+    expect(loadConfig(CommonConfig, { ...DISTRIBUTED, AMQP_URL: 'amqps://u:p@mq.example.com/vhost' }).VIGIL_MODE).toBe(
+      'distributed',
+    );
+    expect(
+      loadConfig(CommonConfig, { ...DISTRIBUTED, DATABASE_URL: 'postgresql://db.internal/vigil' }).VIGIL_MODE,
+    ).toBe('distributed');
   });
 
   it('keeps standalone with only DATABASE_URL (PostgreSQL storage, embedded broker)', () => {
@@ -76,25 +92,53 @@ describe('CommonConfig', () => {
     const config = loadConfig(CommonConfig, {});
     expect(config.healthPortOf('user')).toBe(3001);
     expect(config.healthPortOf('notification')).toBe(3005);
-    expect(DEFAULT_PORTS).toEqual({ gateway: 3000, user: 3001, alert: 3002, 'agent-runner': 3003, history: 3004, notification: 3005 });
+    expect(DEFAULT_PORTS).toEqual({
+      gateway: 3000,
+      user: 3001,
+      alert: 3002,
+      'agent-runner': 3003,
+      history: 3004,
+      notification: 3005,
+    });
     expect(loadConfig(CommonConfig, { HEALTH_PORT: '9100' }).healthPortOf('user')).toBe(9100);
     expect(loadConfig(CommonConfig, { HEALTH_PORT: '0' }).healthPortOf('user')).toBe(0); // any free port
   });
 
   it.each([
-    [{ AMQP_URL: 'http://x', DATABASE_URL: DISTRIBUTED.DATABASE_URL }, 'Invalid configuration: AMQP_URL must be an amqp:// or amqps:// URL (got "http://x")'],
-    [{ ...DISTRIBUTED, DATABASE_URL: 'mysql://db/vigil' }, 'Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://db/vigil")'],
+    [
+      { AMQP_URL: 'http://x', DATABASE_URL: DISTRIBUTED.DATABASE_URL },
+      'Invalid configuration: AMQP_URL must be an amqp:// or amqps:// URL (got "http://x")',
+    ],
+    [
+      { ...DISTRIBUTED, DATABASE_URL: 'mysql://db/vigil' },
+      'Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://db/vigil")',
+    ],
     [{ PORT: 'abc' }, 'Invalid configuration: PORT must be an integer between 0 and 65535 (got "abc")'],
     [{ PORT: '30.5' }, 'Invalid configuration: PORT must be an integer between 0 and 65535 (got "30.5")'],
     [{ PORT: '1e3' }, 'Invalid configuration: PORT must be an integer between 0 and 65535 (got "1e3")'],
     [{ PORT: '70000' }, 'Invalid configuration: PORT must be an integer between 0 and 65535 (got "70000")'],
     [{ HEALTH_PORT: '-1' }, 'Invalid configuration: HEALTH_PORT must be an integer between 0 and 65535 (got "-1")'],
-    [{ LOG_LEVEL: 'verbose' }, 'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace (got "verbose")'],
-    [{ VIGIL_MODE: 'cluster' }, 'Invalid configuration: VIGIL_MODE must be one of standalone, distributed (got "cluster")'],
-    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'Invalid configuration: SHUTDOWN_TIMEOUT_MS must be a non-negative integer (milliseconds) (got "-1")'],
-    [{ RPC_TIMEOUT_MS: 'soon' }, 'Invalid configuration: RPC_TIMEOUT_MS must be a positive integer (milliseconds) (got "soon")'],
+    [
+      { LOG_LEVEL: 'verbose' },
+      'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace (got "verbose")',
+    ],
+    [
+      { VIGIL_MODE: 'cluster' },
+      'Invalid configuration: VIGIL_MODE must be one of standalone, distributed (got "cluster")',
+    ],
+    [
+      { SHUTDOWN_TIMEOUT_MS: '-1' },
+      'Invalid configuration: SHUTDOWN_TIMEOUT_MS must be a non-negative integer (milliseconds) (got "-1")',
+    ],
+    [
+      { RPC_TIMEOUT_MS: 'soon' },
+      'Invalid configuration: RPC_TIMEOUT_MS must be a positive integer (milliseconds) (got "soon")',
+    ],
     [{ BUS_PREFETCH: '0' }, 'Invalid configuration: BUS_PREFETCH must be an integer between 1 and 65535 (got "0")'],
-    [{ BUS_NAMESPACE: 'Vigil Prod' }, 'Invalid configuration: BUS_NAMESPACE must be 1-64 lowercase letters, digits, dashes or underscores (got "Vigil Prod")'],
+    [
+      { BUS_NAMESPACE: 'Vigil Prod' },
+      'Invalid configuration: BUS_NAMESPACE must be 1-64 lowercase letters, digits, dashes or underscores (got "Vigil Prod")',
+    ],
     [{ BUS_MAX_ATTEMPTS: 'five' }, 'Invalid configuration: BUS_MAX_ATTEMPTS must be a positive integer (got "five")'],
     [{ DB_POOL_SIZE: '0' }, 'Invalid configuration: DB_POOL_SIZE must be an integer between 1 and 1000 (got "0")'],
   ])('rejects %j with one line naming the variable', (env, message) => {
@@ -122,7 +166,9 @@ describe('CommonConfig', () => {
 
   it('never prints a password found in a URL', () => {
     const error = errorOf({ AMQP_URL: DISTRIBUTED.AMQP_URL, DATABASE_URL: 'mysql://vigil:s3cret@db/vigil' });
-    expect(error.message).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://vigil:***@db/vigil")');
+    expect(error.message).toBe(
+      'Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://vigil:***@db/vigil")',
+    );
   });
 
   it('names every bad variable on the same line', () => {
@@ -136,8 +182,13 @@ describe('CommonConfig', () => {
     const config = loadConfig(ServiceConfig, { WORKERS: '8', PORT: '4000' });
     expect(config.WORKERS).toBe(8);
     expect(config.PORT).toBe(4000);
-    expect(envVarsOf(ServiceConfig).map((v) => v.name)).toEqual([...envVarsOf(CommonConfig).map((v) => v.name), 'WORKERS']);
-    expect(() => loadConfig(ServiceConfig, { WORKERS: '1' })).toThrow('Invalid configuration: WORKERS must be at least 2 (got "1")');
+    expect(envVarsOf(ServiceConfig).map((v) => v.name)).toEqual([
+      ...envVarsOf(CommonConfig).map((v) => v.name),
+      'WORKERS',
+    ]);
+    expect(() => loadConfig(ServiceConfig, { WORKERS: '1' })).toThrow(
+      'Invalid configuration: WORKERS must be at least 2 (got "1")',
+    );
   });
 });
 
@@ -151,7 +202,9 @@ describe('loadConfigOrExit', () => {
     });
     expect(() => loadConfigOrExit(CommonConfig, { LOG_LEVEL: 'nope' })).toThrow('exit 1');
     expect(exit).toHaveBeenCalledWith(1);
-    expect(write).toHaveBeenCalledWith('Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace (got "nope")\n');
+    expect(write).toHaveBeenCalledWith(
+      'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace (got "nope")\n',
+    );
   });
 
   it('returns the config when it is valid', () => {

@@ -24,7 +24,8 @@ export function envExampleProblems(schema: ConfigClass, text: string): string[] 
       problems.push(`${name} must read "${name}=${String(fallback)}" (its default), not "${line}"`);
     }
     const comment = lines[index - 1] ?? '';
-    if (!comment.startsWith('# ') || /^# [A-Z0-9_]+=/.test(comment)) problems.push(`${name} needs a one-line comment above it`);
+    if (!comment.startsWith('# ') || /^# [A-Z0-9_]+=/.test(comment))
+      problems.push(`${name} needs a one-line comment above it`);
   }
   return problems;
 }

@@ -42,7 +42,12 @@ export function Env(description: string, options: { kind?: EnvKind } = {}): Prop
 /** Every variable a schema declares, base classes first; a subclass may redeclare a variable. */
 export function envVarsOf(schema: ConfigClass): EnvVarInfo[] {
   const chain: object[] = [];
-  for (let proto: object | null = schema.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) chain.unshift(proto);
+  for (
+    let proto: object | null = schema.prototype;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  )
+    chain.unshift(proto);
   const byName = new Map<string, Declared>();
   for (const proto of chain) for (const info of declared.get(proto) ?? []) byName.set(info.name, info);
   const defaults = new schema() as Record<string, unknown>;

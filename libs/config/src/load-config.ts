@@ -59,7 +59,10 @@ function firstMessage(error: ValidationError): string {
  * validates everything with class-validator and returns a frozen instance. Empty strings count as
  * unset (docker-compose and Kubernetes often pass `VAR=`). Throws a `ConfigError` on bad input.
  */
-export function loadConfig<T extends object>(schema: ConfigClass<T>, env: NodeJS.ProcessEnv = process.env): Readonly<T> {
+export function loadConfig<T extends object>(
+  schema: ConfigClass<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<T> {
   const instance = new schema();
   const target = instance as Record<string, unknown>;
   const raw = new Map<string, string>();
@@ -73,7 +76,9 @@ export function loadConfig<T extends object>(schema: ConfigClass<T>, env: NodeJS
 
   const errors = validateSync(instance, { stopAtFirstError: true, forbidUnknownValues: true });
   if (errors.length > 0) {
-    const problems = errors.map((error) => `${error.property} ${firstMessage(error)} ${describeValue(raw.get(error.property))}`);
+    const problems = errors.map(
+      (error) => `${error.property} ${firstMessage(error)} ${describeValue(raw.get(error.property))}`,
+    );
     throw new ConfigError(
       errors.map((error) => error.property),
       `Invalid configuration: ${problems.join('; ')}`,
@@ -83,7 +88,10 @@ export function loadConfig<T extends object>(schema: ConfigClass<T>, env: NodeJS
 }
 
 /** `loadConfig` for a process entry point: a bad configuration prints one line to stderr and exits 1. */
-export function loadConfigOrExit<T extends object>(schema: ConfigClass<T>, env: NodeJS.ProcessEnv = process.env): Readonly<T> {
+export function loadConfigOrExit<T extends object>(
+  schema: ConfigClass<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<T> {
   try {
     return loadConfig(schema, env);
   } catch (error) {

@@ -7,7 +7,11 @@ import { loadConfig } from './load-config.js';
  * the common variables taken exactly as the runtime already resolved them, so the mode and the
  * data directory agree with the rest of the process (standalone runs six services in one).
  */
-export function loadServiceConfig<T extends CommonConfig>(schema: ConfigClass<T>, common: CommonConfig, env: NodeJS.ProcessEnv = process.env): Readonly<T> {
+export function loadServiceConfig<T extends CommonConfig>(
+  schema: ConfigClass<T>,
+  common: CommonConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<T> {
   const merged: NodeJS.ProcessEnv = { ...env };
   const resolved = common as unknown as Record<string, unknown>;
   for (const { name } of envVarsOf(CommonConfig)) {

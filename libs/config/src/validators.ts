@@ -21,7 +21,10 @@ export function IsUrlWithScheme(schemes: readonly string[], options?: Validation
 }
 
 /** Fails when `allowed(object)` is false: for rules that depend on other variables. */
-export function AllowedWhen<T extends object>(allowed: (config: T) => boolean, options: ValidationOptions): PropertyDecorator {
+export function AllowedWhen<T extends object>(
+  allowed: (config: T) => boolean,
+  options: ValidationOptions,
+): PropertyDecorator {
   return (prototype, key) => {
     registerDecorator({
       name: 'allowedWhen',

@@ -32,6 +32,8 @@ export function canonicalJson(value: unknown): string {
  */
 export function fingerprintOf(alert: { alertType: string; labels?: Record<string, string>; data?: unknown }): string {
   const hasLabels = alert.labels && Object.keys(alert.labels).length > 0;
-  const identity = hasLabels ? canonicalJson({ alertType: alert.alertType, labels: alert.labels }) : canonicalJson({ alertType: alert.alertType, data: alert.data ?? null });
+  const identity = hasLabels
+    ? canonicalJson({ alertType: alert.alertType, labels: alert.labels })
+    : canonicalJson({ alertType: alert.alertType, data: alert.data ?? null });
   return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }

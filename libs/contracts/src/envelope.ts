@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { v7 as uuidv7 } from 'uuid';
 import { isoMicros } from './time.js';
 
@@ -33,7 +44,9 @@ export class Envelope<P = unknown> {
   id!: string;
 
   /** Routing key (events) or RPC pattern. */
-  @Matches(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, { message: 'type must be a dotted routing key such as alert.created' })
+  @Matches(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, {
+    message: 'type must be a dotted routing key such as alert.created',
+  })
   type!: string;
 
   @IsString()
@@ -41,7 +54,9 @@ export class Envelope<P = unknown> {
   @MaxLength(64)
   tenantId!: string;
 
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, { message: 'occurredAt must be ISO-8601 UTC with microseconds' })
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, {
+    message: 'occurredAt must be ISO-8601 UTC with microseconds',
+  })
   occurredAt!: string;
 
   @IsString()

@@ -17,7 +17,10 @@ describe('contracts', () => {
 
   it('accepts a well-formed envelope', () => {
     const envelope = createEnvelope({ type: 'user.system.ping', tenantId: 't1', payload: {} });
-    expect(validateEnvelope(JSON.parse(JSON.stringify(envelope)))).toEqual({ ok: true, value: expect.objectContaining({ id: envelope.id }) });
+    expect(validateEnvelope(JSON.parse(JSON.stringify(envelope)))).toEqual({
+      ok: true,
+      value: expect.objectContaining({ id: envelope.id }),
+    });
     expect(envelope.correlationId).toBe(envelope.id);
   });
 
@@ -35,9 +38,13 @@ describe('contracts', () => {
   });
 
   it('names the payload field that fails validation', () => {
-    const result = validateEnvelope(createEnvelope({ type: 'notification.failed', tenantId: 't1', payload: { deliveryId: 'nope' } }));
+    const result = validateEnvelope(
+      createEnvelope({ type: 'notification.failed', tenantId: 't1', payload: { deliveryId: 'nope' } }),
+    );
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^payload\.deliveryId: /)]));
+    expect(!result.ok && result.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^payload\.deliveryId: /)]),
+    );
   });
 
   it('keeps microseconds through format and parse, strictly increasing', () => {
@@ -52,7 +59,17 @@ describe('contracts', () => {
 });
 
 describe('envelopeProblems agrees with the Envelope class', () => {
-  const good = () => JSON.parse(JSON.stringify(createEnvelope({ type: 'user.system.ping', tenantId: 't1', payload: {}, actor: { kind: 'user', id: 'u1', ip: '10.0.0.1' } }))) as Record<string, unknown>;
+  const good = () =>
+    JSON.parse(
+      JSON.stringify(
+        createEnvelope({
+          type: 'user.system.ping',
+          tenantId: 't1',
+          payload: {},
+          actor: { kind: 'user', id: 'u1', ip: '10.0.0.1' },
+        }),
+      ),
+    ) as Record<string, unknown>;
   const cases: [string, (e: Record<string, unknown>) => void][] = [
     ['valid', () => undefined],
     ['id not v7', (e) => (e.id = '0192f0c1-0000-4000-8000-000000000001')],
@@ -83,14 +100,27 @@ describe('envelopeProblems agrees with the Envelope class', () => {
 
 describe('free-form JSON with prototype-like keys', () => {
   it('validates data holding constructor, __proto__ and prototype keys, and leaves the original untouched', () => {
-    const data = JSON.parse('{"constructor":"x","nested":{"constructor":{"a":1},"__proto__":{"b":2},"prototype":[{"constructor":null}]}}') as Record<string, unknown>;
+    const data = JSON.parse(
+      '{"constructor":"x","nested":{"constructor":{"a":1},"__proto__":{"b":2},"prototype":[{"constructor":null}]}}',
+    ) as Record<string, unknown>;
     const envelope = createEnvelope({
       type: 'ingest.alerts.received',
       tenantId: 't1',
       payload: {
         source: 'api',
         alerts: [
-          { alertId: '0192f0c1-0000-5000-8000-000000000001', alertType: 'X', runbook: '', severity: 'warning', timestamp: '1', environment: 'p', fingerprint: 'f', status: 'firing', labels: { constructor: 'y' }, data },
+          {
+            alertId: '0192f0c1-0000-5000-8000-000000000001',
+            alertType: 'X',
+            runbook: '',
+            severity: 'warning',
+            timestamp: '1',
+            environment: 'p',
+            fingerprint: 'f',
+            status: 'firing',
+            labels: { constructor: 'y' },
+            data,
+          },
         ],
       },
     });

@@ -1,10 +1,24 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { AgentLlmInteraction, AgentMcpInteraction, AgentSessionCompleted, AgentSessionFailed, AgentSessionStarted } from './payloads/agent.js';
+import {
+  AgentLlmInteraction,
+  AgentMcpInteraction,
+  AgentSessionCompleted,
+  AgentSessionFailed,
+  AgentSessionStarted,
+} from './payloads/agent.js';
 import { AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
 import { NotificationDelivered, NotificationFailed } from './payloads/notification.js';
 import { EmptyRequest, PingRequest } from './payloads/system.js';
-import { AlertListQuery, AlertNoteRequest, AlertStatsQuery, AlertTransitionRequest, CreateSilenceRequest, UpdateSilenceRequest, WebhookMapping } from './payloads/alert-api.js';
+import {
+  AlertListQuery,
+  AlertNoteRequest,
+  AlertStatsQuery,
+  AlertTransitionRequest,
+  CreateSilenceRequest,
+  UpdateSilenceRequest,
+  WebhookMapping,
+} from './payloads/alert-api.js';
 import { AlertsReceived, PayloadRejected } from './payloads/ingest.js';
 import {
   AcceptInvitationRequest,
@@ -125,7 +139,8 @@ function renamePrototypeKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(renamePrototypeKeys);
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[PROTOTYPE_KEYS.has(key) ? `\u0000${key}` : key] = renamePrototypeKeys(item);
+  for (const [key, item] of Object.entries(value))
+    copy[PROTOTYPE_KEYS.has(key) ? `\u0000${key}` : key] = renamePrototypeKeys(item);
   return copy;
 }
 
@@ -169,21 +184,33 @@ export function envelopeProblems(plain: unknown): string[] {
   const e = plain as Record<string, unknown>;
   const problems: string[] = [];
   if (typeof e.id !== 'string' || !UUID_V7.test(e.id)) problems.push('id: id must be a UUIDv7');
-  if (typeof e.type !== 'string' || !ROUTING_KEY.test(e.type)) problems.push('type: type must be a dotted routing key such as alert.created');
-  if (!isText(e.tenantId, 64)) problems.push(typeof e.tenantId === 'string' && e.tenantId.length > 64 ? 'tenantId: tenantId must be shorter than or equal to 64 characters' : 'tenantId: tenantId is required');
-  if (typeof e.occurredAt !== 'string' || !ISO_MICROS.test(e.occurredAt)) problems.push('occurredAt: occurredAt must be ISO-8601 UTC with microseconds');
-  if (!isText(e.correlationId, 128)) problems.push('correlationId: correlationId must be a non-empty string of at most 128 characters');
-  if (typeof e.schemaVersion !== 'number' || !Number.isInteger(e.schemaVersion) || e.schemaVersion < 1) problems.push('schemaVersion: schemaVersion must be an integer of at least 1');
+  if (typeof e.type !== 'string' || !ROUTING_KEY.test(e.type))
+    problems.push('type: type must be a dotted routing key such as alert.created');
+  if (!isText(e.tenantId, 64))
+    problems.push(
+      typeof e.tenantId === 'string' && e.tenantId.length > 64
+        ? 'tenantId: tenantId must be shorter than or equal to 64 characters'
+        : 'tenantId: tenantId is required',
+    );
+  if (typeof e.occurredAt !== 'string' || !ISO_MICROS.test(e.occurredAt))
+    problems.push('occurredAt: occurredAt must be ISO-8601 UTC with microseconds');
+  if (!isText(e.correlationId, 128))
+    problems.push('correlationId: correlationId must be a non-empty string of at most 128 characters');
+  if (typeof e.schemaVersion !== 'number' || !Number.isInteger(e.schemaVersion) || e.schemaVersion < 1)
+    problems.push('schemaVersion: schemaVersion must be an integer of at least 1');
   if (e.actor !== undefined) {
     const a = e.actor as Record<string, unknown> | null;
     if (a === null || typeof a !== 'object' || Array.isArray(a)) problems.push('actor: actor must be an object');
     else {
-      if (typeof a.kind !== 'string' || !ACTOR_KINDS_SET.has(a.kind)) problems.push('actor.kind: kind must be one of user, api-key, service, system');
+      if (typeof a.kind !== 'string' || !ACTOR_KINDS_SET.has(a.kind))
+        problems.push('actor.kind: kind must be one of user, api-key, service, system');
       if (!isText(a.id, 200)) problems.push('actor.id: id must be a non-empty string of at most 200 characters');
-      if (a.ip !== undefined && (typeof a.ip !== 'string' || a.ip.length > 64)) problems.push('actor.ip: ip must be a string of at most 64 characters');
+      if (a.ip !== undefined && (typeof a.ip !== 'string' || a.ip.length > 64))
+        problems.push('actor.ip: ip must be a string of at most 64 characters');
     }
   }
-  if (e.payload === null || typeof e.payload !== 'object' || Array.isArray(e.payload)) problems.push('payload: payload must be a JSON object');
+  if (e.payload === null || typeof e.payload !== 'object' || Array.isArray(e.payload))
+    problems.push('payload: payload must be a JSON object');
   return problems;
 }
 

@@ -1,4 +1,10 @@
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAYS_MS, nextRetry, normalizeRetryPolicy, retryDelaysInUse } from './backoff.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY_DELAYS_MS,
+  nextRetry,
+  normalizeRetryPolicy,
+  retryDelaysInUse,
+} from './backoff.js';
 
 describe('retry backoff', () => {
   it('defaults to 5 attempts with 200 ms, 1 s, 5 s, 15 s between them', () => {

@@ -9,11 +9,17 @@ export interface RetryPolicy {
   retryDelaysMs: readonly number[];
 }
 
-export function normalizeRetryPolicy(maxAttempts = DEFAULT_MAX_ATTEMPTS, retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS): RetryPolicy {
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer >= 1, got ${maxAttempts}`);
-  if (maxAttempts > 1 && retryDelaysMs.length === 0) throw new RangeError('retryDelaysMs must not be empty when maxAttempts > 1');
+export function normalizeRetryPolicy(
+  maxAttempts = DEFAULT_MAX_ATTEMPTS,
+  retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+): RetryPolicy {
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be an integer >= 1, got ${maxAttempts}`);
+  if (maxAttempts > 1 && retryDelaysMs.length === 0)
+    throw new RangeError('retryDelaysMs must not be empty when maxAttempts > 1');
   for (const delay of retryDelaysMs) {
-    if (!Number.isInteger(delay) || delay < 1 || delay > 24 * 3600_000) throw new RangeError(`retry delays must be integers between 1 ms and 24 h, got ${delay}`);
+    if (!Number.isInteger(delay) || delay < 1 || delay > 24 * 3600_000)
+      throw new RangeError(`retry delays must be integers between 1 ms and 24 h, got ${delay}`);
   }
   return { maxAttempts, retryDelaysMs: [...retryDelaysMs] };
 }
@@ -21,7 +27,10 @@ export function normalizeRetryPolicy(maxAttempts = DEFAULT_MAX_ATTEMPTS, retryDe
 /**
  * What to do after attempt `attempt` (1-based) failed: retry after `delayMs`, or give up.
  */
-export function nextRetry(policy: RetryPolicy, attempt: number): { retry: true; delayMs: number; nextAttempt: number } | { retry: false } {
+export function nextRetry(
+  policy: RetryPolicy,
+  attempt: number,
+): { retry: true; delayMs: number; nextAttempt: number } | { retry: false } {
   if (attempt >= policy.maxAttempts) return { retry: false };
   const delays = policy.retryDelaysMs;
   const delayMs = delays[Math.min(attempt - 1, delays.length - 1)];

@@ -1,9 +1,23 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { createEnvelope, payloadClassOf, serviceOfPattern, validateEnvelope, type Actor, type Envelope, type ServiceName } from '@vigil/contracts';
+import {
+  createEnvelope,
+  payloadClassOf,
+  serviceOfPattern,
+  validateEnvelope,
+  type Actor,
+  type Envelope,
+  type ServiceName,
+} from '@vigil/contracts';
 import { Registry } from 'prom-client';
 import type { MessageBroker } from './broker.js';
 import { currentMessageContext } from './context.js';
-import { InvalidMessageError, RequestTimeoutError, RpcRemoteError, RpcTimeoutError, UnroutableError } from './errors.js';
+import {
+  InvalidMessageError,
+  RequestTimeoutError,
+  RpcRemoteError,
+  RpcTimeoutError,
+  UnroutableError,
+} from './errors.js';
 import { createMessagingLogger, type Logger } from './logger.js';
 import { MessagingMetrics, type RpcOutcome } from './metrics.js';
 import { decodeReply } from './rpc.js';
@@ -41,7 +55,12 @@ export interface RequestCallOptions {
 }
 
 function isMessageInit(value: unknown): value is MessageInit<object> {
-  return typeof value === 'object' && value !== null && typeof (value as MessageInit).tenantId === 'string' && 'payload' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as MessageInit).tenantId === 'string' &&
+    'payload' in value
+  );
 }
 
 /**
@@ -83,13 +102,20 @@ export class VigilBusClient extends ClientProxy {
   override publish<P extends object>(routingKey: string, init: MessageInit<P>): Promise<Envelope<P>>;
   /** ClientProxy's transport hook for `send()` (RPC). */
   override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
-  override publish<P extends object>(first: string | ReadPacket, second: MessageInit<P> | ((packet: WritePacket) => void)): Promise<Envelope<P>> | (() => void) {
+  override publish<P extends object>(
+    first: string | ReadPacket,
+    second: MessageInit<P> | ((packet: WritePacket) => void),
+  ): Promise<Envelope<P>> | (() => void) {
     if (typeof first === 'string') return this.publishEvent(first, second as MessageInit<P>);
     return this.sendPacket(first, second as (packet: WritePacket) => void);
   }
 
   /** Sends an RPC request to the service named by the pattern's first segment and resolves with its reply. */
-  async request<TReply = unknown, P extends object = object>(pattern: string, init: MessageInit<P>, options: RequestCallOptions = {}): Promise<TReply> {
+  async request<TReply = unknown, P extends object = object>(
+    pattern: string,
+    init: MessageInit<P>,
+    options: RequestCallOptions = {},
+  ): Promise<TReply> {
     const service = serviceOfPattern(pattern);
     const timeoutMs = options.timeoutMs ?? this.rpcTimeoutMs;
     const envelope = this.envelope(pattern, init);
@@ -110,7 +136,11 @@ export class VigilBusClient extends ClientProxy {
           outcome = 'timeout';
           throw new RpcTimeoutError(pattern, service, timeoutMs);
         }
-        if (error instanceof UnroutableError) throw new RpcRemoteError(pattern, service, { message: `no RPC queue for service "${service}" (is it running?)`, status: 503 });
+        if (error instanceof UnroutableError)
+          throw new RpcRemoteError(pattern, service, {
+            message: `no RPC queue for service "${service}" (is it running?)`,
+            status: 503,
+          });
         throw error;
       }
       const reply = decodeReply(body);
@@ -118,13 +148,17 @@ export class VigilBusClient extends ClientProxy {
       outcome = 'ok';
       return reply.data as TReply;
     } finally {
-      this.metrics.rpcDuration.observe({ pattern: routingKeyLabel(pattern), outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.rpcDuration.observe(
+        { pattern: routingKeyLabel(pattern), outcome },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     }
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     if (typeof packet.pattern !== 'string') throw new TypeError('Vigil bus patterns are routing-key strings');
-    if (!isMessageInit(packet.data)) throw new TypeError('emit() data must be a MessageInit: { tenantId, payload, correlationId?, actor? }');
+    if (!isMessageInit(packet.data))
+      throw new TypeError('emit() data must be a MessageInit: { tenantId, payload, correlationId?, actor? }');
     return (await this.publishEvent(packet.pattern, packet.data)) as T;
   }
 
@@ -132,7 +166,8 @@ export class VigilBusClient extends ClientProxy {
     let cancelled = false;
     const run = async () => {
       if (typeof packet.pattern !== 'string') throw new TypeError('Vigil bus patterns are RPC pattern strings');
-      if (!isMessageInit(packet.data)) throw new TypeError('send() data must be a MessageInit: { tenantId, payload, correlationId?, actor? }');
+      if (!isMessageInit(packet.data))
+        throw new TypeError('send() data must be a MessageInit: { tenantId, payload, correlationId?, actor? }');
       return this.request(packet.pattern, packet.data);
     };
     run().then(
@@ -153,7 +188,11 @@ export class VigilBusClient extends ClientProxy {
       appId: this.service,
     });
     this.metrics.published.inc({ service: this.service, routing_key: routingKeyLabel(routingKey) });
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ type: routingKey, envelopeId: envelope.id, correlationId: envelope.correlationId }, 'event published');
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug(
+        { type: routingKey, envelopeId: envelope.id, correlationId: envelope.correlationId },
+        'event published',
+      );
     return envelope;
   }
 
@@ -172,8 +211,10 @@ export class VigilBusClient extends ClientProxy {
     } else {
       const problems: string[] = [];
       if (!payloadClassOf(type)) problems.push(`type: unknown routing key or RPC pattern "${type}"`);
-      if (typeof init.tenantId !== 'string' || init.tenantId.length === 0 || init.tenantId.length > 64) problems.push('tenantId: must be a non-empty string of at most 64 characters');
-      if (typeof init.payload !== 'object' || init.payload === null || Array.isArray(init.payload)) problems.push('payload: must be a JSON object');
+      if (typeof init.tenantId !== 'string' || init.tenantId.length === 0 || init.tenantId.length > 64)
+        problems.push('tenantId: must be a non-empty string of at most 64 characters');
+      if (typeof init.payload !== 'object' || init.payload === null || Array.isArray(init.payload))
+        problems.push('payload: must be a JSON object');
       if (problems.length) throw new InvalidMessageError(type, problems);
     }
     return envelope;

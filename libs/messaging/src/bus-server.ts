@@ -134,15 +134,25 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       else (isBroadcast(handler) ? broadcast : events).push([pattern, handler]);
     }
     for (const [pattern] of [...events, ...broadcast]) {
-      if (!isValidBindingPattern(pattern)) throw new Error(`${service}: event pattern ${JSON.stringify(pattern)} is not a dotted routing key`);
+      if (!isValidBindingPattern(pattern))
+        throw new Error(`${service}: event pattern ${JSON.stringify(pattern)} is not a dotted routing key`);
     }
     for (const [pattern] of rpc) {
-      if (serviceOfPattern(pattern) !== service) throw new Error(`${service}: RPC pattern "${pattern}" belongs to service "${serviceOfPattern(pattern)}"; requests for it go to that service's queue`);
+      if (serviceOfPattern(pattern) !== service)
+        throw new Error(
+          `${service}: RPC pattern "${pattern}" belongs to service "${serviceOfPattern(pattern)}"; requests for it go to that service's queue`,
+        );
     }
     this.wildcardHandlers = events.filter(([pattern]) => isWildcardPattern(pattern));
     await broker.connect();
     this.unsubscribeStatus = broker.onStatus((status: BrokerStatus) => this._status$.next(status));
-    await broker.declareService({ service, bindings: events.map(([p]) => p), retryDelaysMs: retryDelaysInUse(this.policy), events: events.length > 0, rpc: rpc.length > 0 });
+    await broker.declareService({
+      service,
+      bindings: events.map(([p]) => p),
+      retryDelaysMs: retryDelaysInUse(this.policy),
+      events: events.length > 0,
+      rpc: rpc.length > 0,
+    });
     if (events.length > 0) {
       this.pipeline = new EventPipeline({
         broker,
@@ -153,17 +163,35 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
         policy: this.policy,
         resolveHandler: (type) => {
           const handler = this.eventHandlerFor(type);
-          return handler ? (envelope, attempt, delivery) => this.invoke(handler, envelope, attempt, delivery.routingKey) : undefined;
+          return handler
+            ? (envelope, attempt, delivery) => this.invoke(handler, envelope, attempt, delivery.routingKey)
+            : undefined;
         },
       });
-      this.consumers.push(await broker.consume(broker.names.serviceQueue(service), (d) => this.track(this.onEvent(d)), { prefetch: this.options.prefetch ?? 16 }));
+      this.consumers.push(
+        await broker.consume(broker.names.serviceQueue(service), (d) => this.track(this.onEvent(d)), {
+          prefetch: this.options.prefetch ?? 16,
+        }),
+      );
     }
     if (rpc.length > 0) {
-      this.consumers.push(await broker.consume(broker.names.rpcQueue(service), (d) => this.track(this.onRequest(d)), { prefetch: this.options.rpcPrefetch ?? 32 }));
+      this.consumers.push(
+        await broker.consume(broker.names.rpcQueue(service), (d) => this.track(this.onRequest(d)), {
+          prefetch: this.options.rpcPrefetch ?? 32,
+        }),
+      );
     }
     if (broadcast.length > 0) await this.startBroadcast(broadcast);
     this._status$.next('connected');
-    this.log.info({ events: events.map(([p]) => p), broadcast: broadcast.map(([p]) => p), rpc: rpc.map(([p]) => p), broker: broker.kind }, 'bus server listening');
+    this.log.info(
+      {
+        events: events.map(([p]) => p),
+        broadcast: broadcast.map(([p]) => p),
+        rpc: rpc.map(([p]) => p),
+        broker: broker.kind,
+      },
+      'bus server listening',
+    );
   }
 
   /**
@@ -185,7 +213,9 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       policy: normalizeRetryPolicy(1, []),
       resolveHandler: (type) => {
         const handler = handlers.find(([pattern]) => topicMatches(pattern, type))?.[1];
-        return handler ? (envelope, attempt, delivery) => this.invoke(handler, envelope, attempt, delivery.routingKey) : undefined;
+        return handler
+          ? (envelope, attempt, delivery) => this.invoke(handler, envelope, attempt, delivery.routingKey)
+          : undefined;
       },
     });
     this.consumers.push(await broker.consume(queue, (d) => this.track(pipeline.handle(d)), { prefetch: 16 }));
@@ -205,7 +235,11 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       ]);
       clearTimeout(timer);
       this.drained = undefined;
-      if (timedOut) this.log.warn({ inFlight: this.inFlight, timeoutMs }, 'in-flight handlers did not finish in time; their messages will be redelivered');
+      if (timedOut)
+        this.log.warn(
+          { inFlight: this.inFlight, timeoutMs },
+          'in-flight handlers did not finish in time; their messages will be redelivered',
+        );
     }
     await Promise.all(this.consumers.map((c) => c.close().catch(() => undefined)));
     this.consumers.length = 0;
@@ -246,10 +280,21 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     return this.pipeline!.handle(delivery);
   }
 
-  private async invoke(handler: MessageHandler, envelope: Envelope<object>, attempt: number, routingKey: string): Promise<unknown> {
+  private async invoke(
+    handler: MessageHandler,
+    envelope: Envelope<object>,
+    attempt: number,
+    routingKey: string,
+  ): Promise<unknown> {
     const context = new BusContext([envelope, attempt, routingKey, this.service]);
     return runInMessageContext(
-      { correlationId: envelope.correlationId, tenantId: envelope.tenantId, service: this.service, envelopeId: envelope.id, messageType: envelope.type },
+      {
+        correlationId: envelope.correlationId,
+        tenantId: envelope.tenantId,
+        service: this.service,
+        envelopeId: envelope.id,
+        messageType: envelope.type,
+      },
       () =>
         this.withProcessingHooks(context, async () => {
           const result: unknown = await handler(envelope.payload, context);
@@ -302,19 +347,32 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     const validation = validateEnvelope(plain);
     if (!validation.ok) {
       this.log.warn({ problems: validation.problems }, 'invalid RPC request');
-      return { ok: false, error: { message: `invalid request: ${validation.problems.join('; ')}`, status: 400, details: validation.problems } };
+      return {
+        ok: false,
+        error: {
+          message: `invalid request: ${validation.problems.join('; ')}`,
+          status: 400,
+          details: validation.problems,
+        },
+      };
     }
     const envelope = validation.value;
     const handler = this.messageHandlers.get(envelope.type);
     if (!handler || handler.isEventHandler) {
-      return { ok: false, error: { message: `service ${this.service} has no handler for ${envelope.type}`, status: 404 } };
+      return {
+        ok: false,
+        error: { message: `service ${this.service} has no handler for ${envelope.type}`, status: 404 },
+      };
     }
     try {
       const data = await this.invoke(handler, envelope, attemptOf(delivery.headers), delivery.routingKey);
       return { ok: true, data };
     } catch (error) {
       const remote = toRemoteError(error);
-      this.log.info({ pattern: envelope.type, correlationId: envelope.correlationId, err: remote.message, status: remote.status }, 'RPC handler failed');
+      this.log.info(
+        { pattern: envelope.type, correlationId: envelope.correlationId, err: remote.message, status: remote.status },
+        'RPC handler failed',
+      );
       return { ok: false, error: remote };
     }
   }

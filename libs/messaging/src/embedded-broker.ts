@@ -178,7 +178,8 @@ export class EmbeddedBroker implements MessageBroker {
   }
 
   async check(): Promise<void> {
-    if (this.state !== 'connected') throw new BrokerUnavailableError(`embedded broker is ${this.state === 'new' ? 'not connected' : 'closed'}`);
+    if (this.state !== 'connected')
+      throw new BrokerUnavailableError(`embedded broker is ${this.state === 'new' ? 'not connected' : 'closed'}`);
   }
 
   onStatus(listener: (status: BrokerStatus) => void): () => void {
@@ -197,7 +198,10 @@ export class EmbeddedBroker implements MessageBroker {
       this.assertQueue(names.deadLetterQueue(service), {});
       this.bind(names.deadLetterExchange, names.deadLetterQueue(service), service);
       for (const delay of topology.retryDelaysMs) {
-        this.assertQueue(names.retryQueue(service, delay), { ttlMs: delay, deadLetter: { exchange: '', routingKey: serviceQueue } });
+        this.assertQueue(names.retryQueue(service, delay), {
+          ttlMs: delay,
+          deadLetter: { exchange: '', routingKey: serviceQueue },
+        });
       }
     }
     if (topology.rpc) this.assertQueue(names.rpcQueue(service), {});
@@ -213,7 +217,12 @@ export class EmbeddedBroker implements MessageBroker {
     return this.publishTo(this.names.events, routingKey, body, options);
   }
 
-  async publishTo(exchange: string, routingKey: string, body: Buffer, options: OutgoingMessageOptions = {}): Promise<void> {
+  async publishTo(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: OutgoingMessageOptions = {},
+  ): Promise<void> {
     this.ensureOpen();
     this.route(exchange, routingKey, this.message(exchange, routingKey, body, options));
   }
@@ -259,7 +268,13 @@ export class EmbeddedBroker implements MessageBroker {
         reject(new RequestTimeoutError(queue, options.timeoutMs));
       }, options.timeoutMs);
       this.pending.set(replyTo, { resolve, reject, timer });
-      const message = this.message('', queue, body, { headers: options.headers, messageId: options.messageId, appId: options.appId, correlationId, persistent: false });
+      const message = this.message('', queue, body, {
+        headers: options.headers,
+        messageId: options.messageId,
+        appId: options.appId,
+        correlationId,
+        persistent: false,
+      });
       message.replyTo = replyTo;
       // Requests nobody picked up in time are dropped, as RabbitMQ does with `expiration`.
       message.expiresAt = Date.now() + options.timeoutMs;
@@ -278,7 +293,13 @@ export class EmbeddedBroker implements MessageBroker {
     if (!queue) throw new Error(`embedded broker: no queue ${queueName}`);
     const message = queue.messages.shift();
     if (!message) return undefined;
-    return { body: message.body, routingKey: message.routingKey, headers: message.headers, messageId: message.messageId, correlationId: message.correlationId };
+    return {
+      body: message.body,
+      routingKey: message.routingKey,
+      headers: message.headers,
+      messageId: message.messageId,
+      correlationId: message.correlationId,
+    };
   }
 
   async purgeQueue(queue: string): Promise<void> {
@@ -291,7 +312,8 @@ export class EmbeddedBroker implements MessageBroker {
     for (const timer of queue.timers) clearTimeout(timer);
     for (const consumer of queue.consumers) consumer.active = false;
     this.queues.delete(name);
-    for (const exchange of this.exchanges.values()) exchange.bindings = exchange.bindings.filter((b) => b.queue !== name);
+    for (const exchange of this.exchanges.values())
+      exchange.bindings = exchange.bindings.filter((b) => b.queue !== name);
   }
 
   async deleteExchange(name: string): Promise<void> {
@@ -300,7 +322,8 @@ export class EmbeddedBroker implements MessageBroker {
 
   private ensureOpen(): void {
     if (this.state === 'closed') throw new BrokerClosedError(this.kind);
-    if (this.state === 'new') throw new BrokerUnavailableError('embedded broker is not connected: call connect() first');
+    if (this.state === 'new')
+      throw new BrokerUnavailableError('embedded broker is not connected: call connect() first');
   }
 
   private assertQueue(name: string, options: QueueOptions): void {
@@ -337,7 +360,8 @@ export class EmbeddedBroker implements MessageBroker {
     if (!exchange) throw new Error(`embedded broker: no exchange ${exchangeName}`);
     const targets = new Set<string>();
     for (const binding of exchange.bindings) {
-      if (exchange.type === 'topic' ? topicMatches(binding.key, routingKey) : binding.key === routingKey) targets.add(binding.queue);
+      if (exchange.type === 'topic' ? topicMatches(binding.key, routingKey) : binding.key === routingKey)
+        targets.add(binding.queue);
     }
     let first = true;
     for (const name of targets) {
@@ -367,8 +391,19 @@ export class EmbeddedBroker implements MessageBroker {
     const target = queue.options.deadLetter;
     if (!target) return;
     const routingKey = target.routingKey ?? message.routingKey;
-    const headers = { ...message.headers, 'x-first-death-queue': message.headers['x-first-death-queue'] ?? queue.name, 'x-first-death-reason': message.headers['x-first-death-reason'] ?? reason };
-    this.route(target.exchange, routingKey, { ...message, exchange: target.exchange, routingKey, headers, redelivered: false, expiresAt: undefined });
+    const headers = {
+      ...message.headers,
+      'x-first-death-queue': message.headers['x-first-death-queue'] ?? queue.name,
+      'x-first-death-reason': message.headers['x-first-death-reason'] ?? reason,
+    };
+    this.route(target.exchange, routingKey, {
+      ...message,
+      exchange: target.exchange,
+      routingKey,
+      headers,
+      redelivered: false,
+      expiresAt: undefined,
+    });
   }
 
   private schedulePump(queue: EmbeddedQueue): void {
@@ -451,7 +486,10 @@ export class EmbeddedBroker implements MessageBroker {
     };
     try {
       const result = consumer.handler(delivery);
-      if (result instanceof Promise) result.catch((error: unknown) => this.logger.error({ err: error, queue: queue.name }, 'embedded broker: consumer handler failed'));
+      if (result instanceof Promise)
+        result.catch((error: unknown) =>
+          this.logger.error({ err: error, queue: queue.name }, 'embedded broker: consumer handler failed'),
+        );
     } catch (error) {
       this.logger.error({ err: error, queue: queue.name }, 'embedded broker: consumer handler failed');
     }

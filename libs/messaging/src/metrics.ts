@@ -1,7 +1,8 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 
 export type ConsumeOutcome = 'handled' | 'duplicate' | 'retried' | 'dead_lettered';
-export type DeadLetterKind = 'invalid_json' | 'invalid_envelope' | 'unknown_type' | 'invalid_payload' | 'no_handler' | 'handler_error';
+export type DeadLetterKind =
+  'invalid_json' | 'invalid_envelope' | 'unknown_type' | 'invalid_payload' | 'no_handler' | 'handler_error';
 export type RpcOutcome = 'ok' | 'error' | 'timeout';
 
 /** The messaging metrics of one registry (shared by every server and client registered in it). */
@@ -25,10 +26,30 @@ export class MessagingMetrics {
   }
 
   private constructor(registry: Registry) {
-    this.published = new Counter({ name: 'vigil_messages_published_total', help: 'Messages published and confirmed by the broker', labelNames: ['service', 'routing_key'], registers: [registry] });
-    this.consumed = new Counter({ name: 'vigil_messages_consumed_total', help: 'Messages consumed, by outcome', labelNames: ['service', 'routing_key', 'outcome'], registers: [registry] });
-    this.retried = new Counter({ name: 'vigil_messages_retried_total', help: 'Messages scheduled for another attempt after a handler failure', labelNames: ['service', 'routing_key'], registers: [registry] });
-    this.deadLettered = new Counter({ name: 'vigil_messages_dead_lettered_total', help: 'Messages sent to the dead-letter queue', labelNames: ['service', 'routing_key', 'reason_kind'], registers: [registry] });
+    this.published = new Counter({
+      name: 'vigil_messages_published_total',
+      help: 'Messages published and confirmed by the broker',
+      labelNames: ['service', 'routing_key'],
+      registers: [registry],
+    });
+    this.consumed = new Counter({
+      name: 'vigil_messages_consumed_total',
+      help: 'Messages consumed, by outcome',
+      labelNames: ['service', 'routing_key', 'outcome'],
+      registers: [registry],
+    });
+    this.retried = new Counter({
+      name: 'vigil_messages_retried_total',
+      help: 'Messages scheduled for another attempt after a handler failure',
+      labelNames: ['service', 'routing_key'],
+      registers: [registry],
+    });
+    this.deadLettered = new Counter({
+      name: 'vigil_messages_dead_lettered_total',
+      help: 'Messages sent to the dead-letter queue',
+      labelNames: ['service', 'routing_key', 'reason_kind'],
+      registers: [registry],
+    });
     this.handlerDuration = new Histogram({
       name: 'vigil_message_handler_duration_seconds',
       help: 'Time spent in message handlers',

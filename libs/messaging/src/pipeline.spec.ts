@@ -20,7 +20,12 @@ class FakeBroker {
   readonly names = new TopologyNames('vigil');
   readonly sent: Sent[] = [];
   failing = false;
-  async publishTo(exchange: string, routingKey: string, body: Buffer, options: OutgoingMessageOptions = {}): Promise<void> {
+  async publishTo(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: OutgoingMessageOptions = {},
+  ): Promise<void> {
     if (this.failing) throw new Error('broker down');
     this.sent.push({ exchange, routingKey, body, options });
   }
@@ -48,7 +53,13 @@ class FakeDelivery implements Delivery {
   async reply(): Promise<void> {}
 }
 
-const delivered = () => ({ deliveryId: randomUUID(), alertId: randomUUID(), channelId: randomUUID(), channelType: 'slack', attempts: 1 });
+const delivered = () => ({
+  deliveryId: randomUUID(),
+  alertId: randomUUID(),
+  channelId: randomUUID(),
+  channelType: 'slack',
+  attempts: 1,
+});
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 function setup(handler: EnvelopeHandler | undefined = async () => undefined, maxAttempts = 3) {
@@ -65,7 +76,9 @@ function setup(handler: EnvelopeHandler | undefined = async () => undefined, max
     resolveHandler: (type) => (type === 'notification.delivered' ? handler : undefined),
   });
   const counter = async (name: string, labels: Record<string, string>) =>
-    (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value ?? 0;
+    (await registry.getSingleMetric(name)!.get()).values.find((v) =>
+      Object.entries(labels).every(([k, val]) => v.labels[k] === val),
+    )?.value ?? 0;
   return { broker, pipeline, idempotency, counter };
 }
 
@@ -80,7 +93,9 @@ describe('EventPipeline decisions', () => {
     expect(delivery.acks).toBe(1);
     expect(broker.sent).toEqual([]);
     expect(await idempotency.isHandled('history', envelope.id)).toBe(true);
-    expect(await counter('vigil_messages_consumed_total', { outcome: 'handled', routing_key: 'notification.delivered' })).toBe(1);
+    expect(
+      await counter('vigil_messages_consumed_total', { outcome: 'handled', routing_key: 'notification.delivered' }),
+    ).toBe(1);
   });
 
   it('skips and acks an envelope already handled', async () => {
@@ -101,7 +116,10 @@ describe('EventPipeline decisions', () => {
       await new Promise((r) => setTimeout(r, 20));
     });
     const body = json(createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() }));
-    const results = await Promise.all([pipeline.handle(new FakeDelivery(body)), pipeline.handle(new FakeDelivery(body))]);
+    const results = await Promise.all([
+      pipeline.handle(new FakeDelivery(body)),
+      pipeline.handle(new FakeDelivery(body)),
+    ]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['duplicate', 'handled']);
     expect(calls).toBe(1);
   });
@@ -127,28 +145,57 @@ describe('EventPipeline decisions', () => {
         [Headers.OriginalRoutingKey]: 'alert.whatever.junk',
       }),
     );
-    expect(await counter('vigil_messages_dead_lettered_total', { reason_kind: 'invalid_json', routing_key: 'unknown' })).toBe(1);
+    expect(
+      await counter('vigil_messages_dead_lettered_total', { reason_kind: 'invalid_json', routing_key: 'unknown' }),
+    ).toBe(1);
   });
 
   it('dead-letters an envelope without tenantId, an unknown type and an invalid payload, naming the problem', async () => {
     const { pipeline, broker } = setup();
-    const { tenantId: _t, ...noTenant } = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() });
+    const { tenantId: _t, ...noTenant } = createEnvelope({
+      type: 'notification.delivered',
+      tenantId: 't1',
+      payload: delivered(),
+    });
     const unknown = createEnvelope({ type: 'alert.exploded', tenantId: 't1', payload: {} });
-    const badPayload = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: { ...delivered(), channelType: 'pigeon' } });
+    const badPayload = createEnvelope({
+      type: 'notification.delivered',
+      tenantId: 't1',
+      payload: { ...delivered(), channelType: 'pigeon' },
+    });
     const results = [];
-    for (const body of [noTenant, unknown, badPayload]) results.push(await pipeline.handle(new FakeDelivery(json(body))));
+    for (const body of [noTenant, unknown, badPayload])
+      results.push(await pipeline.handle(new FakeDelivery(json(body))));
     expect(results).toEqual([
-      expect.objectContaining({ outcome: 'dead_lettered', kind: 'invalid_envelope', reason: expect.stringMatching(/tenantId/) }),
-      expect.objectContaining({ outcome: 'dead_lettered', kind: 'unknown_type', reason: expect.stringMatching(/alert\.exploded/) }),
-      expect.objectContaining({ outcome: 'dead_lettered', kind: 'invalid_payload', reason: expect.stringMatching(/payload\.channelType/) }),
+      expect.objectContaining({
+        outcome: 'dead_lettered',
+        kind: 'invalid_envelope',
+        reason: expect.stringMatching(/tenantId/),
+      }),
+      expect.objectContaining({
+        outcome: 'dead_lettered',
+        kind: 'unknown_type',
+        reason: expect.stringMatching(/alert\.exploded/),
+      }),
+      expect.objectContaining({
+        outcome: 'dead_lettered',
+        kind: 'invalid_payload',
+        reason: expect.stringMatching(/payload\.channelType/),
+      }),
     ]);
-    expect(broker.sent.map((s) => s.options.headers?.[Headers.ReasonKind])).toEqual(['invalid_envelope', 'unknown_type', 'invalid_payload']);
+    expect(broker.sent.map((s) => s.options.headers?.[Headers.ReasonKind])).toEqual([
+      'invalid_envelope',
+      'unknown_type',
+      'invalid_payload',
+    ]);
   });
 
   it('dead-letters a valid envelope the service has no handler for', async () => {
     const { pipeline } = setup();
     const envelope = createEnvelope({ type: 'notification.failed', tenantId: 't1', payload: delivered() });
-    expect(await pipeline.handle(new FakeDelivery(json(envelope)))).toEqual(expect.objectContaining({ outcome: 'dead_lettered', kind: 'no_handler' }));
+    expect(await pipeline.handle(new FakeDelivery(json(envelope)))).toEqual(
+      expect.objectContaining({ outcome: 'dead_lettered', kind: 'no_handler' }),
+    );
   });
 
   it('retries a failing handler through the delay queues, then dead-letters it with the last error', async () => {
@@ -163,19 +210,35 @@ describe('EventPipeline decisions', () => {
       expect.objectContaining({
         exchange: '',
         routingKey: 'vigil.history.retry.100ms',
-        options: expect.objectContaining({ headers: expect.objectContaining({ [Headers.Attempt]: 2, [Headers.LastError]: 'database unavailable' }), messageId: envelope.id }),
+        options: expect.objectContaining({
+          headers: expect.objectContaining({ [Headers.Attempt]: 2, [Headers.LastError]: 'database unavailable' }),
+          messageId: envelope.id,
+        }),
       }),
     );
     // The delay queue dead-letters it back to vigil.history: RabbitMQ adds x-death, which we drop.
-    const second = new FakeDelivery(json(envelope), 'vigil.history', { ...broker.sent[0].options.headers, 'x-death': [{ count: 1 }] });
+    const second = new FakeDelivery(json(envelope), 'vigil.history', {
+      ...broker.sent[0].options.headers,
+      'x-death': [{ count: 1 }],
+    });
     expect(await pipeline.handle(second)).toEqual({ outcome: 'retried', nextAttempt: 3, delayMs: 1_000 });
     expect(broker.sent[1].routingKey).toBe('vigil.history.retry.1000ms');
     expect(broker.sent[1].options.headers).not.toHaveProperty('x-death');
     const third = new FakeDelivery(json(envelope), 'vigil.history', broker.sent[1].options.headers);
     const result = await pipeline.handle(third);
-    expect(result).toEqual(expect.objectContaining({ outcome: 'dead_lettered', kind: 'handler_error', reason: expect.stringMatching(/3 time\(s\).*database unavailable/) }));
+    expect(result).toEqual(
+      expect.objectContaining({
+        outcome: 'dead_lettered',
+        kind: 'handler_error',
+        reason: expect.stringMatching(/3 time\(s\).*database unavailable/),
+      }),
+    );
     expect(broker.sent[2].options.headers).toEqual(
-      expect.objectContaining({ [Headers.Attempts]: 3, [Headers.ReasonKind]: 'handler_error', [Headers.OriginalRoutingKey]: 'notification.delivered' }),
+      expect.objectContaining({
+        [Headers.Attempts]: 3,
+        [Headers.ReasonKind]: 'handler_error',
+        [Headers.OriginalRoutingKey]: 'notification.delivered',
+      }),
     );
     expect(await idempotency.isHandled('history', envelope.id)).toBe(false);
     expect(await counter('vigil_messages_retried_total', {})).toBe(2);
@@ -186,7 +249,9 @@ describe('EventPipeline decisions', () => {
       throw new Error('boom');
     });
     broker.failing = true;
-    const delivery = new FakeDelivery(json(createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() })));
+    const delivery = new FakeDelivery(
+      json(createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() })),
+    );
     expect(await pipeline.handle(delivery)).toEqual({ outcome: 'requeued', error: 'broker down' });
     expect(delivery.acks).toBe(0);
     expect(delivery.nacks).toEqual([true]);

@@ -52,7 +52,8 @@ function carriedHeaders(headers: MessageHeaders): MessageHeaders {
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string')
+    return (error as { message: string }).message;
   return String(error);
 }
 
@@ -92,17 +93,35 @@ export class EventPipeline {
     }
     if (!validation.ok) {
       const kind = classifyProblems(validation.problems);
-      const label = kind === 'unknown_type' ? 'unknown' : routingKeyLabel((plain as { type?: string } | null)?.type ?? delivery.routingKey);
-      return this.deadLetter(delivery, kind, `invalid envelope: ${validation.problems.join('; ')}`, attempt, label, plain);
+      const label =
+        kind === 'unknown_type'
+          ? 'unknown'
+          : routingKeyLabel((plain as { type?: string } | null)?.type ?? delivery.routingKey);
+      return this.deadLetter(
+        delivery,
+        kind,
+        `invalid envelope: ${validation.problems.join('; ')}`,
+        attempt,
+        label,
+        plain,
+      );
     }
     const envelope = validation.value;
     const label = routingKeyLabel(envelope.type);
     const handler = this.options.resolveHandler(envelope.type);
     if (!handler) {
-      return this.deadLetter(delivery, 'no_handler', `service ${this.options.service} has no handler for ${envelope.type}`, attempt, label, envelope);
+      return this.deadLetter(
+        delivery,
+        'no_handler',
+        `service ${this.options.service} has no handler for ${envelope.type}`,
+        attempt,
+        label,
+        envelope,
+      );
     }
     // A second copy of an envelope that is being handled right now waits for the first one.
-    for (let running = this.inFlight.get(envelope.id); running; running = this.inFlight.get(envelope.id)) await running.catch(() => undefined);
+    for (let running = this.inFlight.get(envelope.id); running; running = this.inFlight.get(envelope.id))
+      await running.catch(() => undefined);
     const run = this.run(delivery, envelope, handler, attempt, label);
     this.inFlight.set(envelope.id, run);
     try {
@@ -112,7 +131,13 @@ export class EventPipeline {
     }
   }
 
-  private async run(delivery: Delivery, envelope: Envelope<object>, handler: EnvelopeHandler, attempt: number, label: string): Promise<PipelineResult> {
+  private async run(
+    delivery: Delivery,
+    envelope: Envelope<object>,
+    handler: EnvelopeHandler,
+    attempt: number,
+    label: string,
+  ): Promise<PipelineResult> {
     const { service, idempotency, metrics } = this.options;
     let handled = false;
     const stopTimer = metrics.handlerDuration.startTimer({ service, routing_key: label });
@@ -121,7 +146,10 @@ export class EventPipeline {
         stopTimer();
         delivery.ack();
         metrics.consumed.inc({ service, routing_key: label, outcome: 'duplicate' });
-        this.options.logger.debug({ envelopeId: envelope.id, correlationId: envelope.correlationId, type: envelope.type }, 'duplicate envelope skipped');
+        this.options.logger.debug(
+          { envelopeId: envelope.id, correlationId: envelope.correlationId, type: envelope.type },
+          'duplicate envelope skipped',
+        );
         return { outcome: 'duplicate' };
       }
       await handler(envelope, attempt, delivery);
@@ -134,19 +162,35 @@ export class EventPipeline {
         return this.onFailure(delivery, envelope, attempt, label, error);
       }
       // The effect happened; only the bookkeeping failed. Ack: at worst a redelivery repeats it.
-      this.options.logger.error({ envelopeId: envelope.id, err: errorMessage(error) }, 'could not record the envelope as handled');
+      this.options.logger.error(
+        { envelopeId: envelope.id, err: errorMessage(error) },
+        'could not record the envelope as handled',
+      );
     }
     delivery.ack();
     metrics.consumed.inc({ service, routing_key: label, outcome: 'handled' });
     return { outcome: 'handled' };
   }
 
-  private async onFailure(delivery: Delivery, envelope: Envelope<object>, attempt: number, label: string, error: unknown): Promise<PipelineResult> {
+  private async onFailure(
+    delivery: Delivery,
+    envelope: Envelope<object>,
+    attempt: number,
+    label: string,
+    error: unknown,
+  ): Promise<PipelineResult> {
     const { broker, service, metrics, logger, policy } = this.options;
     const message = errorMessage(error);
     const next = nextRetry(policy, attempt);
     if (!next.retry) {
-      return this.deadLetter(delivery, 'handler_error', `handler failed ${attempt} time(s), last error: ${message}`, attempt, label, envelope);
+      return this.deadLetter(
+        delivery,
+        'handler_error',
+        `handler failed ${attempt} time(s), last error: ${message}`,
+        attempt,
+        label,
+        envelope,
+      );
     }
     const headers: MessageHeaders = {
       ...carriedHeaders(delivery.headers),
@@ -156,7 +200,11 @@ export class EventPipeline {
     };
     try {
       // Into the delay queue for this backoff step; its TTL dead-letters it back to our queue.
-      await broker.sendToQueue(broker.names.retryQueue(service, next.delayMs), delivery.body, { headers, messageId: delivery.messageId ?? envelope.id, correlationId: envelope.correlationId });
+      await broker.sendToQueue(broker.names.retryQueue(service, next.delayMs), delivery.body, {
+        headers,
+        messageId: delivery.messageId ?? envelope.id,
+        correlationId: envelope.correlationId,
+      });
     } catch (sendError) {
       return this.requeue(delivery, sendError);
     }
@@ -164,15 +212,34 @@ export class EventPipeline {
     metrics.retried.inc({ service, routing_key: label });
     metrics.consumed.inc({ service, routing_key: label, outcome: 'retried' });
     logger.info(
-      { service, envelopeId: envelope.id, correlationId: envelope.correlationId, type: envelope.type, attempt, nextAttempt: next.nextAttempt, delayMs: next.delayMs, err: message },
+      {
+        service,
+        envelopeId: envelope.id,
+        correlationId: envelope.correlationId,
+        type: envelope.type,
+        attempt,
+        nextAttempt: next.nextAttempt,
+        delayMs: next.delayMs,
+        err: message,
+      },
       'handler failed, will retry',
     );
     return { outcome: 'retried', nextAttempt: next.nextAttempt, delayMs: next.delayMs };
   }
 
-  private async deadLetter(delivery: Delivery, kind: DeadLetterKind, reason: string, attempts: number, label: string, plain?: unknown): Promise<PipelineResult> {
+  private async deadLetter(
+    delivery: Delivery,
+    kind: DeadLetterKind,
+    reason: string,
+    attempts: number,
+    label: string,
+    plain?: unknown,
+  ): Promise<PipelineResult> {
     const { broker, service, metrics, logger } = this.options;
-    const known = (typeof plain === 'object' && plain !== null ? plain : {}) as { id?: unknown; correlationId?: unknown };
+    const known = (typeof plain === 'object' && plain !== null ? plain : {}) as {
+      id?: unknown;
+      correlationId?: unknown;
+    };
     const envelopeId = typeof known.id === 'string' ? known.id : delivery.messageId;
     const correlationId = typeof known.correlationId === 'string' ? known.correlationId : delivery.correlationId;
     const headers: MessageHeaders = {
@@ -196,12 +263,18 @@ export class EventPipeline {
     delivery.ack();
     metrics.deadLettered.inc({ service, routing_key: label, reason_kind: kind });
     metrics.consumed.inc({ service, routing_key: label, outcome: 'dead_lettered' });
-    logger.warn({ reasonKind: kind, reason: truncate(reason, 1_000), envelopeId, correlationId, routingKey: label, attempts }, 'message dead-lettered');
+    logger.warn(
+      { reasonKind: kind, reason: truncate(reason, 1_000), envelopeId, correlationId, routingKey: label, attempts },
+      'message dead-lettered',
+    );
     return { outcome: 'dead_lettered', kind, reason };
   }
 
   private requeue(delivery: Delivery, error: unknown): PipelineResult {
-    this.options.logger.error({ service: this.options.service, err: errorMessage(error) }, 'could not forward a failed message, requeueing it');
+    this.options.logger.error(
+      { service: this.options.service, err: errorMessage(error) },
+      'could not forward a failed message, requeueing it',
+    );
     delivery.nack(true);
     return { outcome: 'requeued', error: errorMessage(error) };
   }

@@ -120,7 +120,10 @@ export class RabbitBroker implements MessageBroker {
       heartbeatIntervalInSeconds: this.options.heartbeatIntervalInSeconds ?? 5,
       reconnectTimeInSeconds: this.options.reconnectTimeInSeconds ?? 1,
       // noDelay: without it Nagle's algorithm holds small frames (RPCs, acks) back for tens of ms.
-      connectionOptions: { noDelay: true, clientProperties: { connection_name: this.options.connectionName ?? 'vigil-messaging' } },
+      connectionOptions: {
+        noDelay: true,
+        clientProperties: { connection_name: this.options.connectionName ?? 'vigil-messaging' },
+      },
     });
     manager.on('connect', () => {
       if (this.everConnected) this.logger.warn({ broker: this.kind }, 'reconnected to RabbitMQ');
@@ -134,9 +137,12 @@ export class RabbitBroker implements MessageBroker {
       this.emitStatus('disconnected');
     });
     manager.on('connectFailed', ({ err }: { err: Error }) => {
-      if (!this.closed) this.logger.warn({ broker: this.kind, err: err?.message }, 'could not connect to RabbitMQ, retrying');
+      if (!this.closed)
+        this.logger.warn({ broker: this.kind, err: err?.message }, 'could not connect to RabbitMQ, retrying');
     });
-    manager.on('blocked', ({ reason }: { reason: string }) => this.logger.warn({ broker: this.kind, reason }, 'RabbitMQ blocked the connection (resource alarm)'));
+    manager.on('blocked', ({ reason }: { reason: string }) =>
+      this.logger.warn({ broker: this.kind, reason }, 'RabbitMQ blocked the connection (resource alarm)'),
+    );
     manager.on('unblocked', () => this.logger.warn({ broker: this.kind }, 'RabbitMQ unblocked the connection'));
     this.manager = manager;
     try {
@@ -155,9 +161,17 @@ export class RabbitBroker implements MessageBroker {
         await channel.assertExchange(names.deadLetterExchange, 'direct', { durable: true });
       },
     });
-    this.publisher.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'publisher channel setup failed (re-run on the next connection)'));
-    this.rpcChannel = manager.createChannel({ name: 'rpc', confirm: false, setup: (channel: Channel) => this.setupReplyChannel(channel) });
-    this.rpcChannel.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'RPC channel setup failed (re-run on the next connection)'));
+    this.publisher.on('error', (err: Error) =>
+      this.logger.warn({ err: err.message }, 'publisher channel setup failed (re-run on the next connection)'),
+    );
+    this.rpcChannel = manager.createChannel({
+      name: 'rpc',
+      confirm: false,
+      setup: (channel: Channel) => this.setupReplyChannel(channel),
+    });
+    this.rpcChannel.on('error', (err: Error) =>
+      this.logger.warn({ err: err.message }, 'RPC channel setup failed (re-run on the next connection)'),
+    );
     await Promise.all([this.publisher.waitForConnect(), this.rpcChannel.waitForConnect()]);
   }
 
@@ -201,7 +215,12 @@ export class RabbitBroker implements MessageBroker {
     await this.connecting?.catch(() => undefined);
     const manager = this.manager;
     this.manager = undefined;
-    if (manager) await manager.close().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'error while closing the RabbitMQ connection'));
+    if (manager)
+      await manager
+        .close()
+        .catch((err: unknown) =>
+          this.logger.warn({ err: (err as Error).message }, 'error while closing the RabbitMQ connection'),
+        );
     this.emitStatus('disconnected');
   }
 
@@ -239,13 +258,27 @@ export class RabbitBroker implements MessageBroker {
       const serviceQueue = names.serviceQueue(service);
       const dlq = names.deadLetterQueue(service);
       // A message rejected without requeue lands in the service's DLQ too.
-      declarations.push([serviceQueue, async (ch) => void (await ch.assertQueue(serviceQueue, { durable: true, deadLetterExchange: names.deadLetterExchange, deadLetterRoutingKey: service }))]);
+      declarations.push([
+        serviceQueue,
+        async (ch) =>
+          void (await ch.assertQueue(serviceQueue, {
+            durable: true,
+            deadLetterExchange: names.deadLetterExchange,
+            deadLetterRoutingKey: service,
+          })),
+      ]);
       declarations.push([dlq, async (ch) => void (await ch.assertQueue(dlq, { durable: true }))]);
       for (const delay of topology.retryDelaysMs) {
         const retryQueue = names.retryQueue(service, delay);
         declarations.push([
           retryQueue,
-          async (ch) => void (await ch.assertQueue(retryQueue, { durable: true, messageTtl: delay, deadLetterExchange: '', deadLetterRoutingKey: serviceQueue })),
+          async (ch) =>
+            void (await ch.assertQueue(retryQueue, {
+              durable: true,
+              messageTtl: delay,
+              deadLetterExchange: '',
+              deadLetterRoutingKey: serviceQueue,
+            })),
         ]);
       }
       bindings.push(async (ch) => {
@@ -279,7 +312,12 @@ export class RabbitBroker implements MessageBroker {
     const publisher = this.requirePublisher();
     const { queue } = topology;
     // Not durable, deleted with its last consumer, and expired if a crashed replica leaves it behind.
-    const declare: DeclareFn = async (ch) => void (await ch.assertQueue(queue, { durable: false, autoDelete: true, arguments: { 'x-expires': BROADCAST_QUEUE_EXPIRES_MS } }));
+    const declare: DeclareFn = async (ch) =>
+      void (await ch.assertQueue(queue, {
+        durable: false,
+        autoDelete: true,
+        arguments: { 'x-expires': BROADCAST_QUEUE_EXPIRES_MS },
+      }));
     const setup: DeclareFn = async (ch) => {
       await declare(ch);
       for (const key of topology.bindings) await ch.bindQueue(queue, this.names.events, key);
@@ -295,20 +333,31 @@ export class RabbitBroker implements MessageBroker {
     return this.publishTo(this.names.events, routingKey, body, options);
   }
 
-  async publishTo(exchange: string, routingKey: string, body: Buffer, options: OutgoingMessageOptions = {}): Promise<void> {
+  async publishTo(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: OutgoingMessageOptions = {},
+  ): Promise<void> {
     const publisher = this.requirePublisher();
     const properties = publishProperties(options);
     const deadline = Date.now() + this.publishTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       try {
         // The wrapper queues the message while disconnected and resolves on the broker's ack.
-        await publisher.publish(exchange, routingKey, body, { ...properties, timeout: Math.max(1, deadline - Date.now()) });
+        await publisher.publish(exchange, routingKey, body, {
+          ...properties,
+          timeout: Math.max(1, deadline - Date.now()),
+        });
         return;
       } catch (error) {
         if (this.closed) throw new BrokerClosedError(this.kind);
         if (isPermanentPublishError(error) || Date.now() >= deadline) throw error;
         // Lost with its channel before the confirm, or nacked: publish again (at-least-once).
-        this.logger.debug({ err: (error as Error).message, exchange, routingKey, attempt }, 'publish not confirmed, publishing again');
+        this.logger.debug(
+          { err: (error as Error).message, exchange, routingKey, attempt },
+          'publish not confirmed, publishing again',
+        );
         await sleep(Math.min(50 * attempt, 1_000));
       }
     }
@@ -346,7 +395,9 @@ export class RabbitBroker implements MessageBroker {
       }
     };
     const wrapper = manager.createChannel({ name: `consumer:${queue}`, confirm: false, setup });
-    wrapper.on('error', (err: Error) => this.logger.warn({ queue, err: err.message }, 'consumer channel setup failed (re-run on the next connection)'));
+    wrapper.on('error', (err: Error) =>
+      this.logger.warn({ queue, err: err.message }, 'consumer channel setup failed (re-run on the next connection)'),
+    );
     await wrapper.waitForConnect();
     if (firstError) {
       await wrapper.close().catch(() => undefined);
@@ -378,7 +429,10 @@ export class RabbitBroker implements MessageBroker {
         action();
       } catch (error) {
         // The channel died with the connection: the broker redelivers the message.
-        this.logger.debug({ queue, err: (error as Error).message }, `${what} lost with its channel; the message will be redelivered`);
+        this.logger.debug(
+          { queue, err: (error as Error).message },
+          `${what} lost with its channel; the message will be redelivered`,
+        );
       }
     };
     const delivery: Delivery = {
@@ -396,12 +450,16 @@ export class RabbitBroker implements MessageBroker {
       reply: async (body: Buffer) => {
         const replyTo = properties.replyTo as string | undefined;
         if (!replyTo) throw new Error('reply() on a message without replyTo');
-        channel.publish('', replyTo, body, { correlationId: properties.correlationId as string | undefined, contentType: 'application/json' });
+        channel.publish('', replyTo, body, {
+          correlationId: properties.correlationId as string | undefined,
+          contentType: 'application/json',
+        });
       },
     };
     try {
       const result = handler(delivery);
-      if (result instanceof Promise) result.catch((error: unknown) => this.logger.error({ err: error, queue }, 'consumer handler failed'));
+      if (result instanceof Promise)
+        result.catch((error: unknown) => this.logger.error({ err: error, queue }, 'consumer handler failed'));
     } catch (error) {
       this.logger.error({ err: error, queue }, 'consumer handler failed');
     }

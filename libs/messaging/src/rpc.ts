@@ -24,12 +24,16 @@ export function toRemoteError(error: unknown): RemoteErrorInfo {
   if (typeof getError === 'function') {
     const inner: unknown = getError.call(error);
     if (typeof inner === 'string') info.message = inner;
-    else if (isRecord(inner)) return { ...toRemoteError(inner), name: (error as { constructor?: { name?: string } }).constructor?.name };
+    else if (isRecord(inner))
+      return { ...toRemoteError(inner), name: (error as { constructor?: { name?: string } }).constructor?.name };
   }
   if (typeof error['message'] === 'string' && error['message']) info.message = error['message'];
   else if (Array.isArray(error['message'])) info.message = (error['message'] as unknown[]).join('; ');
   const getStatus = error['getStatus'];
-  const status = typeof getStatus === 'function' ? numericStatus(getStatus.call(error)) : (numericStatus(error['status']) ?? numericStatus(error['statusCode']));
+  const status =
+    typeof getStatus === 'function'
+      ? numericStatus(getStatus.call(error))
+      : (numericStatus(error['status']) ?? numericStatus(error['statusCode']));
   if (status !== undefined) info.status = status;
   const name = error instanceof Error ? error.name : typeof error['name'] === 'string' ? error['name'] : undefined;
   if (name && name !== 'Error') info.name = name;
@@ -45,7 +49,12 @@ export function encodeReply(reply: RpcReply): Buffer {
   try {
     return Buffer.from(JSON.stringify(reply));
   } catch (error) {
-    return Buffer.from(JSON.stringify({ ok: false, error: { message: `reply is not serialisable: ${(error as Error).message}`, status: 500 } } satisfies RpcReply));
+    return Buffer.from(
+      JSON.stringify({
+        ok: false,
+        error: { message: `reply is not serialisable: ${(error as Error).message}`, status: 500 },
+      } satisfies RpcReply),
+    );
   }
 }
 
@@ -59,7 +68,13 @@ export function decodeReply(body: Buffer): RpcReply {
   if (isRecord(parsed) && parsed['ok'] === true) return { ok: true, data: parsed['data'] };
   if (isRecord(parsed) && parsed['ok'] === false && isRecord(parsed['error'])) {
     const error = parsed['error'];
-    return { ok: false, error: { ...(error as object), message: typeof error['message'] === 'string' ? error['message'] : 'remote error' } as RemoteErrorInfo };
+    return {
+      ok: false,
+      error: {
+        ...(error as object),
+        message: typeof error['message'] === 'string' ? error['message'] : 'remote error',
+      } as RemoteErrorInfo,
+    };
   }
   return { ok: false, error: { message: 'malformed RPC reply', status: 502 } };
 }

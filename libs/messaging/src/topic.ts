@@ -33,7 +33,11 @@ export function isWildcardPattern(pattern: string): boolean {
 
 /** A binding pattern RabbitMQ accepts and that we can match: dotted words, `*`/`#`, no empty words. */
 export function isValidBindingPattern(pattern: string): boolean {
-  return pattern.length > 0 && pattern.length <= 255 && pattern.split('.').every((word) => word.length > 0 && /^(?:[*#]|[A-Za-z0-9_-]+)$/.test(word));
+  return (
+    pattern.length > 0 &&
+    pattern.length <= 255 &&
+    pattern.split('.').every((word) => word.length > 0 && /^(?:[*#]|[A-Za-z0-9_-]+)$/.test(word))
+  );
 }
 
 const KNOWN_TYPES = new Set<string>(RPC_PATTERNS);

@@ -14,7 +14,8 @@
  */
 export class TopologyNames {
   constructor(readonly namespace = 'vigil') {
-    if (!/^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$/i.test(namespace)) throw new Error(`invalid messaging namespace "${namespace}"`);
+    if (!/^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$/i.test(namespace))
+      throw new Error(`invalid messaging namespace "${namespace}"`);
   }
 
   get events(): string {
@@ -48,7 +49,12 @@ export class TopologyNames {
 
   /** Every queue declareService creates for a service (for clean-up). */
   queuesOf(service: string, retryDelaysMs: readonly number[]): string[] {
-    return [this.serviceQueue(service), this.rpcQueue(service), this.deadLetterQueue(service), ...retryDelaysMs.map((d) => this.retryQueue(service, d))];
+    return [
+      this.serviceQueue(service),
+      this.rpcQueue(service),
+      this.deadLetterQueue(service),
+      ...retryDelaysMs.map((d) => this.retryQueue(service, d)),
+    ];
   }
 }
 

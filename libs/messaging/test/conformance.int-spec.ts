@@ -2,7 +2,14 @@
 // and VIGIL_TEST_MODE=distributed (RabbitMQ at AMQP_URL).
 import { jest } from '@jest/globals';
 import { createEnvelope, SYSTEM_TENANT, type Envelope } from '@vigil/contracts';
-import { BusContext, currentMessageContext, Headers, RpcRemoteError, RpcTimeoutError, type FetchedMessage } from '../src/index.js';
+import {
+  BusContext,
+  currentMessageContext,
+  Headers,
+  RpcRemoteError,
+  RpcTimeoutError,
+  type FetchedMessage,
+} from '../src/index.js';
 import { deliveredPayload, mode, sleep, TestBus, waitFor } from './harness.js';
 
 jest.setTimeout(60_000);
@@ -21,7 +28,9 @@ async function drain(bus: TestBus, queue: string, expected: number): Promise<Fet
 
 async function metricValue(bus: TestBus, name: string, labels: Record<string, string>): Promise<number> {
   const metric = await bus.registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? []).filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 describe(`messaging conformance (${mode})`, () => {
@@ -48,17 +57,28 @@ describe(`messaging conformance (${mode})`, () => {
       const envelope = await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
       sent.push(envelope.payload.deliveryId);
     }
-    await waitFor(() => got.history.length === 5 && got.notification.length === 5 && got.agentRunner.length === 5, 'fan-out to three services');
+    await waitFor(
+      () => got.history.length === 5 && got.notification.length === 5 && got.agentRunner.length === 5,
+      'fan-out to three services',
+    );
     await sleep(100);
     expect(got.history).toEqual(sent);
     expect(got.notification).toEqual(sent);
     expect(got.agentRunner).toEqual(sent);
     expect(got.alert).toEqual([]);
-    expect(await metricValue(bus, 'vigil_messages_published_total', { service: 'notification', routing_key: 'notification.delivered' })).toBe(5);
+    expect(
+      await metricValue(bus, 'vigil_messages_published_total', {
+        service: 'notification',
+        routing_key: 'notification.delivered',
+      }),
+    ).toBe(5);
   });
 
   it('gives a broadcast event to every replica, and a shared one to just one of them', async () => {
-    const replicas = [{ broadcast: 0, shared: 0 }, { broadcast: 0, shared: 0 }];
+    const replicas = [
+      { broadcast: 0, shared: 0 },
+      { broadcast: 0, shared: 0 },
+    ];
     for (const seen of replicas) {
       await bus.server('gateway', (s) => {
         s.addHandler('auth.credential.revoked', async () => void seen.broadcast++, true, { broadcast: true });
@@ -66,28 +86,56 @@ describe(`messaging conformance (${mode})`, () => {
       });
     }
     const client = bus.client('user');
-    await client.publish('auth.credential.revoked', { tenantId: 'tenant-a', payload: { kind: 'api-key', id: '0192f0c1-0000-7000-8000-000000000001' } });
+    await client.publish('auth.credential.revoked', {
+      tenantId: 'tenant-a',
+      payload: { kind: 'api-key', id: '0192f0c1-0000-7000-8000-000000000001' },
+    });
     await client.publish('notification.delivered', { tenantId: 'tenant-a', payload: deliveredPayload() });
-    await waitFor(() => replicas.every((r) => r.broadcast === 1) && replicas[0].shared + replicas[1].shared === 1, 'one broadcast per replica, one shared delivery');
+    await waitFor(
+      () => replicas.every((r) => r.broadcast === 1) && replicas[0].shared + replicas[1].shared === 1,
+      'one broadcast per replica, one shared delivery',
+    );
     await sleep(100);
     expect(replicas.map((r) => r.broadcast)).toEqual([1, 1]);
     expect(replicas[0].shared + replicas[1].shared).toBe(1);
   });
 
   it('hands the handler the payload and a BusContext, inside the correlation context', async () => {
-    const seen: { payload: Delivered; envelope: Envelope<object>; attempt: number; correlation?: string; tenant?: string }[] = [];
+    const seen: {
+      payload: Delivered;
+      envelope: Envelope<object>;
+      attempt: number;
+      correlation?: string;
+      tenant?: string;
+    }[] = [];
     await bus.server('history', (s) =>
       s.addHandler(
         'notification.delivered',
         async (payload: Delivered, ctx?: BusContext) => {
-          seen.push({ payload, envelope: ctx!.getEnvelope(), attempt: ctx!.getAttempt(), correlation: currentMessageContext()?.correlationId, tenant: currentMessageContext()?.tenantId });
+          seen.push({
+            payload,
+            envelope: ctx!.getEnvelope(),
+            attempt: ctx!.getAttempt(),
+            correlation: currentMessageContext()?.correlationId,
+            tenant: currentMessageContext()?.tenantId,
+          });
         },
         true,
       ),
     );
-    const sent = await bus.client().publish('notification.delivered', { tenantId: 'tenant-a', payload: deliveredPayload(), correlationId: 'corr-123' });
+    const sent = await bus.client().publish('notification.delivered', {
+      tenantId: 'tenant-a',
+      payload: deliveredPayload(),
+      correlationId: 'corr-123',
+    });
     await waitFor(() => seen.length === 1, 'the event');
-    expect(seen[0]).toEqual({ payload: sent.payload, envelope: expect.objectContaining({ id: sent.id, tenantId: 'tenant-a' }), attempt: 1, correlation: 'corr-123', tenant: 'tenant-a' });
+    expect(seen[0]).toEqual({
+      payload: sent.payload,
+      envelope: expect.objectContaining({ id: sent.id, tenantId: 'tenant-a' }),
+      attempt: 1,
+      correlation: 'corr-123',
+      tenant: 'tenant-a',
+    });
   });
 
   it('answers an RPC request, with the correlation id of the caller context', async () => {
@@ -99,9 +147,13 @@ describe(`messaging conformance (${mode})`, () => {
         correlationId: currentMessageContext()?.correlationId,
       })),
     );
-    const reply = await bus.client().request('alert.system.ping', { tenantId: SYSTEM_TENANT, payload: { note: 'hello' }, correlationId: 'corr-rpc' });
+    const reply = await bus
+      .client()
+      .request('alert.system.ping', { tenantId: SYSTEM_TENANT, payload: { note: 'hello' }, correlationId: 'corr-rpc' });
     expect(reply).toEqual({ service: 'alert', note: 'hello', tenant: SYSTEM_TENANT, correlationId: 'corr-rpc' });
-    expect(await metricValue(bus, 'vigil_rpc_duration_seconds', { pattern: 'alert.system.ping', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(
+      await metricValue(bus, 'vigil_rpc_duration_seconds', { pattern: 'alert.system.ping', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
   });
 
   it('returns a handler error as RpcRemoteError with its message and status', async () => {
@@ -112,7 +164,12 @@ describe(`messaging conformance (${mode})`, () => {
     );
     const failure = bus.client().request('alert.system.ping', { tenantId: 't1', payload: {} });
     await expect(failure).rejects.toBeInstanceOf(RpcRemoteError);
-    await expect(failure).rejects.toMatchObject({ message: 'alert 42 not found', status: 404, pattern: 'alert.system.ping', service: 'alert' });
+    await expect(failure).rejects.toMatchObject({
+      message: 'alert 42 not found',
+      status: 404,
+      pattern: 'alert.system.ping',
+      service: 'alert',
+    });
   });
 
   it('fails fast with 503 when the service has no RPC queue', async () => {
@@ -136,7 +193,9 @@ describe(`messaging conformance (${mode})`, () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     await sleep(400); // the late reply arrives to nobody and is dropped quietly
     expect(calls).toBe(1);
-    expect(await metricValue(bus, 'vigil_rpc_duration_seconds', { pattern: 'history.system.ping', outcome: 'timeout' })).toBeGreaterThan(0);
+    expect(
+      await metricValue(bus, 'vigil_rpc_duration_seconds', { pattern: 'history.system.ping', outcome: 'timeout' }),
+    ).toBeGreaterThan(0);
   });
 
   it('gives a failing handler the message again, with the attempt number', async () => {
@@ -198,7 +257,11 @@ describe(`messaging conformance (${mode})`, () => {
   it('dead-letters a payload that fails validation at once, without calling the handler', async () => {
     let calls = 0;
     await bus.server('history', (s) => s.addHandler('notification.delivered', async () => void calls++, true));
-    const bad = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: { ...deliveredPayload(), attempts: 0 } });
+    const bad = createEnvelope({
+      type: 'notification.delivered',
+      tenantId: 't1',
+      payload: { ...deliveredPayload(), attempts: 0 },
+    });
     await bus.broker.publish('notification.delivered', json(bad));
     const [dead] = await drain(bus, bus.broker.names.deadLetterQueue('history'), 1);
     expect(dead.headers[Headers.Reason]).toMatch(/payload\.attempts/);
@@ -209,12 +272,24 @@ describe(`messaging conformance (${mode})`, () => {
 
   it('dead-letters junk (not JSON, no tenantId, unknown type or key) with the reason and keeps consuming', async () => {
     const handled: string[] = [];
-    await bus.server('history', (s) => s.addHandler('notification.delivered', async (p: Delivered) => void handled.push(p.deliveryId), true));
-    const { tenantId: _t, ...noTenant } = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: deliveredPayload() });
+    await bus.server('history', (s) =>
+      s.addHandler('notification.delivered', async (p: Delivered) => void handled.push(p.deliveryId), true),
+    );
+    const { tenantId: _t, ...noTenant } = createEnvelope({
+      type: 'notification.delivered',
+      tenantId: 't1',
+      payload: deliveredPayload(),
+    });
     await bus.broker.publish('notification.delivered', Buffer.from('{"this is": not json'));
     await bus.broker.publish('notification.delivered', json(noTenant));
-    await bus.broker.publish('notification.delivered', json(createEnvelope({ type: 'notification.exploded', tenantId: 't1', payload: deliveredPayload() })));
-    await bus.broker.sendToQueue(bus.broker.names.serviceQueue('history'), json(createEnvelope({ type: 'alert.teleported', tenantId: 't1', payload: {} })));
+    await bus.broker.publish(
+      'notification.delivered',
+      json(createEnvelope({ type: 'notification.exploded', tenantId: 't1', payload: deliveredPayload() })),
+    );
+    await bus.broker.sendToQueue(
+      bus.broker.names.serviceQueue('history'),
+      json(createEnvelope({ type: 'alert.teleported', tenantId: 't1', payload: {} })),
+    );
     const good = await bus.client().publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
     const dead = await drain(bus, bus.broker.names.deadLetterQueue('history'), 4);
     await waitFor(() => handled.length === 1, 'the valid message after the junk');
@@ -232,7 +307,9 @@ describe(`messaging conformance (${mode})`, () => {
     // Junk keys never become label values.
     const text = await bus.registry.metrics();
     expect(text).not.toMatch(/exploded|teleported/);
-    expect(await metricValue(bus, 'vigil_messages_dead_lettered_total', { service: 'history', routing_key: 'unknown' })).toBe(3);
+    expect(
+      await metricValue(bus, 'vigil_messages_dead_lettered_total', { service: 'history', routing_key: 'unknown' }),
+    ).toBe(3);
   });
 
   it('keeps per-queue order with prefetch 1', async () => {
@@ -252,7 +329,11 @@ describe(`messaging conformance (${mode})`, () => {
     );
     const client = bus.client();
     const count = 200;
-    await Promise.all(Array.from({ length: count }, (_, i) => client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload(i + 1) })));
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload(i + 1) }),
+      ),
+    );
     await waitFor(() => order.length === count, `${count} ordered messages`);
     expect(order).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   });
@@ -282,7 +363,9 @@ describe(`messaging conformance (${mode})`, () => {
     const sent: string[] = [];
     for (let batch = 0; batch < total; batch += 1_000) {
       const envelopes = await Promise.all(
-        Array.from({ length: 1_000 }, (_, i) => client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload(batch + i + 1) })),
+        Array.from({ length: 1_000 }, (_, i) =>
+          client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload(batch + i + 1) }),
+        ),
       );
       sent.push(...envelopes.map((e) => e.payload.deliveryId));
     }
@@ -302,7 +385,10 @@ describe(`messaging conformance (${mode})`, () => {
     await bus.broker.publish('notification.delivered', json(envelope));
     await waitFor(() => effects === 1, 'the first copy');
     await bus.broker.publish('notification.delivered', json(envelope));
-    await waitFor(async () => (await metricValue(bus, 'vigil_messages_consumed_total', { outcome: 'duplicate' })) === 1, 'the duplicate to be skipped');
+    await waitFor(
+      async () => (await metricValue(bus, 'vigil_messages_consumed_total', { outcome: 'duplicate' })) === 1,
+      'the duplicate to be skipped',
+    );
     expect(effects).toBe(1);
     expect(await metricValue(bus, 'vigil_messages_consumed_total', { outcome: 'handled' })).toBe(1);
   });
@@ -325,7 +411,8 @@ describe(`messaging conformance (${mode})`, () => {
       { prefetch: 5 },
     );
     const client = bus.client();
-    for (let i = 0; i < 5; i++) await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
+    for (let i = 0; i < 5; i++)
+      await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
     await waitFor(() => started === 5, 'five handlers in flight');
     expect(finished).toBe(0);
     await server.close();
@@ -333,15 +420,22 @@ describe(`messaging conformance (${mode})`, () => {
     expect(server.inFlightCount).toBe(0);
     // Not consuming any more: a new message stays in the queue.
     await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
-    await waitFor(async () => (await bus.broker.queueDepth(bus.broker.names.serviceQueue('history'))) === 1, 'the message to wait in the queue');
+    await waitFor(
+      async () => (await bus.broker.queueDepth(bus.broker.names.serviceQueue('history'))) === 1,
+      'the message to wait in the queue',
+    );
     await sleep(100);
     expect(started).toBe(5);
   });
 
   it('refuses to publish a message that breaks the contract', async () => {
     const client = bus.client();
-    await expect(client.publish('notification.delivered', { tenantId: '', payload: deliveredPayload() })).rejects.toMatchObject({ name: 'InvalidMessageError' });
-    await expect(client.publish('alert.exploded', { tenantId: 't1', payload: {} })).rejects.toThrow(/unknown routing key/);
+    await expect(
+      client.publish('notification.delivered', { tenantId: '', payload: deliveredPayload() }),
+    ).rejects.toMatchObject({ name: 'InvalidMessageError' });
+    await expect(client.publish('alert.exploded', { tenantId: 't1', payload: {} })).rejects.toThrow(
+      /unknown routing key/,
+    );
   });
 
   it('reports readiness through check()', async () => {

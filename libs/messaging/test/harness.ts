@@ -4,7 +4,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServiceName } from '@vigil/contracts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { EmbeddedBroker, RabbitBroker, VigilBusClient, VigilBusServer, type BusServerOptions, type MessageBroker } from '../src/index.js';
+import {
+  EmbeddedBroker,
+  RabbitBroker,
+  VigilBusClient,
+  VigilBusServer,
+  type BusServerOptions,
+  type MessageBroker,
+} from '../src/index.js';
 
 export const mode = process.env.VIGIL_TEST_MODE === 'distributed' ? 'distributed' : 'embedded';
 export const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -16,11 +23,20 @@ export function uniqueNamespace(): string {
 
 export function createBroker(namespace: string, extra: { url?: string; connectionName?: string } = {}): MessageBroker {
   return mode === 'distributed'
-    ? new RabbitBroker({ url: extra.url ?? amqpUrl, namespace, logger, connectionName: extra.connectionName ?? `vigil-test:${namespace}` })
+    ? new RabbitBroker({
+        url: extra.url ?? amqpUrl,
+        namespace,
+        logger,
+        connectionName: extra.connectionName ?? `vigil-test:${namespace}`,
+      })
     : new EmbeddedBroker({ namespace, logger });
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -55,11 +71,23 @@ export class TestBus {
     });
   }
 
-  async server(service: ServiceName, register: (server: VigilBusServer) => void, options: Partial<BusServerOptions> = {}): Promise<VigilBusServer> {
-    const server = new VigilBusServer(this.broker, { service, logger, registry: this.registry, maxAttempts: 3, retryDelaysMs: [30, 60], ...options });
+  async server(
+    service: ServiceName,
+    register: (server: VigilBusServer) => void,
+    options: Partial<BusServerOptions> = {},
+  ): Promise<VigilBusServer> {
+    const server = new VigilBusServer(this.broker, {
+      service,
+      logger,
+      registry: this.registry,
+      maxAttempts: 3,
+      retryDelaysMs: [30, 60],
+      ...options,
+    });
     register(server);
     this.servers.push(server);
-    for (const queue of this.broker.names.queuesOf(service, [30, 60, ...(options.retryDelaysMs ?? [])])) this.queues.add(queue);
+    for (const queue of this.broker.names.queuesOf(service, [30, 60, ...(options.retryDelaysMs ?? [])]))
+      this.queues.add(queue);
     await server.start();
     return server;
   }
@@ -71,7 +99,8 @@ export class TestBus {
   async dispose(): Promise<void> {
     for (const server of this.servers) await server.close().catch(() => undefined);
     // After an outage test the connection may still be coming back: clean up once it is.
-    if (this.everConnected) await waitFor(() => this.broker.isConnected(), 'the broker connection', 10_000).catch(() => undefined);
+    if (this.everConnected)
+      await waitFor(() => this.broker.isConnected(), 'the broker connection', 10_000).catch(() => undefined);
     if (this.broker.isConnected()) {
       for (const queue of this.queues) await this.broker.deleteQueue(queue).catch(() => undefined);
       await this.broker.deleteExchange(this.broker.names.events).catch(() => undefined);

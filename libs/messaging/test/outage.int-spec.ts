@@ -64,7 +64,8 @@ async function rabbitmqctl(args: string[]): Promise<string> {
     try {
       return (await run('rabbitmqctl', args, { timeout: 15_000, env: { ...process.env, PATH: SBIN_PATH } })).stdout;
     } catch (error) {
-      if (attempt >= 3) throw new Error(`rabbitmqctl ${args.join(' ')} failed: ${(error as Error).message}`, { cause: error });
+      if (attempt >= 3)
+        throw new Error(`rabbitmqctl ${args.join(' ')} failed: ${(error as Error).message}`, { cause: error });
       await sleep(500);
     }
   }
@@ -119,9 +120,18 @@ if (distributed) {
     it('handles 10,000 messages exactly once across a forced close and a 10 s outage', async () => {
       const total = 10_000;
       const handled = new Map<string, number>();
-      await bus.server('history', (s) => s.addHandler('notification.delivered', async (p: { deliveryId: string }) => void handled.set(p.deliveryId, (handled.get(p.deliveryId) ?? 0) + 1), true), {
-        prefetch: 50,
-      });
+      await bus.server(
+        'history',
+        (s) =>
+          s.addHandler(
+            'notification.delivered',
+            async (p: { deliveryId: string }) => void handled.set(p.deliveryId, (handled.get(p.deliveryId) ?? 0) + 1),
+            true,
+          ),
+        {
+          prefetch: 50,
+        },
+      );
       const client = bus.client('notification');
       const sent: string[] = [];
       const started = Date.now();

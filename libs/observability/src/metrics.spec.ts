@@ -20,7 +20,9 @@ describe('metrics', () => {
   it('counts HTTP requests by route template and status', async () => {
     const registry = createMetricsRegistry('gateway', { processMetrics: false });
     createHttpMetrics(registry).observe('GET', '/api/v1/alerts/:id', 404, 0.002);
-    expect(await registry.metrics()).toContain('vigil_http_requests_total{method="GET",route="/api/v1/alerts/:id",status="404",service="gateway"} 1');
+    expect(await registry.metrics()).toContain(
+      'vigil_http_requests_total{method="GET",route="/api/v1/alerts/:id",status="404",service="gateway"} 1',
+    );
   });
 });
 

@@ -113,7 +113,11 @@ function pgTargetOf(dataSource: DataSource): PgTarget | undefined {
 
 /** Runs `fn` on a short-lived connection of its own, outside the data source's pool. */
 async function withPgClient<T>(target: PgTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, application_name: 'vigil-migrations' });
+  const client = new pg.Client({
+    connectionString: target.url,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    application_name: 'vigil-migrations',
+  });
   await client.connect();
   try {
     return await fn(client);

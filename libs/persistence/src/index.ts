@@ -26,7 +26,13 @@ export {
 } from './data-source.js';
 export { definePersistence, loadServicePersistence } from './registry.js';
 export { SHARED_ENTITIES, SHARED_MIGRATIONS } from './migrations/index.js';
-export { schemaDiff, renderMigration, type SchemaDiff, type SchemaQuery, type RenderedMigration } from './schema-diff.js';
+export {
+  schemaDiff,
+  renderMigration,
+  type SchemaDiff,
+  type SchemaQuery,
+  type RenderedMigration,
+} from './schema-diff.js';
 export {
   servicesToMigrate,
   migrateServices,

@@ -10,7 +10,8 @@ export function schemaNameOf(service: DatabaseService): string {
 
 /** Schema names end up in `search_path` and in DDL: only plain lower-case identifiers are accepted. */
 export function assertSchemaName(name: string): string {
-  if (!SCHEMA_NAME.test(name)) throw new Error(`Invalid PostgreSQL schema name "${name}": use lower-case letters, digits and _`);
+  if (!SCHEMA_NAME.test(name))
+    throw new Error(`Invalid PostgreSQL schema name "${name}": use lower-case letters, digits and _`);
   return name;
 }
 

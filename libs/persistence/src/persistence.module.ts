@@ -1,4 +1,12 @@
-import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -64,7 +72,11 @@ export class PersistenceModule {
     const providers: Provider[] = [
       { provide: DataSource, useFactory: () => openWithRetries(options) },
       DataSourceCloser,
-      { provide: TypeOrmIdempotencyStore, useFactory: (dataSource: DataSource) => new TypeOrmIdempotencyStore(dataSource), inject: [DataSource] },
+      {
+        provide: TypeOrmIdempotencyStore,
+        useFactory: (dataSource: DataSource) => new TypeOrmIdempotencyStore(dataSource),
+        inject: [DataSource],
+      },
       DatabaseHealthIndicator,
     ];
     return {

@@ -33,7 +33,13 @@ describe('naming', () => {
   });
 
   it('names one schema per service and one SQLite file per service', () => {
-    expect(DATABASE_SERVICES.map(schemaNameOf)).toEqual(['vigil_user', 'vigil_alert', 'vigil_agent_runner', 'vigil_history', 'vigil_notification']);
+    expect(DATABASE_SERVICES.map(schemaNameOf)).toEqual([
+      'vigil_user',
+      'vigil_alert',
+      'vigil_agent_runner',
+      'vigil_history',
+      'vigil_notification',
+    ]);
     expect(sqliteFileOf('agent-runner', '/srv/data')).toBe('/srv/data/agent-runner.sqlite');
     expect(sqliteFileOf('user', './data')).toBe(path.resolve('data/user.sqlite'));
   });
@@ -46,13 +52,18 @@ describe('naming', () => {
 
   it('accepts only plain identifiers as schema names', () => {
     expect(assertSchemaName('vigil_user')).toBe('vigil_user');
-    for (const bad of ['Vigil', 'a-b', 'x";DROP SCHEMA public;--', '', '1abc']) expect(() => assertSchemaName(bad)).toThrow(/Invalid PostgreSQL schema name/);
+    for (const bad of ['Vigil', 'a-b', 'x";DROP SCHEMA public;--', '', '1abc'])
+      expect(() => assertSchemaName(bad)).toThrow(/Invalid PostgreSQL schema name/);
   });
 });
 
 describe('createDataSource', () => {
   it('builds a PostgreSQL data source pinned to the service schema, never synchronising', () => {
-    const dataSource = createDataSource({ service: 'agent-runner', config: PG, migrations: { postgres: [OwnMigration1900000000001] } });
+    const dataSource = createDataSource({
+      service: 'agent-runner',
+      config: PG,
+      migrations: { postgres: [OwnMigration1900000000001] },
+    });
     expect(dataSource.isInitialized).toBe(false);
     expect(dialectOf(dataSource)).toBe('postgres');
     expect(schemaOf(dataSource)).toBe('vigil_agent_runner');
@@ -71,10 +82,20 @@ describe('createDataSource', () => {
   });
 
   it('builds an SQLite data source per service file in WAL mode with a busy timeout', () => {
-    const dataSource = createDataSource({ service: 'history', config: SQLITE, migrations: { postgres: [OwnMigration1900000000001] } });
+    const dataSource = createDataSource({
+      service: 'history',
+      config: SQLITE,
+      migrations: { postgres: [OwnMigration1900000000001] },
+    });
     expect(dialectOf(dataSource)).toBe('sqlite');
     expect(schemaOf(dataSource)).toBeUndefined();
-    expect(dataSource.options).toMatchObject({ type: 'better-sqlite3', database: '/var/lib/vigil/history.sqlite', enableWAL: true, timeout: 5000, synchronize: false });
+    expect(dataSource.options).toMatchObject({
+      type: 'better-sqlite3',
+      database: '/var/lib/vigil/history.sqlite',
+      enableWAL: true,
+      timeout: 5000,
+      synchronize: false,
+    });
     expect(dataSource.options.migrations).toEqual([...SHARED_MIGRATIONS.sqlite]);
   });
 
@@ -91,7 +112,9 @@ describe('createDataSource', () => {
   });
 
   it('refuses a schema name that is not a plain identifier', () => {
-    expect(() => createDataSource({ service: 'user', config: PG, schemaName: 'x; DROP' })).toThrow(/Invalid PostgreSQL schema name/);
+    expect(() => createDataSource({ service: 'user', config: PG, schemaName: 'x; DROP' })).toThrow(
+      /Invalid PostgreSQL schema name/,
+    );
   });
 });
 
@@ -126,20 +149,27 @@ describe('migrate CLI arguments', () => {
 
   it('writes migrations beside the code that owns the tables', () => {
     expect(migrationsDirOf('/repo', 'shared', 'sqlite')).toBe('/repo/libs/persistence/src/migrations/sqlite');
-    expect(migrationsDirOf('/repo', 'agent-runner', 'postgres')).toBe('/repo/apps/agent-runner/src/migrations/postgres');
+    expect(migrationsDirOf('/repo', 'agent-runner', 'postgres')).toBe(
+      '/repo/apps/agent-runner/src/migrations/postgres',
+    );
   });
 });
 
 describe('renderMigration', () => {
   it('renders a TypeORM migration class with reversed down queries', () => {
     const rendered = renderMigration('CreateAlerts', 1_900_000_000_000, {
-      up: [{ query: 'CREATE TABLE "a" ("x" text DEFAULT \'`${y}`\')' }, { query: 'INSERT INTO "a" VALUES ($1)', parameters: ['v'] }],
+      up: [
+        { query: 'CREATE TABLE "a" ("x" text DEFAULT \'`${y}`\')' },
+        { query: 'INSERT INTO "a" VALUES ($1)', parameters: ['v'] },
+      ],
       down: [{ query: 'DELETE FROM "a"' }, { query: 'DROP TABLE "a"' }],
     });
     expect(rendered.className).toBe('CreateAlerts1900000000000');
     expect(rendered.fileName).toBe('1900000000000-CreateAlerts.ts');
     expect(rendered.source).toContain("name = 'CreateAlerts1900000000000';");
-    expect(rendered.source).toContain('await queryRunner.query(`CREATE TABLE "a" ("x" text DEFAULT \'\\`\\${y}\\`\')`);');
+    expect(rendered.source).toContain(
+      'await queryRunner.query(`CREATE TABLE "a" ("x" text DEFAULT \'\\`\\${y}\\`\')`);',
+    );
     expect(rendered.source).toContain('await queryRunner.query(`INSERT INTO "a" VALUES ($1)`, ["v"]);');
     expect(rendered.source.indexOf('DELETE FROM')).toBeLessThan(rendered.source.indexOf('DROP TABLE'));
   });

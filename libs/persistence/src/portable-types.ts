@@ -11,5 +11,7 @@ export function applyPortableColumnTypes(dataSource: DataSource): void {
   const driver = dataSource.driver;
   const normalize = driver.normalizeType.bind(driver);
   driver.normalizeType = (column) =>
-    column.type === Date || column.type === 'timestamp' || column.type === 'timestamptz' ? 'timestamp with time zone' : normalize(column);
+    column.type === Date || column.type === 'timestamp' || column.type === 'timestamptz'
+      ? 'timestamp with time zone'
+      : normalize(column);
 }

@@ -1,7 +1,14 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
-import { DATABASE_SERVICES, type DatabaseService, type DialectMigrations, type EntityDefinition, type ServicePersistence, isDatabaseService } from './types.js';
+import {
+  DATABASE_SERVICES,
+  type DatabaseService,
+  type DialectMigrations,
+  type EntityDefinition,
+  type ServicePersistence,
+  isDatabaseService,
+} from './types.js';
 
 /** What an app writes in `apps/<service>/src/persistence.ts`: `export const persistence = definePersistence('alert', {...})`. */
 export function definePersistence(
@@ -55,8 +62,12 @@ async function exists(file: string): Promise<boolean> {
  * tables. This is the one place where a lib reaches into apps, at run time and by convention only,
  * so the dependency graph of the code stays apps → libs.
  */
-export async function loadServicePersistence(service: DatabaseService, apps = defaultAppsDir()): Promise<ServicePersistence> {
-  if (!isDatabaseService(service)) throw new Error(`"${String(service)}" has no database; services with one: ${DATABASE_SERVICES.join(', ')}`);
+export async function loadServicePersistence(
+  service: DatabaseService,
+  apps = defaultAppsDir(),
+): Promise<ServicePersistence> {
+  if (!isDatabaseService(service))
+    throw new Error(`"${String(service)}" has no database; services with one: ${DATABASE_SERVICES.join(', ')}`);
   const file = persistenceModulePath(apps.dir, service, apps.extension);
   if (!(await exists(file))) return definePersistence(service);
   const module = (await import(pathToFileURL(file).href)) as { persistence?: unknown };

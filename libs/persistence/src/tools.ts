@@ -6,7 +6,14 @@ import type { DataSource } from 'typeorm';
 import { openDataSource, runMigrations } from './data-source.js';
 import { defaultAppsDir, definePersistence, loadServicePersistence } from './registry.js';
 import { type SchemaDiff, type SchemaQuery, renderMigration, schemaDiff } from './schema-diff.js';
-import { DATABASE_SERVICES, type DatabaseService, type Dialect, type PersistenceConfig, type ServicePersistence, isDatabaseService } from './types.js';
+import {
+  DATABASE_SERVICES,
+  type DatabaseService,
+  type Dialect,
+  type PersistenceConfig,
+  type ServicePersistence,
+  isDatabaseService,
+} from './types.js';
 
 type Apps = ReturnType<typeof defaultAppsDir>;
 
@@ -21,15 +28,25 @@ export interface MigrationReport {
  * Job template can serve every app.
  */
 export function servicesToMigrate(names: readonly string[]): DatabaseService[] {
-  const requested = names.flatMap((name) => name.split(',')).map((name) => name.trim()).filter((name) => name !== '' && name !== 'gateway');
+  const requested = names
+    .flatMap((name) => name.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '' && name !== 'gateway');
   if (requested.length === 0 || requested.includes('all')) return [...DATABASE_SERVICES];
   const unknown = requested.filter((name) => !isDatabaseService(name));
-  if (unknown.length) throw new Error(`Unknown service ${unknown.map((name) => `"${name}"`).join(', ')}; services with a database: ${DATABASE_SERVICES.join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `Unknown service ${unknown.map((name) => `"${name}"`).join(', ')}; services with a database: ${DATABASE_SERVICES.join(', ')}`,
+    );
   return [...new Set(requested as DatabaseService[])];
 }
 
 /** Migrates each service in turn (shared tables + the service's own), the work of `npm run migrate`. */
-export async function migrateServices(services: readonly DatabaseService[], config: PersistenceConfig, apps: Apps = defaultAppsDir()): Promise<MigrationReport[]> {
+export async function migrateServices(
+  services: readonly DatabaseService[],
+  config: PersistenceConfig,
+  apps: Apps = defaultAppsDir(),
+): Promise<MigrationReport[]> {
   const reports: MigrationReport[] = [];
   for (const service of services) {
     const persistence = await loadServicePersistence(service, apps);
@@ -77,22 +94,34 @@ export function migrationsDirOf(rootDir: string, target: MigrationTarget, dialec
  * Runs the committed migrations of the target on a scratch database (a temporary SQLite file, a
  * temporary PostgreSQL schema), then diffs it against the entities: the difference is the new migration.
  */
-export async function diffAgainstMigrations(persistence: ServicePersistence, dialect: Dialect, databaseUrl?: string): Promise<SchemaDiff> {
-  if (dialect === 'postgres' && !databaseUrl) throw new Error('DATABASE_URL must point at a PostgreSQL server to diff the postgres dialect');
+export async function diffAgainstMigrations(
+  persistence: ServicePersistence,
+  dialect: Dialect,
+  databaseUrl?: string,
+): Promise<SchemaDiff> {
+  if (dialect === 'postgres' && !databaseUrl)
+    throw new Error('DATABASE_URL must point at a PostgreSQL server to diff the postgres dialect');
   const scratchDir = await mkdtemp(path.join(tmpdir(), 'vigil-migration-'));
   const schemaName = `vigil_scratch_${randomBytes(6).toString('hex')}`;
   let dataSource: DataSource | undefined;
   try {
     dataSource = await openDataSource({
       ...persistence,
-      config: { DATABASE_URL: dialect === 'postgres' ? databaseUrl : undefined, VIGIL_DATA_DIR: scratchDir, DB_POOL_SIZE: 2 },
+      config: {
+        DATABASE_URL: dialect === 'postgres' ? databaseUrl : undefined,
+        VIGIL_DATA_DIR: scratchDir,
+        DB_POOL_SIZE: 2,
+      },
       schemaName,
       logging: false,
     });
     const diff = await schemaDiff(dataSource);
     // TypeORM qualifies a few statements (DROP INDEX) with the schema: committed migrations must
     // not name one, the search_path of each connection decides.
-    const unqualify = (query: SchemaQuery): SchemaQuery => ({ ...query, query: query.query.split(`"${schemaName}".`).join('') });
+    const unqualify = (query: SchemaQuery): SchemaQuery => ({
+      ...query,
+      query: query.query.split(`"${schemaName}".`).join(''),
+    });
     return { up: diff.up.map(unqualify), down: diff.down.map(unqualify) };
   } finally {
     if (dataSource?.isInitialized) {
@@ -105,7 +134,10 @@ export async function diffAgainstMigrations(persistence: ServicePersistence, dia
 
 /** The work of `npm run migration:generate -- <service|shared> <Name>`. */
 export async function generateMigrations(options: GenerateOptions): Promise<GeneratedMigration[]> {
-  const persistence = options.target === 'shared' ? definePersistence(DATABASE_SERVICES[0]) : await loadServicePersistence(options.target, options.apps);
+  const persistence =
+    options.target === 'shared'
+      ? definePersistence(DATABASE_SERVICES[0])
+      : await loadServicePersistence(options.target, options.apps);
   const timestamp = options.timestamp ?? Date.now();
   const results: GeneratedMigration[] = [];
   for (const dialect of options.dialects) {

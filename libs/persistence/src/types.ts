@@ -2,7 +2,13 @@ import type { ServiceName } from '@vigil/contracts';
 import type { EntitySchema, MigrationInterface } from 'typeorm';
 
 /** The services that own tables: every one but the gateway (design.md §1). */
-export const DATABASE_SERVICES = ['user', 'alert', 'agent-runner', 'history', 'notification'] as const satisfies readonly ServiceName[];
+export const DATABASE_SERVICES = [
+  'user',
+  'alert',
+  'agent-runner',
+  'history',
+  'notification',
+] as const satisfies readonly ServiceName[];
 export type DatabaseService = (typeof DATABASE_SERVICES)[number];
 
 export function isDatabaseService(value: string): value is DatabaseService {

@@ -3,10 +3,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MigrationClass } from '../src/index.js';
-import { diffAgainstMigrations, generateMigrations, loadServicePersistence, openDataSource, schemaDiff } from '../src/index.js';
+import {
+  diffAgainstMigrations,
+  generateMigrations,
+  loadServicePersistence,
+  openDataSource,
+  schemaDiff,
+} from '../src/index.js';
 import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
 
-const FIXTURE_APPS = { dir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'apps'), extension: '.ts' as const };
+const FIXTURE_APPS = {
+  dir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'apps'),
+  extension: '.ts' as const,
+};
 
 describe(`migration generator (${DIALECT})`, () => {
   let env: Scratch;
@@ -29,7 +38,13 @@ describe(`migration generator (${DIALECT})`, () => {
   });
 
   it('generates a migration that, once applied, leaves no difference (and nothing for the shared tables)', async () => {
-    const shared = await generateMigrations({ target: 'shared', name: 'Nothing', dialects: [DIALECT], databaseUrl: env.config.DATABASE_URL, rootDir });
+    const shared = await generateMigrations({
+      target: 'shared',
+      name: 'Nothing',
+      dialects: [DIALECT],
+      databaseUrl: env.config.DATABASE_URL,
+      rootDir,
+    });
     expect(shared).toEqual([{ dialect: DIALECT, diff: { up: [], down: [] } }]);
 
     const [generated] = await generateMigrations({
@@ -41,7 +56,9 @@ describe(`migration generator (${DIALECT})`, () => {
       timestamp: 1_900_000_000_000,
       apps: FIXTURE_APPS,
     });
-    expect(generated!.file).toBe(path.join(rootDir, 'apps', 'alert', 'src', 'migrations', DIALECT, '1900000000000-CreateWidgets.ts'));
+    expect(generated!.file).toBe(
+      path.join(rootDir, 'apps', 'alert', 'src', 'migrations', DIALECT, '1900000000000-CreateWidgets.ts'),
+    );
     expect(generated!.className).toBe('CreateWidgets1900000000000');
     const source = readFileSync(generated!.file!, 'utf8');
     expect(source).toContain('CREATE TABLE "widget"');
@@ -66,7 +83,14 @@ describe(`migration generator (${DIALECT})`, () => {
 
   it('refuses a name that would not make a valid class', async () => {
     await expect(
-      generateMigrations({ target: 'alert', name: 'create widgets', dialects: [DIALECT], databaseUrl: env.config.DATABASE_URL, rootDir, apps: FIXTURE_APPS }),
+      generateMigrations({
+        target: 'alert',
+        name: 'create widgets',
+        dialects: [DIALECT],
+        databaseUrl: env.config.DATABASE_URL,
+        rootDir,
+        apps: FIXTURE_APPS,
+      }),
     ).rejects.toThrow(/PascalCase/);
   });
 });

@@ -2,7 +2,13 @@ import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DatabaseHealthIndicator, PersistenceModule, TypeOrmIdempotencyStore, definePersistence, openDataSource } from '../src/index.js';
+import {
+  DatabaseHealthIndicator,
+  PersistenceModule,
+  TypeOrmIdempotencyStore,
+  definePersistence,
+  openDataSource,
+} from '../src/index.js';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
 
@@ -19,9 +25,13 @@ describe(`DatabaseHealthIndicator (${DIALECT})`, () => {
   it('is up when SELECT 1 answers and down once the connection is closed', async () => {
     const dataSource = await openDataSource({ service: 'user', ...env.isolated('health'), logging: false });
     const indicator = new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource);
-    expect(await indicator.check()).toEqual({ database: { status: 'up', dialect: DIALECT, responseTime: expect.any(Number) } });
+    expect(await indicator.check()).toEqual({
+      database: { status: 'up', dialect: DIALECT, responseTime: expect.any(Number) },
+    });
     await dataSource.destroy();
-    expect(await indicator.check('db')).toEqual({ db: { status: 'down', message: 'database connection is closed', responseTime: expect.any(Number) } });
+    expect(await indicator.check('db')).toEqual({
+      db: { status: 'down', message: 'database connection is closed', responseTime: expect.any(Number) },
+    });
   });
 
   if (DIALECT === 'postgres') {
@@ -33,7 +43,9 @@ describe(`DatabaseHealthIndicator (${DIALECT})`, () => {
       try {
         const indicator = new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource);
         const started = Date.now();
-        expect(await indicator.check('database', 200)).toEqual({ database: { status: 'down', message: 'timeout of 200ms exceeded', responseTime: expect.any(Number) } });
+        expect(await indicator.check('database', 200)).toEqual({
+          database: { status: 'down', message: 'timeout of 200ms exceeded', responseTime: expect.any(Number) },
+        });
         expect(Date.now() - started).toBeLessThan(2_000);
       } finally {
         await holder.rollbackTransaction();
@@ -43,7 +55,10 @@ describe(`DatabaseHealthIndicator (${DIALECT})`, () => {
     });
 
     it('is down when the server cannot be reached', async () => {
-      const unreachable = { ...env.isolated('health-down'), config: { ...env.config, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' } };
+      const unreachable = {
+        ...env.isolated('health-down'),
+        config: { ...env.config, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' },
+      };
       await expect(openDataSource({ service: 'user', ...unreachable, logging: false })).rejects.toThrow(/ECONNREFUSED/);
     });
   }
@@ -61,7 +76,14 @@ describe(`PersistenceModule in a Nest app (${DIALECT})`, () => {
 
   it('connects and migrates before start-up, serves the inbox and the readiness check, closes on shutdown', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [PersistenceModule.forService({ persistence: definePersistence('alert'), ...env.isolated('nest'), retryAttempts: 0 }), TerminusModule],
+      imports: [
+        PersistenceModule.forService({
+          persistence: definePersistence('alert'),
+          ...env.isolated('nest'),
+          retryAttempts: 0,
+        }),
+        TerminusModule,
+      ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { InboxEntry, type IdempotencyStore, TypeOrmIdempotencyStore, markHandledIn, openDataSource } from '../src/index.js';
+import {
+  InboxEntry,
+  type IdempotencyStore,
+  TypeOrmIdempotencyStore,
+  markHandledIn,
+  openDataSource,
+} from '../src/index.js';
 import { DIALECT, type Scratch, scratch } from './support.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -87,7 +93,9 @@ describe(`TypeOrmIdempotencyStore (${DIALECT})`, () => {
   });
 
   it('refuses ids that are not UUIDs and consumers out of bounds, in both dialects alike', async () => {
-    await expect(store.markHandled('bad', 'not-a-uuid')).rejects.toThrow('Inbox envelope id must be a UUID (got "not-a-uuid")');
+    await expect(store.markHandled('bad', 'not-a-uuid')).rejects.toThrow(
+      'Inbox envelope id must be a UUID (got "not-a-uuid")',
+    );
     await expect(store.isHandled('', randomUUID())).rejects.toThrow(/consumer must be 1 to 200 characters/);
     await expect(store.prune(-1)).rejects.toThrow(RangeError);
   });

@@ -34,23 +34,29 @@ describe(`migrations (${DIALECT})`, () => {
     return dataSource;
   }
 
-  it.each(DATABASE_SERVICES)('leaves no difference between the committed migrations and the entities of %s', async (service) => {
-    const dataSource = await migrated(service);
-    const diff = await schemaDiff(dataSource);
-    expect(diff.up.map((query) => query.query)).toEqual([]);
-    expect(await tablesOf(dataSource)).toEqual(expect.arrayContaining(['inbox', 'migrations']));
-  });
+  it.each(DATABASE_SERVICES)(
+    'leaves no difference between the committed migrations and the entities of %s',
+    async (service) => {
+      const dataSource = await migrated(service);
+      const diff = await schemaDiff(dataSource);
+      expect(diff.up.map((query) => query.query)).toEqual([]);
+      expect(await tablesOf(dataSource)).toEqual(expect.arrayContaining(['inbox', 'migrations']));
+    },
+  );
 
   it('records every applied migration in the service schema and applies nothing twice', async () => {
     const dataSource = await migrated('history', 'history-again');
     const executed: { name: string }[] = await dataSource.query('SELECT name FROM migrations ORDER BY id');
-    expect(executed.map((row) => row.name)).toEqual(SHARED_MIGRATIONS[DIALECT].map((migration) => new migration().name));
+    expect(executed.map((row) => row.name)).toEqual(
+      SHARED_MIGRATIONS[DIALECT].map((migration) => new migration().name),
+    );
     expect(await runMigrations(dataSource)).toEqual([]);
   });
 
   it('reverts the migrations with their down() and re-applies them', async () => {
     const dataSource = await migrated('notification', 'notification-down');
-    for (let i = 0; i < SHARED_MIGRATIONS[DIALECT].length; i++) await dataSource.undoLastMigration({ transaction: 'all' });
+    for (let i = 0; i < SHARED_MIGRATIONS[DIALECT].length; i++)
+      await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await tablesOf(dataSource)).not.toContain('inbox');
     expect(await runMigrations(dataSource)).toHaveLength(SHARED_MIGRATIONS[DIALECT].length);
     expect((await schemaDiff(dataSource)).up).toEqual([]);
@@ -58,7 +64,12 @@ describe(`migrations (${DIALECT})`, () => {
 
   it('creates no table by itself when migrations are off (synchronize is never on)', async () => {
     const persistence = await loadServicePersistence('alert');
-    const dataSource = await openDataSource({ ...persistence, ...env.isolated('no-migrate'), migrate: false, logging: false });
+    const dataSource = await openDataSource({
+      ...persistence,
+      ...env.isolated('no-migrate'),
+      migrate: false,
+      logging: false,
+    });
     open.push(dataSource);
     expect(await tablesOf(dataSource)).not.toContain('inbox');
     expect((await schemaDiff(dataSource)).up.length).toBeGreaterThan(0);
@@ -69,7 +80,12 @@ describe(`migrations (${DIALECT})`, () => {
       // the real schema names, in the test database: what `npm run migrate` does for every service
       const reports = await migrateServices(DATABASE_SERVICES, env.config);
       expect(reports.map((report) => report.service)).toEqual([...DATABASE_SERVICES]);
-      const dataSource = await openDataSource({ service: 'agent-runner', config: env.config, migrate: false, logging: false });
+      const dataSource = await openDataSource({
+        service: 'agent-runner',
+        config: env.config,
+        migrate: false,
+        logging: false,
+      });
       open.push(dataSource);
       const [row] = (await dataSource.query('SELECT current_schema() AS schema')) as { schema: string }[];
       expect(row!.schema).toBe('vigil_agent_runner');
@@ -78,7 +94,8 @@ describe(`migrations (${DIALECT})`, () => {
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema LIKE 'vigil\\_%' AND table_name IN ('inbox', 'migrations') AND table_schema NOT LIKE 'vigil\\_t%' AND table_schema NOT LIKE 'vigil\\_scratch%'",
       );
       for (const service of DATABASE_SERVICES) {
-        for (const table of ['inbox', 'migrations']) expect(tables).toContainEqual({ table_schema: schemaNameOf(service), table_name: table });
+        for (const table of ['inbox', 'migrations'])
+          expect(tables).toContainEqual({ table_schema: schemaNameOf(service), table_name: table });
       }
       expect(tables.some((table) => table.table_schema === 'vigil_gateway')).toBe(false);
     });
@@ -99,7 +116,8 @@ describe(`migrations (${DIALECT})`, () => {
         const own = (await loadServicePersistence(report.service)).migrations.sqlite.length;
         expect(report.applied).toHaveLength(SHARED_MIGRATIONS.sqlite.length + own);
       }
-      for (const service of DATABASE_SERVICES) expect(existsSync(path.join(env.config.VIGIL_DATA_DIR, `${service}.sqlite`))).toBe(true);
+      for (const service of DATABASE_SERVICES)
+        expect(existsSync(path.join(env.config.VIGIL_DATA_DIR, `${service}.sqlite`))).toBe(true);
       expect(existsSync(path.join(env.config.VIGIL_DATA_DIR, 'gateway.sqlite'))).toBe(false);
       const dataSource = await openDataSource({ service: 'user', config: env.config, logging: false });
       open.push(dataSource);

@@ -13,7 +13,10 @@ export const DIALECT: Dialect = TEST_MODE === 'distributed' ? 'postgres' : 'sqli
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('VIGIL_TEST_MODE=distributed needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/vigil_test)');
+  if (!url)
+    throw new Error(
+      'VIGIL_TEST_MODE=distributed needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/vigil_test)',
+    );
   return url;
 }
 
@@ -37,7 +40,11 @@ export async function scratch(poolSize = 4): Promise<Scratch> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-persistence-'));
   const schemas: string[] = [];
   const run = randomBytes(4).toString('hex');
-  const config: PersistenceConfig = { DATABASE_URL: DIALECT === 'postgres' ? databaseUrl() : undefined, VIGIL_DATA_DIR: dir, DB_POOL_SIZE: poolSize };
+  const config: PersistenceConfig = {
+    DATABASE_URL: DIALECT === 'postgres' ? databaseUrl() : undefined,
+    VIGIL_DATA_DIR: dir,
+    DB_POOL_SIZE: poolSize,
+  };
   const schema = (label: string) => {
     const name = `vigil_t${run}_${label.replace(/-/g, '_')}`;
     schemas.push(name);
@@ -68,7 +75,11 @@ export async function scratch(poolSize = 4): Promise<Scratch> {
 export async function tablesOf(dataSource: DataSource): Promise<string[]> {
   const rows: { name: string }[] =
     dataSource.options.type === 'postgres'
-      ? await dataSource.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1')
-      : await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1");
+      ? await dataSource.query(
+          'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
+        )
+      : await dataSource.query(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+        );
   return rows.map((row) => row.name);
 }

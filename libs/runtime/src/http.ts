@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter, type INestApplication } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  type ExceptionFilter,
+  type INestApplication,
+} from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { currentMessageContext, runInMessageContext, VigilRpcExceptionFilter } from '@vigil/messaging';
@@ -24,7 +31,8 @@ export class JsonErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
     const { status, body } = errorBody(exception, req);
-    if (status >= 500) this.logger.error({ err: exception, method: req.method, url: req.originalUrl }, 'request failed');
+    if (status >= 500)
+      this.logger.error({ err: exception, method: req.method, url: req.originalUrl }, 'request failed');
     if (res.headersSent) return;
     res.status(status).json(body);
   }
@@ -35,17 +43,33 @@ function errorBody(exception: unknown, req: Request): { status: number; body: Re
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
-    const details = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : { message: response };
-    return { status, body: { statusCode: status, error: details.error ?? reasonOf(status), message: details.message ?? exception.message, ...withoutKnown(details), correlationId } };
+    const details =
+      typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : { message: response };
+    return {
+      status,
+      body: {
+        statusCode: status,
+        error: details.error ?? reasonOf(status),
+        message: details.message ?? exception.message,
+        ...withoutKnown(details),
+        correlationId,
+      },
+    };
   }
   // Errors raised by Express middleware before Nest (body parser: bad JSON, body too large).
   const status = statusOf(exception);
   if (status && status < 500) {
-    const message = status === 400 && (exception as { type?: string }).type === 'entity.parse.failed' ? 'Request body is not valid JSON' : (exception as Error).message;
+    const message =
+      status === 400 && (exception as { type?: string }).type === 'entity.parse.failed'
+        ? 'Request body is not valid JSON'
+        : (exception as Error).message;
     return { status, body: { statusCode: status, error: reasonOf(status), message, correlationId } };
   }
   void req;
-  return { status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error', correlationId } };
+  return {
+    status: 500,
+    body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error', correlationId },
+  };
 }
 
 function withoutKnown(details: Record<string, unknown>): Record<string, unknown> {
@@ -61,7 +85,13 @@ function statusOf(error: unknown): number | undefined {
 
 function reasonOf(status: number): string {
   const name = HttpStatus[status];
-  return typeof name === 'string' ? name.toLowerCase().split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ') : 'Error';
+  return typeof name === 'string'
+    ? name
+        .toLowerCase()
+        .split('_')
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join(' ')
+    : 'Error';
 }
 
 /**
@@ -77,7 +107,12 @@ export function requestContextMiddleware(metrics: HttpMetrics) {
     res.on('finish', () => {
       // The route template keeps label cardinality bounded; unmatched paths share one label.
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      metrics.observe(req.method, `${req.baseUrl ?? ''}${route}`, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observe(
+        req.method,
+        `${req.baseUrl ?? ''}${route}`,
+        res.statusCode,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     runInMessageContext({ correlationId }, () => next());
   };

@@ -15,7 +15,10 @@ export class MetricsController {
 
   @Get()
   async metrics(@Res() res: Response): Promise<void> {
-    const { contentType, body } = await exposeMetrics([this.registry, ...this.exposed().filter((r) => r !== this.registry)]);
+    const { contentType, body } = await exposeMetrics([
+      this.registry,
+      ...this.exposed().filter((r) => r !== this.registry),
+    ]);
     res.setHeader('Content-Type', contentType);
     res.send(body);
   }

@@ -20,9 +20,16 @@ export async function runDistributed(def: ServiceDefinition): Promise<RunningSer
   const logger = createLogger({ service: def.service, level: config.LOG_LEVEL });
   checkServiceConfigs([def], config);
   if (config.VIGIL_MODE !== 'distributed' || !config.AMQP_URL) {
-    exitWith(`Invalid configuration: AMQP_URL and DATABASE_URL must be set to run the ${def.service} service on its own (use "npm start" for the all-in-one standalone mode)`);
+    exitWith(
+      `Invalid configuration: AMQP_URL and DATABASE_URL must be set to run the ${def.service} service on its own (use "npm start" for the all-in-one standalone mode)`,
+    );
   }
-  const broker = new RabbitBroker({ url: config.AMQP_URL!, logger, prefetch: config.BUS_PREFETCH, namespace: config.BUS_NAMESPACE });
+  const broker = new RabbitBroker({
+    url: config.AMQP_URL!,
+    logger,
+    prefetch: config.BUS_PREFETCH,
+    namespace: config.BUS_NAMESPACE,
+  });
   await broker.connect();
   const runtime: ProcessRuntime = { mode: 'distributed', config, broker, registries: [] };
   const port = def.service === 'gateway' ? config.PORT : (config.HEALTH_PORT ?? defaultPortOf(def.service));
@@ -54,7 +61,13 @@ export async function startStandalone(
   const logger = createLogger({ service: 'standalone', level: config.LOG_LEVEL, destination: options.logDestination });
   const broker = new EmbeddedBroker({ logger, namespace: config.BUS_NAMESPACE });
   await broker.connect();
-  const runtime: ProcessRuntime = { mode: 'standalone', config, broker, registries: [], logDestination: options.logDestination };
+  const runtime: ProcessRuntime = {
+    mode: 'standalone',
+    config,
+    broker,
+    registries: [],
+    logDestination: options.logDestination,
+  };
   const gateway = defs.find((d) => d.service === 'gateway');
   if (!gateway) throw new Error('standalone mode needs the gateway service');
   // Back-end services first, so the gateway's first request finds them listening.
@@ -82,7 +95,9 @@ export async function runStandalone(defs: ServiceDefinition[]): Promise<Standalo
   const url = standalone.url.replace('127.0.0.1', 'localhost');
   logger.info({ url, startupMs: Math.round(performance.now() - started) }, `Vigil is ready at ${url}`);
   // The address on its own line too, for people reading a terminal rather than JSON.
-  process.stderr.write(`\n  Vigil is ready at ${url}  (standalone: all six services, embedded broker, SQLite in ${config.VIGIL_DATA_DIR})\n  System status: ${url}/api/v1/system/status\n\n`);
+  process.stderr.write(
+    `\n  Vigil is ready at ${url}  (standalone: all six services, embedded broker, SQLite in ${config.VIGIL_DATA_DIR})\n  System status: ${url}/api/v1/system/status\n\n`,
+  );
   stopOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, () => standalone.close());
   return standalone;
 }

@@ -3,7 +3,17 @@ import { NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { CommonConfig } from '@vigil/config';
 import { currentMessageContext, VigilBusClient, VigilBusServer, type MessageBroker } from '@vigil/messaging';
-import { BROKER_PROBE, BrokerHealthIndicator, createHttpMetrics, createLogger, createMetricsRegistry, PinoNestLogger, type Logger, type LoggerOptions, type Registry } from '@vigil/observability';
+import {
+  BROKER_PROBE,
+  BrokerHealthIndicator,
+  createHttpMetrics,
+  createLogger,
+  createMetricsRegistry,
+  PinoNestLogger,
+  type Logger,
+  type LoggerOptions,
+  type Registry,
+} from '@vigil/observability';
 import { PersistenceModule, TypeOrmIdempotencyStore } from '@vigil/persistence';
 import { HealthController } from './health.controller.js';
 import { installJsonFallback, requestContextMiddleware } from './http.js';
@@ -45,22 +55,38 @@ class ServiceRootModule {}
  * Boots one service as a Nest application on the given broker: its module, the bus server and
  * client, its database (migrated), health, metrics and the ping handler. `port` undefined: no HTTP.
  */
-export async function startService(def: ServiceDefinition, runtime: ProcessRuntime, port?: number): Promise<RunningService> {
+export async function startService(
+  def: ServiceDefinition,
+  runtime: ProcessRuntime,
+  port?: number,
+): Promise<RunningService> {
   const { config, broker } = runtime;
-  const info: ServiceInfo = { service: def.service, version: vigilVersion(), mode: runtime.mode, startedAt: Date.now() };
+  const info: ServiceInfo = {
+    service: def.service,
+    version: vigilVersion(),
+    mode: runtime.mode,
+    startedAt: Date.now(),
+  };
   const logger = createLogger({
     service: def.service,
     level: config.LOG_LEVEL,
     destination: runtime.logDestination,
     context: () => {
       const ctx = currentMessageContext();
-      return ctx ? { correlationId: ctx.correlationId, ...(ctx.tenantId ? { tenantId: ctx.tenantId } : {}) } : undefined;
+      return ctx
+        ? { correlationId: ctx.correlationId, ...(ctx.tenantId ? { tenantId: ctx.tenantId } : {}) }
+        : undefined;
     },
   });
   const registry = createMetricsRegistry(def.service, { processMetrics: runtime.registries.length === 0 });
   runtime.registries.push(registry);
 
-  const client = new VigilBusClient(broker, { service: def.service, registry, logger, rpcTimeoutMs: config.RPC_TIMEOUT_MS });
+  const client = new VigilBusClient(broker, {
+    service: def.service,
+    registry,
+    logger,
+    rpcTimeoutMs: config.RPC_TIMEOUT_MS,
+  });
 
   const providers: Provider[] = [
     { provide: SERVICE_INFO, useValue: info },
@@ -88,7 +114,11 @@ export async function startService(def: ServiceDefinition, runtime: ProcessRunti
     controllers: [HealthController, MetricsController, pingHandlersFor(def.service)],
   };
 
-  const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger), forceCloseConnections: true, abortOnError: false });
+  const app = await NestFactory.create(root, {
+    logger: new PinoNestLogger(logger),
+    forceCloseConnections: true,
+    abortOnError: false,
+  });
   app.use(requestContextMiddleware(createHttpMetrics(registry)));
   def.configureHttp?.(app);
   installJsonFallback(app, logger);

@@ -11,10 +11,15 @@ const text = readRepoFile('.ci/run');
 
 function bash(code: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('bash', ['-c', `source ${JSON.stringify(script)}\n${code}`], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code: status, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      'bash',
+      ['-c', `source ${JSON.stringify(script)}\n${code}`],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code: status, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -40,18 +45,24 @@ describe('.ci/run', () => {
     expect(statSync(script).mode & 0o111).not.toBe(0);
     expect(text.split('\n')[0]).toMatch(/^#!.*\bbash\b/);
     expect(text).toMatch(/^set -euo pipefail$/m);
-    const check = await new Promise<number>((resolve) => execFile('bash', ['-n', script], (error) => resolve(error ? 1 : 0)));
+    const check = await new Promise<number>((resolve) =>
+      execFile('bash', ['-n', script], (error) => resolve(error ? 1 : 0)),
+    );
     expect(check).toBe(0);
   });
 
   it('does nothing but define functions when sourced', async () => {
-    const result = await bash('type main ensure_node install_dependencies ensure_postgres ensure_rabbitmq run_tests >/dev/null && echo defined');
+    const result = await bash(
+      'type main ensure_node install_dependencies ensure_postgres ensure_rabbitmq run_tests >/dev/null && echo defined',
+    );
     expect(result).toEqual({ code: 0, stdout: 'defined\n', stderr: '' });
   });
 
   it('ensures Node, installs, starts the services, then tests, in that order', () => {
     const main = /^main\(\) \{\n([\s\S]*?)^\}/m.exec(text)![1];
-    const order = ['ensure_node', 'install_dependencies', 'ensure_postgres', 'ensure_rabbitmq', 'run_tests'].map((step) => main.indexOf(step));
+    const order = ['ensure_node', 'install_dependencies', 'ensure_postgres', 'ensure_rabbitmq', 'run_tests'].map(
+      (step) => main.indexOf(step),
+    );
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
@@ -62,14 +73,25 @@ describe('.ci/run', () => {
     const verdicts: Record<string, string> = {};
     for (const version of ['v20.20.2', 'v22.11.0', 'v22.12.0', 'v24.21.0', 'v30.1.0', 'garbage']) {
       fake('node', `echo ${version}`);
-      verdicts[version] = (await bash('node_is_recent && echo recent || echo old', { PATH: `${bin}:${process.env.PATH}` })).stdout.trim();
+      verdicts[version] = (
+        await bash('node_is_recent && echo recent || echo old', { PATH: `${bin}:${process.env.PATH}` })
+      ).stdout.trim();
     }
-    expect(verdicts).toEqual({ 'v20.20.2': 'old', 'v22.11.0': 'old', 'v22.12.0': 'recent', 'v24.21.0': 'recent', 'v30.1.0': 'recent', garbage: 'old' });
+    expect(verdicts).toEqual({
+      'v20.20.2': 'old',
+      'v22.11.0': 'old',
+      'v22.12.0': 'recent',
+      'v24.21.0': 'recent',
+      'v30.1.0': 'recent',
+      garbage: 'old',
+    });
     fake('node', 'exit 127');
-    expect((await bash('node_is_recent && echo recent || echo old', { PATH: `${bin}:${process.env.PATH}` })).stdout.trim()).toBe('old');
+    expect(
+      (await bash('node_is_recent && echo recent || echo old', { PATH: `${bin}:${process.env.PATH}` })).stdout.trim(),
+    ).toBe('old');
   });
 
-  it("installs Node 24 from the npm registry into the cache, outside the clone, when node is too old", async () => {
+  it('installs Node 24 from the npm registry into the cache, outside the clone, when node is too old', async () => {
     // A stand-in npm that "installs" a node 24 the way the registry's `node` package lays it out.
     const home = path.join(bin, 'node-home');
     fake('node', 'echo v20.20.2');
@@ -84,13 +106,23 @@ describe('.ci/run', () => {
       ].join('\n'),
     );
     const calls = path.join(bin, 'calls');
-    const result = await bash('ensure_node && node -v && command -v node', { PATH: `${bin}:${process.env.PATH}`, VIGIL_NODE_HOME: home, CALLS: calls });
+    const result = await bash('ensure_node && node -v && command -v node', {
+      PATH: `${bin}:${process.env.PATH}`,
+      VIGIL_NODE_HOME: home,
+      CALLS: calls,
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`v24.21.0\n${home}/node_modules/node/bin/node\n`);
-    expect(readFileSync(calls, 'utf8')).toMatch(new RegExp(`^npm install .*--prefix ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} node@24$`, 'm'));
+    expect(readFileSync(calls, 'utf8')).toMatch(
+      new RegExp(`^npm install .*--prefix ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} node@24$`, 'm'),
+    );
     // Second run: the cached node is reused, nothing is installed again.
     rmSync(calls);
-    const again = await bash('ensure_node && node -v', { PATH: `${bin}:${process.env.PATH}`, VIGIL_NODE_HOME: home, CALLS: calls });
+    const again = await bash('ensure_node && node -v', {
+      PATH: `${bin}:${process.env.PATH}`,
+      VIGIL_NODE_HOME: home,
+      CALLS: calls,
+    });
     expect(again.code).toBe(0);
     expect(readFileSync(calls, 'utf8')).not.toMatch(/npm install/);
   });
@@ -100,7 +132,9 @@ describe('.ci/run', () => {
     // Not every Node install ships its headers; when one is found it must be this node's.
     if (found.code === 0) {
       const header = readFileSync(path.join(found.stdout.trim(), 'include/node/node_version.h'), 'utf8');
-      const version = ['MAJOR', 'MINOR', 'PATCH'].map((part) => new RegExp(`#define NODE_${part}_VERSION (\\d+)`).exec(header)![1]).join('.');
+      const version = ['MAJOR', 'MINOR', 'PATCH']
+        .map((part) => new RegExp(`#define NODE_${part}_VERSION (\\d+)`).exec(header)![1])
+        .join('.');
       expect(version).toBe(process.versions.node);
     }
   });
@@ -108,8 +142,19 @@ describe('.ci/run', () => {
   it('falls back to npm install only when npm ci refuses the lock file', async () => {
     const calls = path.join(bin, 'calls');
     const npm = (ciOutput: string) =>
-      fake('npm', ['echo "npm $1" >> "$CALLS"', 'case "$1" in', `ci) echo '${ciOutput}' >&2; exit 1;;`, 'install) exit 0;;', 'esac'].join('\n'));
-    npm('npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.');
+      fake(
+        'npm',
+        [
+          'echo "npm $1" >> "$CALLS"',
+          'case "$1" in',
+          `ci) echo '${ciOutput}' >&2; exit 1;;`,
+          'install) exit 0;;',
+          'esac',
+        ].join('\n'),
+      );
+    npm(
+      'npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.',
+    );
     expect((await bash('install_dependencies', { PATH: `${bin}:${process.env.PATH}`, CALLS: calls })).code).toBe(0);
     expect(readFileSync(calls, 'utf8')).toBe('npm ci\nnpm install\n');
     rmSync(calls);

@@ -34,20 +34,135 @@ const rootPackage = JSON.parse(readRepoFile('package.json')) as { scripts: Recor
 // Keys Compose knows (compose-spec), to catch a misspelt key that Compose would reject or,
 // worse, that a lenient tool would silently drop (a `healtcheck:` is no health check at all).
 const SERVICE_KEYS = new Set([
-  'annotations', 'attach', 'blkio_config', 'build', 'cap_add', 'cap_drop', 'cgroup', 'cgroup_parent', 'command', 'configs', 'container_name',
-  'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpus', 'cpuset', 'credential_spec',
-  'depends_on', 'deploy', 'develop', 'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'entrypoint', 'env_file',
-  'environment', 'expose', 'extends', 'external_links', 'extra_hosts', 'gpus', 'group_add', 'healthcheck', 'hostname', 'image', 'init', 'ipc',
-  'isolation', 'labels', 'links', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'mem_swappiness', 'memswap_limit', 'network_mode',
-  'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'privileged', 'profiles', 'pull_policy', 'read_only',
-  'restart', 'runtime', 'scale', 'secrets', 'security_opt', 'shm_size', 'stdin_open', 'stop_grace_period', 'stop_signal', 'storage_opt',
-  'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'userns_mode', 'uts', 'volumes', 'volumes_from', 'working_dir',
+  'annotations',
+  'attach',
+  'blkio_config',
+  'build',
+  'cap_add',
+  'cap_drop',
+  'cgroup',
+  'cgroup_parent',
+  'command',
+  'configs',
+  'container_name',
+  'cpu_count',
+  'cpu_percent',
+  'cpu_period',
+  'cpu_quota',
+  'cpu_rt_period',
+  'cpu_rt_runtime',
+  'cpu_shares',
+  'cpus',
+  'cpuset',
+  'credential_spec',
+  'depends_on',
+  'deploy',
+  'develop',
+  'device_cgroup_rules',
+  'devices',
+  'dns',
+  'dns_opt',
+  'dns_search',
+  'domainname',
+  'entrypoint',
+  'env_file',
+  'environment',
+  'expose',
+  'extends',
+  'external_links',
+  'extra_hosts',
+  'gpus',
+  'group_add',
+  'healthcheck',
+  'hostname',
+  'image',
+  'init',
+  'ipc',
+  'isolation',
+  'labels',
+  'links',
+  'logging',
+  'mac_address',
+  'mem_limit',
+  'mem_reservation',
+  'mem_swappiness',
+  'memswap_limit',
+  'network_mode',
+  'networks',
+  'oom_kill_disable',
+  'oom_score_adj',
+  'pid',
+  'pids_limit',
+  'platform',
+  'ports',
+  'privileged',
+  'profiles',
+  'pull_policy',
+  'read_only',
+  'restart',
+  'runtime',
+  'scale',
+  'secrets',
+  'security_opt',
+  'shm_size',
+  'stdin_open',
+  'stop_grace_period',
+  'stop_signal',
+  'storage_opt',
+  'sysctls',
+  'tmpfs',
+  'tty',
+  'ulimits',
+  'user',
+  'userns_mode',
+  'uts',
+  'volumes',
+  'volumes_from',
+  'working_dir',
 ]);
-const TOP_LEVEL_KEYS = new Set(['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models']);
-const HEALTHCHECK_KEYS = new Set(['test', 'interval', 'timeout', 'retries', 'start_period', 'start_interval', 'disable']);
+const TOP_LEVEL_KEYS = new Set([
+  'version',
+  'name',
+  'include',
+  'services',
+  'networks',
+  'volumes',
+  'secrets',
+  'configs',
+  'models',
+]);
+const HEALTHCHECK_KEYS = new Set([
+  'test',
+  'interval',
+  'timeout',
+  'retries',
+  'start_period',
+  'start_interval',
+  'disable',
+]);
 const BUILD_KEYS = new Set([
-  'context', 'dockerfile', 'dockerfile_inline', 'args', 'ssh', 'cache_from', 'cache_to', 'additional_contexts', 'entitlements', 'extra_hosts',
-  'isolation', 'privileged', 'labels', 'no_cache', 'pull', 'network', 'shm_size', 'target', 'secrets', 'tags', 'ulimits', 'platforms',
+  'context',
+  'dockerfile',
+  'dockerfile_inline',
+  'args',
+  'ssh',
+  'cache_from',
+  'cache_to',
+  'additional_contexts',
+  'entitlements',
+  'extra_hosts',
+  'isolation',
+  'privileged',
+  'labels',
+  'no_cache',
+  'pull',
+  'network',
+  'shm_size',
+  'target',
+  'secrets',
+  'tags',
+  'ulimits',
+  'platforms',
 ]);
 const CONDITIONS = new Set(['service_started', 'service_healthy', 'service_completed_successfully']);
 const DURATION = /^(\d+(\.\d+)?(us|ms|s|m|h))+$/;
@@ -79,15 +194,23 @@ function distEntryPoints(): { where: string; dist: string }[] {
   const out: { where: string; dist: string }[] = [];
   for (const [name, svc] of Object.entries(services)) {
     if (svc.command === undefined) continue;
-    for (const word of stringList(svc.command, `${name}.command`).join(' ').split(/\s+/)) if (/^dist\/.*\.js$/.test(word)) out.push({ where: `docker-compose.yml services.${name}.command`, dist: word });
+    for (const word of stringList(svc.command, `${name}.command`).join(' ').split(/\s+/))
+      if (/^dist\/.*\.js$/.test(word)) out.push({ where: `docker-compose.yml services.${name}.command`, dist: word });
   }
   for (const app of APPS) {
     const stage = dockerfile.stages.find((s) => s.name === `app-${app.name}`);
     if (!stage) continue;
     const chain = stageChain(dockerfile, stage, { APP: app.name });
-    const cmd = [...chain].reverse().flatMap((s) => s.instructions).filter((i) => i.keyword === 'CMD').pop();
+    const cmd = [...chain]
+      .reverse()
+      .flatMap((s) => s.instructions)
+      .filter((i) => i.keyword === 'CMD')
+      .pop();
     if (!cmd) continue;
-    for (const m of substitute((execForm(cmd.args) ?? [cmd.args]).join(' '), imageEnv(chain)).matchAll(/dist\/[\w./-]+\.js/g)) out.push({ where: `Dockerfile CMD (APP=${app.name})`, dist: m[0] });
+    for (const m of substitute((execForm(cmd.args) ?? [cmd.args]).join(' '), imageEnv(chain)).matchAll(
+      /dist\/[\w./-]+\.js/g,
+    ))
+      out.push({ where: `Dockerfile CMD (APP=${app.name})`, dist: m[0] });
   }
   return out;
 }
@@ -101,9 +224,17 @@ describe('docker-compose.yml', () => {
       const hc = healthcheckOf(name);
       if (hc) {
         expect({ name, unknown: userKeys(hc).filter((k) => !HEALTHCHECK_KEYS.has(k)) }).toEqual({ name, unknown: [] });
-        for (const key of ['interval', 'timeout', 'start_period', 'start_interval']) if (hc[key] !== undefined) expect({ name, key, value: hc[key], ok: DURATION.test(String(hc[key])) }).toEqual({ name, key, value: hc[key], ok: true });
+        for (const key of ['interval', 'timeout', 'start_period', 'start_interval'])
+          if (hc[key] !== undefined)
+            expect({ name, key, value: hc[key], ok: DURATION.test(String(hc[key])) }).toEqual({
+              name,
+              key,
+              value: hc[key],
+              ok: true,
+            });
       }
-      if (isDict(svc.build)) expect({ name, unknown: userKeys(svc.build).filter((k) => !BUILD_KEYS.has(k)) }).toEqual({ name, unknown: [] });
+      if (isDict(svc.build))
+        expect({ name, unknown: userKeys(svc.build).filter((k) => !BUILD_KEYS.has(k)) }).toEqual({ name, unknown: [] });
     }
   });
 
@@ -111,15 +242,18 @@ describe('docker-compose.yml', () => {
     expect([...compose.unresolved]).toEqual([]);
   });
 
-  it.each(APPS.map((a) => [a.name, a] as const))('%s is built from the one Dockerfile with APP set to its name', (name) => {
-    const build = dict(services[name]?.build, `${name}.build`);
-    expect(path.resolve(repoRoot, String(build.context))).toBe(repoRoot);
-    expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
-    expect(existsSync(path.join(repoRoot, String(build.dockerfile ?? 'Dockerfile')))).toBe(true);
-    expect(dict(build.args, `${name}.build.args`).APP).toBe(name);
-    // The Dockerfile has a final stage for it (an unknown APP fails the build).
-    expect(dockerfile.stages.map((s) => s.name)).toContain(`app-${name}`);
-  });
+  it.each(APPS.map((a) => [a.name, a] as const))(
+    '%s is built from the one Dockerfile with APP set to its name',
+    (name) => {
+      const build = dict(services[name]?.build, `${name}.build`);
+      expect(path.resolve(repoRoot, String(build.context))).toBe(repoRoot);
+      expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+      expect(existsSync(path.join(repoRoot, String(build.dockerfile ?? 'Dockerfile')))).toBe(true);
+      expect(dict(build.args, `${name}.build.args`).APP).toBe(name);
+      // The Dockerfile has a final stage for it (an unknown APP fails the build).
+      expect(dockerfile.stages.map((s) => s.name)).toContain(`app-${name}`);
+    },
+  );
 
   it.each(APPS.map((a) => [a.name, a] as const))('%s has the environment distributed mode requires', (name, app) => {
     const env = environmentOf(services[name]);
@@ -155,12 +289,21 @@ describe('docker-compose.yml', () => {
     for (const app of APPS) {
       const env = environmentOf(services[app.name]);
       const amqp = url(env.AMQP_URL, `${app.name} AMQP_URL`);
-      expect({ app: app.name, user: decodeURIComponent(amqp.username), pass: decodeURIComponent(amqp.password) }).toEqual({ app: app.name, user: rabbit.RABBITMQ_DEFAULT_USER, pass: rabbit.RABBITMQ_DEFAULT_PASS });
+      expect({
+        app: app.name,
+        user: decodeURIComponent(amqp.username),
+        pass: decodeURIComponent(amqp.password),
+      }).toEqual({ app: app.name, user: rabbit.RABBITMQ_DEFAULT_USER, pass: rabbit.RABBITMQ_DEFAULT_PASS });
       // RabbitMQ's guest user can only connect from localhost: not from another container.
       expect(amqp.username).not.toBe('guest');
       if (!env.DATABASE_URL) continue;
       const db = url(env.DATABASE_URL, `${app.name} DATABASE_URL`);
-      expect({ app: app.name, user: decodeURIComponent(db.username), pass: decodeURIComponent(db.password), db: db.pathname.slice(1) }).toEqual({
+      expect({
+        app: app.name,
+        user: decodeURIComponent(db.username),
+        pass: decodeURIComponent(db.password),
+        db: db.pathname.slice(1),
+      }).toEqual({
         app: app.name,
         user: pg.POSTGRES_USER ?? 'postgres',
         pass: pg.POSTGRES_PASSWORD,
@@ -169,30 +312,45 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(APPS.map((a) => [a.name]))('%s has a health check, restarts, and waits for a healthy broker and database', (name) => {
-    expect(hasWorkingHealthcheck(name)).toBe(true);
-    const test = stringList(healthcheckOf(name)!.test, `${name}.healthcheck.test`).join(' ');
-    expect(test).toMatch(/\/health\/(live|ready)/);
-    expect(services[name].restart).toBe('unless-stopped');
-    const deps = dependenciesOf(services[name]);
-    expect(deps.rabbitmq).toBe('service_healthy');
-    expect(deps.postgres).toBe('service_healthy');
-  });
+  it.each(APPS.map((a) => [a.name]))(
+    '%s has a health check, restarts, and waits for a healthy broker and database',
+    (name) => {
+      expect(hasWorkingHealthcheck(name)).toBe(true);
+      const test = stringList(healthcheckOf(name)!.test, `${name}.healthcheck.test`).join(' ');
+      expect(test).toMatch(/\/health\/(live|ready)/);
+      expect(services[name].restart).toBe('unless-stopped');
+      const deps = dependenciesOf(services[name]);
+      expect(deps.rabbitmq).toBe('service_healthy');
+      expect(deps.postgres).toBe('service_healthy');
+    },
+  );
 
   it("runs the apps' health check with a script the image has", () => {
     const created = new Set(
-      dockerfile.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'COPY' && i.heredocs.length > 0).map((i) => i.args.split(/\s+/).pop()!)),
+      dockerfile.stages.flatMap((s) =>
+        s.instructions
+          .filter((i) => i.keyword === 'COPY' && i.heredocs.length > 0)
+          .map((i) => i.args.split(/\s+/).pop()!),
+      ),
     );
     for (const app of APPS) {
       const test = stringList(healthcheckOf(app.name)!.test, `${app.name}.healthcheck.test`);
-      for (const word of test) if (word.startsWith('/app/')) expect({ app: app.name, file: word, inImage: created.has(word) }).toEqual({ app: app.name, file: word, inImage: true });
+      for (const word of test)
+        if (word.startsWith('/app/'))
+          expect({ app: app.name, file: word, inImage: created.has(word) }).toEqual({
+            app: app.name,
+            file: word,
+            inImage: true,
+          });
     }
   });
 
   it('runs RabbitMQ and PostgreSQL with health checks and data on named volumes', () => {
     expect(String(services.rabbitmq?.image)).toMatch(/^rabbitmq:4/);
     expect(String(services.postgres?.image)).toMatch(/^postgres:1[7-9]/);
-    expect(stringList(healthcheckOf('rabbitmq')!.test, 'rabbitmq.healthcheck.test').join(' ')).toMatch(/rabbitmq-diagnostics .*(ping|check_)/);
+    expect(stringList(healthcheckOf('rabbitmq')!.test, 'rabbitmq.healthcheck.test').join(' ')).toMatch(
+      /rabbitmq-diagnostics .*(ping|check_)/,
+    );
     expect(stringList(healthcheckOf('postgres')!.test, 'postgres.healthcheck.test').join(' ')).toMatch(/pg_isready/);
     expect(hasWorkingHealthcheck('rabbitmq')).toBe(true);
     expect(hasWorkingHealthcheck('postgres')).toBe(true);
@@ -205,18 +363,24 @@ describe('docker-compose.yml', () => {
   });
 
   it('declares every named volume it mounts, and mounts every one it declares', () => {
-    const declared = Object.keys(compose.resolved.volumes === undefined ? {} : dict(compose.resolved.volumes, 'volumes'));
+    const declared = Object.keys(
+      compose.resolved.volumes === undefined ? {} : dict(compose.resolved.volumes, 'volumes'),
+    );
     const used = new Set(Object.values(services).flatMap(namedVolumesOf));
     expect([...used].filter((v) => !declared.includes(v))).toEqual([]);
     expect(declared.filter((v) => !used.has(v))).toEqual([]);
   });
 
   it('publishes only the gateway on the host, with no two services on one host port', () => {
-    const published = Object.entries(services).flatMap(([name, svc]) => publishedPortsOf(svc).map((p) => ({ name, ...p })));
+    const published = Object.entries(services).flatMap(([name, svc]) =>
+      publishedPortsOf(svc).map((p) => ({ name, ...p })),
+    );
     const keys = published.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}/${p.protocol}`);
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
     for (const p of published) expect(Number.isInteger(p.hostPort) && p.hostPort > 0 && p.hostPort < 65536).toBe(true);
-    expect(published.filter((p) => p.name === 'gateway').map((p) => [p.hostPort, p.containerPort])).toEqual([[3000, 3000]]);
+    expect(published.filter((p) => p.name === 'gateway').map((p) => [p.hostPort, p.containerPort])).toEqual([
+      [3000, 3000],
+    ]);
     // Back-end services are reached over the broker; their health ports stay on the compose network.
     expect(published.filter((p) => APPS.some((a) => a.name === p.name && a.name !== 'gateway'))).toEqual([]);
     // The stock broker and database ports are taken on most developer machines (and on CI's).
@@ -226,10 +390,17 @@ describe('docker-compose.yml', () => {
   it('depends only on services that exist, with conditions they can meet, and without cycles', () => {
     for (const [name, svc] of Object.entries(services)) {
       for (const [dep, condition] of Object.entries(dependenciesOf(svc))) {
-        expect({ name, dep, exists: dep in services, condition: CONDITIONS.has(condition) }).toEqual({ name, dep, exists: true, condition: true });
-        if (condition === 'service_healthy') expect({ name, dep, healthcheck: hasWorkingHealthcheck(dep) }).toEqual({ name, dep, healthcheck: true });
+        expect({ name, dep, exists: dep in services, condition: CONDITIONS.has(condition) }).toEqual({
+          name,
+          dep,
+          exists: true,
+          condition: true,
+        });
+        if (condition === 'service_healthy')
+          expect({ name, dep, healthcheck: hasWorkingHealthcheck(dep) }).toEqual({ name, dep, healthcheck: true });
         // A one-shot job that restarted after success would never count as completed.
-        if (condition === 'service_completed_successfully') expect({ dep, restart: services[dep].restart ?? 'no' }).toEqual({ dep, restart: 'no' });
+        if (condition === 'service_completed_successfully')
+          expect({ dep, restart: services[dep].restart ?? 'no' }).toEqual({ dep, restart: 'no' });
       }
     }
     const visiting = new Set<string>();
@@ -258,7 +429,11 @@ describe('docker-compose.yml', () => {
     expect(dependenciesOf(migrate).postgres).toBe('service_healthy');
     expect(migrate.restart ?? 'no').toBe('no');
     expect(migrate.ports).toBeUndefined();
-    for (const app of APPS.filter((a) => a.hasDatabase)) expect({ app: app.name, migrate: dependenciesOf(services[app.name]).migrate }).toEqual({ app: app.name, migrate: 'service_completed_successfully' });
+    for (const app of APPS.filter((a) => a.hasDatabase))
+      expect({ app: app.name, migrate: dependenciesOf(services[app.name]).migrate }).toEqual({
+        app: app.name,
+        migrate: 'service_completed_successfully',
+      });
   });
 
   it('gives the services time to finish in-flight messages when stopped', () => {

@@ -43,7 +43,8 @@ export function dict(value: unknown, what: string): Dict {
 
 export function stringList(value: unknown, what: string): string[] {
   if (typeof value === 'string') return [value];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`${what}: expected a list of strings, got ${JSON.stringify(value)}`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new Error(`${what}: expected a list of strings, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -57,14 +58,17 @@ export function stringList(value: unknown, what: string): string[] {
  */
 export function interpolate(value: unknown, unresolved: Set<string>): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, op?: string, arg?: string, bare?: string) => {
-      if (whole === '$$') return '$';
-      const name = braced ?? bare!;
-      if (op === ':-' || op === '-') return arg ?? '';
-      if (op === ':+' || op === '+') return '';
-      unresolved.add(name);
-      return '';
-    });
+    return value.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (whole, braced?: string, op?: string, arg?: string, bare?: string) => {
+        if (whole === '$$') return '$';
+        const name = braced ?? bare!;
+        if (op === ':-' || op === '-') return arg ?? '';
+        if (op === ':+' || op === '+') return '';
+        unresolved.add(name);
+        return '';
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((v) => interpolate(v, unresolved));
   if (isDict(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, unresolved)]));
@@ -84,7 +88,9 @@ export function loadCompose(text = readRepoFile('docker-compose.yml')): ComposeF
   const raw = dict(parse(text, { merge: true }), 'docker-compose.yml');
   const unresolved = new Set<string>();
   const resolved = dict(interpolate(raw, unresolved), 'docker-compose.yml');
-  const services = Object.fromEntries(Object.entries(dict(resolved.services, 'services')).map(([name, s]) => [name, dict(s, `services.${name}`)]));
+  const services = Object.fromEntries(
+    Object.entries(dict(resolved.services, 'services')).map(([name, s]) => [name, dict(s, `services.${name}`)]),
+  );
   return { raw, resolved, services, unresolved };
 }
 
@@ -108,7 +114,12 @@ export function dependenciesOf(service: Dict): Record<string, string> {
   const deps = service.depends_on;
   if (deps === undefined) return {};
   if (Array.isArray(deps)) return Object.fromEntries(stringList(deps, 'depends_on').map((d) => [d, 'service_started']));
-  return Object.fromEntries(Object.entries(dict(deps, 'depends_on')).map(([k, v]) => [k, String(dict(v, `depends_on.${k}`).condition ?? 'service_started')]));
+  return Object.fromEntries(
+    Object.entries(dict(deps, 'depends_on')).map(([k, v]) => [
+      k,
+      String(dict(v, `depends_on.${k}`).condition ?? 'service_started'),
+    ]),
+  );
 }
 
 export interface PublishedPort {
@@ -127,7 +138,12 @@ export function publishedPortsOf(service: Dict): PublishedPort[] {
   for (const entry of ports) {
     if (isDict(entry)) {
       if (entry.published === undefined) continue;
-      out.push({ hostIp: String(entry.host_ip ?? ''), hostPort: Number(entry.published), containerPort: Number(entry.target), protocol: String(entry.protocol ?? 'tcp') });
+      out.push({
+        hostIp: String(entry.host_ip ?? ''),
+        hostPort: Number(entry.published),
+        containerPort: Number(entry.target),
+        protocol: String(entry.protocol ?? 'tcp'),
+      });
       continue;
     }
     const text = String(entry);
@@ -225,7 +241,12 @@ export function parseDockerfile(text = readRepoFile('Dockerfile')): Dockerfile {
     if (ins.keyword === 'FROM') {
       const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
       const asAt = words.findIndex((w) => w.toUpperCase() === 'AS');
-      stages.push({ from: words[0], name: asAt >= 0 ? words[asAt + 1] : undefined, index: stages.length, instructions: [] });
+      stages.push({
+        from: words[0],
+        name: asAt >= 0 ? words[asAt + 1] : undefined,
+        index: stages.length,
+        instructions: [],
+      });
     } else if (stages.length === 0) {
       if (ins.keyword !== 'ARG') throw new Error(`Dockerfile:${ins.line}: only ARG may come before the first FROM`);
       const [name, def] = splitAssignment(ins.args);
@@ -259,7 +280,10 @@ export function envAssignments(ins: Instruction): Record<string, string> {
 
 /** Replaces ${NAME} / $NAME from `vars`; unknown names are left as written. */
 export function substitute(text: string, vars: Record<string, string | undefined>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a?: string, b?: string) => vars[a ?? b!] ?? whole);
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, a?: string, b?: string) => vars[a ?? b!] ?? whole,
+  );
 }
 
 /** Exec-form arguments (`["a", "b"]`) of CMD/ENTRYPOINT/HEALTHCHECK CMD, or undefined for shell form. */

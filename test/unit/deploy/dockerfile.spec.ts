@@ -52,7 +52,11 @@ function nodeMajor(image: string): number {
   return Number(m[1]);
 }
 
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string; pid?: number }> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string; pid?: number }> {
   return new Promise((resolve) => {
     const child = execFile(command, args, { ...options, timeout: 15_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -99,33 +103,43 @@ describe('Dockerfile', () => {
     if (targets.length) expect(targets).toEqual(expect.arrayContaining(['apps', 'libs']));
   });
 
-  it.each(APPS.map((a) => [a.name, a] as const))('image for APP=%s: runtime only, non-root, NODE_ENV=production, its port, a health check and its main.js', (name, app) => {
-    const chain = imageChain(name);
-    const instructions = chainInstructions(chain);
-    // No compiler, no sources: the runtime chain never starts from the build stage...
-    expect(chain.map((s) => s.name)).not.toContain('build');
-    expect(runs(instructions).filter((r) => /apt-get install|npm (ci|install)/.test(r))).toEqual([]);
-    // ...and takes from it only what runs: dist/, production node_modules/, package.json.
-    for (const copy of instructions.filter((i) => i.keyword === 'COPY' && /--from=/.test(i.args))) {
-      const sources = copy.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1);
-      for (const source of sources) expect(source).toMatch(/^\/app\/(dist|node_modules|package\.json)\/?$/);
-    }
-    const user = last(instructions, 'USER')?.args;
-    expect(user).toBeDefined();
-    expect(user).not.toMatch(/^(root|0)(:|$)/);
-    const env = imageEnv(chain);
-    expect(env.NODE_ENV).toBe('production');
-    expect(env.VIGIL_APP).toBe(name);
-    expect(env[app.portVar]).toBe(String(app.port));
-    expect(instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toEqual([String(app.port)]);
-    const healthcheck = last(instructions, 'HEALTHCHECK')!;
-    expect(healthcheck).toBeDefined();
-    const probe = execForm(healthcheck.args.slice(healthcheck.args.indexOf('CMD')))!;
-    expect(probe[0]).toBe('node'); // no curl or wget in the slim image
-    expect(probe.join(' ')).toContain('/health/live');
-    const cmd = last(instructions, 'CMD')!;
-    expect(substitute((execForm(cmd.args) ?? [cmd.args]).join(' '), env)).toContain(`node "dist/apps/${name}/src/main.js"`);
-  });
+  it.each(APPS.map((a) => [a.name, a] as const))(
+    'image for APP=%s: runtime only, non-root, NODE_ENV=production, its port, a health check and its main.js',
+    (name, app) => {
+      const chain = imageChain(name);
+      const instructions = chainInstructions(chain);
+      // No compiler, no sources: the runtime chain never starts from the build stage...
+      expect(chain.map((s) => s.name)).not.toContain('build');
+      expect(runs(instructions).filter((r) => /apt-get install|npm (ci|install)/.test(r))).toEqual([]);
+      // ...and takes from it only what runs: dist/, production node_modules/, package.json.
+      for (const copy of instructions.filter((i) => i.keyword === 'COPY' && /--from=/.test(i.args))) {
+        const sources = copy.args
+          .split(/\s+/)
+          .filter((w) => !w.startsWith('--'))
+          .slice(0, -1);
+        for (const source of sources) expect(source).toMatch(/^\/app\/(dist|node_modules|package\.json)\/?$/);
+      }
+      const user = last(instructions, 'USER')?.args;
+      expect(user).toBeDefined();
+      expect(user).not.toMatch(/^(root|0)(:|$)/);
+      const env = imageEnv(chain);
+      expect(env.NODE_ENV).toBe('production');
+      expect(env.VIGIL_APP).toBe(name);
+      expect(env[app.portVar]).toBe(String(app.port));
+      expect(instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toEqual([
+        String(app.port),
+      ]);
+      const healthcheck = last(instructions, 'HEALTHCHECK')!;
+      expect(healthcheck).toBeDefined();
+      const probe = execForm(healthcheck.args.slice(healthcheck.args.indexOf('CMD')))!;
+      expect(probe[0]).toBe('node'); // no curl or wget in the slim image
+      expect(probe.join(' ')).toContain('/health/live');
+      const cmd = last(instructions, 'CMD')!;
+      expect(substitute((execForm(cmd.args) ?? [cmd.args]).join(' '), env)).toContain(
+        `node "dist/apps/${name}/src/main.js"`,
+      );
+    },
+  );
 
   it('starts the service with exec, so node receives SIGTERM for the graceful shutdown', async () => {
     const chain = imageChain('user');
@@ -136,8 +150,14 @@ describe('Dockerfile', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-cmd-'));
     try {
       mkdirSync(path.join(dir, 'dist/apps/user/src'), { recursive: true });
-      writeFileSync(path.join(dir, 'dist/apps/user/src/main.js'), 'console.log(JSON.stringify({ pid: process.pid, main: process.argv[1] }));\n');
-      const result = await run(cmd[0], cmd.slice(1), { cwd: dir, env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`, VIGIL_APP: 'user' } });
+      writeFileSync(
+        path.join(dir, 'dist/apps/user/src/main.js'),
+        'console.log(JSON.stringify({ pid: process.pid, main: process.argv[1] }));\n',
+      );
+      const result = await run(cmd[0], cmd.slice(1), {
+        cwd: dir,
+        env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`, VIGIL_APP: 'user' },
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const started = JSON.parse(result.stdout) as { pid: number; main: string };
@@ -153,13 +173,24 @@ describe('Dockerfile', () => {
     const command = runs(stage('manifests').instructions).join(' && ');
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-manifests-'));
     try {
-      for (const f of ['apps/user/package.json', 'apps/user/src/main.ts', 'apps/user/tsconfig.json', 'libs/runtime/package.json', 'libs/runtime/src/index.ts', 'apps/alert/src/main.ts']) {
+      for (const f of [
+        'apps/user/package.json',
+        'apps/user/src/main.ts',
+        'apps/user/tsconfig.json',
+        'libs/runtime/package.json',
+        'libs/runtime/src/index.ts',
+        'apps/alert/src/main.ts',
+      ]) {
         mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
         writeFileSync(path.join(dir, f), '{}');
       }
       const result = await run('sh', ['-c', command], { cwd: dir });
       expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
-      const left = ['apps', 'libs'].flatMap((top) => readdirSync(path.join(dir, top), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))));
+      const left = ['apps', 'libs'].flatMap((top) =>
+        readdirSync(path.join(dir, top), { recursive: true, withFileTypes: true })
+          .filter((e) => e.isFile())
+          .map((e) => path.relative(dir, path.join(e.parentPath, e.name))),
+      );
       expect(left.sort()).toEqual(['apps/user/package.json', 'libs/runtime/package.json']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -167,25 +198,58 @@ describe('Dockerfile', () => {
   });
 
   it('copies from the build context only files that exist and .dockerignore lets through', () => {
-    const contextCopies = file.stages.flatMap((s) => s.instructions).filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && !/--from=/.test(i.args) && i.heredocs.length === 0);
+    const contextCopies = file.stages
+      .flatMap((s) => s.instructions)
+      .filter(
+        (i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && !/--from=/.test(i.args) && i.heredocs.length === 0,
+      );
     expect(contextCopies.length).toBeGreaterThan(0);
     for (const copy of contextCopies) {
-      const sources = copy.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1);
+      const sources = copy.args
+        .split(/\s+/)
+        .filter((w) => !w.startsWith('--'))
+        .slice(0, -1);
       for (const source of sources) {
         // `.npmr[c]`-style patterns copy a file only if it is there; the plain name must not be ignored.
         const optional = /[*?[]/.test(source);
         const rel = source.replace(/\/+$/, '').replace(/\[(.)\]/g, '$1');
-        expect({ source, exists: optional || existsSync(path.join(repoRoot, rel)), ignored: isIgnored(rel, dockerignore) }).toEqual({ source, exists: true, ignored: false });
+        expect({
+          source,
+          exists: optional || existsSync(path.join(repoRoot, rel)),
+          ignored: isIgnored(rel, dockerignore),
+        }).toEqual({ source, exists: true, ignored: false });
       }
       // A COPY whose every source is optional would fail the build when none exists.
-      expect({ line: copy.line, required: sources.some((s) => !/[*?[]/.test(s)) }).toEqual({ line: copy.line, required: true });
+      expect({ line: copy.line, required: sources.some((s) => !/[*?[]/.test(s)) }).toEqual({
+        line: copy.line,
+        required: true,
+      });
     }
     // What the build needs inside those directories.
-    for (const rel of ['scripts/build.mjs', 'scripts/swc-options.mjs', 'libs/contracts/package.json', 'libs/contracts/src/index.ts', 'apps/gateway/src/main.ts']) expect({ rel, ignored: isIgnored(rel, dockerignore) }).toEqual({ rel, ignored: false });
+    for (const rel of [
+      'scripts/build.mjs',
+      'scripts/swc-options.mjs',
+      'libs/contracts/package.json',
+      'libs/contracts/src/index.ts',
+      'apps/gateway/src/main.ts',
+    ])
+      expect({ rel, ignored: isIgnored(rel, dockerignore) }).toEqual({ rel, ignored: false });
   });
 
   it('.dockerignore keeps local state out of the build context', () => {
-    for (const rel of ['node_modules', 'node_modules/yaml/package.json', 'libs/runtime/node_modules/x', 'dist', 'dist/apps/gateway/src/main.js', 'data', 'data/user.sqlite', '.git', '.git/HEAD', 'coverage', '.env']) {
+    for (const rel of [
+      'node_modules',
+      'node_modules/yaml/package.json',
+      'libs/runtime/node_modules/x',
+      'dist',
+      'dist/apps/gateway/src/main.js',
+      'data',
+      'data/user.sqlite',
+      '.git',
+      '.git/HEAD',
+      'coverage',
+      '.env',
+    ]) {
       expect({ rel, ignored: isIgnored(rel, dockerignore) }).toEqual({ rel, ignored: true });
     }
   });
@@ -194,7 +258,8 @@ describe('Dockerfile', () => {
 describe('the image health check script', () => {
   const script = file.stages
     .flatMap((s) => s.instructions)
-    .find((i) => i.keyword === 'COPY' && i.heredocs.length > 0 && i.args.endsWith('/app/healthcheck.mjs'))?.heredocs[0].body;
+    .find((i) => i.keyword === 'COPY' && i.heredocs.length > 0 && i.args.endsWith('/app/healthcheck.mjs'))
+    ?.heredocs[0].body;
   let dir: string;
   let server: Server;
   let port: number;
@@ -217,14 +282,18 @@ describe('the image health check script', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const probe = (env: NodeJS.ProcessEnv, ...args: string[]) => run(process.execPath, [path.join(dir, 'healthcheck.mjs'), ...args], { env });
+  const probe = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    run(process.execPath, [path.join(dir, 'healthcheck.mjs'), ...args], { env });
 
   it('exists in the Dockerfile', () => {
     expect(script).toBeDefined();
     // The heredoc is quoted, so BuildKit leaves the script's ${...} alone.
     const copy = file.stages.flatMap((s) => s.instructions).find((i) => i.args.endsWith('/app/healthcheck.mjs'))!;
     expect(copy.args).toMatch(/<<-?(['"])[A-Za-z_]+\1/);
-    expect(envAssignments({ keyword: 'ENV', args: 'A=1 B="two words"', line: 0, heredocs: [] })).toEqual({ A: '1', B: 'two words' });
+    expect(envAssignments({ keyword: 'ENV', args: 'A=1 B="two words"', line: 0, heredocs: [] })).toEqual({
+      A: '1',
+      B: 'two words',
+    });
   });
 
   it('passes on 2xx from HEALTH_PORT, at /health/live by default', async () => {

@@ -5,7 +5,10 @@ const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 describe('Batcher', () => {
   it('flushes when the weight limit is reached, without waiting for the timer', async () => {
     const batches: number[][] = [];
-    const batcher = new Batcher<number, number>(async (items) => (batches.push(items), items.map((i) => i * 2)), { maxWeight: 10, maxDelayMs: 60_000 });
+    const batcher = new Batcher<number, number>(async (items) => (batches.push(items), items.map((i) => i * 2)), {
+      maxWeight: 10,
+      maxDelayMs: 60_000,
+    });
     const results = await Promise.all([batcher.submit(1, 4), batcher.submit(2, 6)]);
     expect(results).toEqual([2, 4]);
     expect(batches).toEqual([[1, 2]]);
@@ -13,7 +16,10 @@ describe('Batcher', () => {
 
   it('flushes after maxDelayMs when the batch is small', async () => {
     const batches: number[][] = [];
-    const batcher = new Batcher<number, number>(async (items) => (batches.push(items), items), { maxWeight: 100, maxDelayMs: 20 });
+    const batcher = new Batcher<number, number>(async (items) => (batches.push(items), items), {
+      maxWeight: 100,
+      maxDelayMs: 20,
+    });
     const started = Date.now();
     const result = batcher.submit(7);
     await tick(5);
@@ -33,7 +39,10 @@ describe('Batcher', () => {
       { maxWeight: 2, maxDelayMs: 1 },
     );
     const first = await Promise.allSettled([batcher.submit('a'), batcher.submit('b')]);
-    expect(first.map((r) => r.status === 'rejected' && (r.reason as Error).message)).toEqual(['database down', 'database down']);
+    expect(first.map((r) => r.status === 'rejected' && (r.reason as Error).message)).toEqual([
+      'database down',
+      'database down',
+    ]);
     fail = false;
     await expect(batcher.submit('c')).resolves.toBe('c');
   });

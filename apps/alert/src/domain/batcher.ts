@@ -63,14 +63,16 @@ export class Batcher<T, R> {
     this.flushing = this.run(batch).finally(() => {
       this.flushing = undefined;
       // What queued up meanwhile: flush now if it is due, else when its timer fires.
-      if (this.queue.length > 0 && (this.closed || this.queuedWeight >= this.options.maxWeight || !this.timer)) this.kick();
+      if (this.queue.length > 0 && (this.closed || this.queuedWeight >= this.options.maxWeight || !this.timer))
+        this.kick();
     });
   }
 
   private async run(batch: Waiter<T, R>[]): Promise<void> {
     try {
       const results = await this.flush(batch.map((w) => w.item));
-      if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
+      if (results.length !== batch.length)
+        throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
       batch.forEach((waiter, i) => waiter.resolve(results[i]!));
     } catch (error) {
       for (const waiter of batch) waiter.reject(error);

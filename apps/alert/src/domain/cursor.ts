@@ -29,11 +29,20 @@ export function decodeCursor(text: string, sort: string, order: SortOrder): Curs
   } catch {
     throw new InvalidCursorError('cursor is not one this service returned');
   }
-  if (!Array.isArray(parsed) || parsed.length !== 4) throw new InvalidCursorError('cursor is not one this service returned');
+  if (!Array.isArray(parsed) || parsed.length !== 4)
+    throw new InvalidCursorError('cursor is not one this service returned');
   const [s, o, key, id] = parsed as unknown[];
-  if (typeof s !== 'string' || (o !== 'asc' && o !== 'desc') || typeof key !== 'number' || !Number.isSafeInteger(key) || typeof id !== 'string' || !UUID.test(id)) {
+  if (
+    typeof s !== 'string' ||
+    (o !== 'asc' && o !== 'desc') ||
+    typeof key !== 'number' ||
+    !Number.isSafeInteger(key) ||
+    typeof id !== 'string' ||
+    !UUID.test(id)
+  ) {
     throw new InvalidCursorError('cursor is not one this service returned');
   }
-  if (s !== sort || o !== order) throw new InvalidCursorError(`cursor belongs to sort=${s} order=${o}, not sort=${sort} order=${order}`);
+  if (s !== sort || o !== order)
+    throw new InvalidCursorError(`cursor belongs to sort=${s} order=${o}, not sort=${sort} order=${order}`);
   return { sort: s, order: o, key, id };
 }

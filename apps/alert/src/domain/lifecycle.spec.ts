@@ -34,7 +34,9 @@ function fold(items: Received[], start?: AlertState) {
     const outcome = applyReceived(state, item, rules, T, ID);
     state = outcome.state;
     kinds.push(...outcome.timeline.map((t) => t.kind));
-    events.push(...outcome.events.map((e) => ('change' in e.payload ? `${e.routingKey}:${e.payload.change}` : e.routingKey)));
+    events.push(
+      ...outcome.events.map((e) => ('change' in e.payload ? `${e.routingKey}:${e.payload.change}` : e.routingKey)),
+    );
   }
   return { state: state!, kinds, events };
 }
@@ -42,13 +44,23 @@ function fold(items: Received[], start?: AlertState) {
 describe('applyReceived (dedup and lifecycle)', () => {
   it('creates a triggered alert from a firing one', () => {
     const { state, kinds, events } = fold([received(1_000, { startsAt: '900' })]);
-    expect(state).toMatchObject({ status: 'triggered', occurrences: 1, startedAt: 900, lastSeenAt: 1_000, triggeredAt: 1_000, resolved: null });
+    expect(state).toMatchObject({
+      status: 'triggered',
+      occurrences: 1,
+      startedAt: 900,
+      lastSeenAt: 1_000,
+      triggeredAt: 1_000,
+      resolved: null,
+    });
     expect(kinds).toEqual(['created']);
     expect(events).toEqual(['alert.created']);
   });
 
   it('counts a repeat, keeps the first start, moves last-seen and takes the latest content', () => {
-    const { state } = fold([received(1_000, { startsAt: '900' }), received(2_000, { startsAt: '1900', summary: 'newer' })]);
+    const { state } = fold([
+      received(1_000, { startsAt: '900' }),
+      received(2_000, { startsAt: '1900', summary: 'newer' }),
+    ]);
     expect(state).toMatchObject({ status: 'triggered', occurrences: 2, startedAt: 900, lastSeenAt: 2_000 });
     expect(state.content.summary).toBe('newer');
   });
@@ -77,7 +89,11 @@ describe('applyReceived (dedup and lifecycle)', () => {
 
   it("auto-resolves on the source's resolve, by `source`, without counting an occurrence", () => {
     const { state, kinds, events } = fold([received(1_000), received(2_000, { status: 'resolved' })]);
-    expect(state).toMatchObject({ status: 'resolved', occurrences: 1, resolved: { at: 2_000, by: SOURCE_ACTOR, note: null } });
+    expect(state).toMatchObject({
+      status: 'resolved',
+      occurrences: 1,
+      resolved: { at: 2_000, by: SOURCE_ACTOR, note: null },
+    });
     expect(kinds).toEqual(['created', 'resolved']);
     expect(events).toEqual(['alert.created', 'alert.resolved']);
   });
@@ -93,8 +109,19 @@ describe('applyReceived (dedup and lifecycle)', () => {
   });
 
   it('re-triggers a resolved alert on a new occurrence: a new episode', () => {
-    const { state, kinds, events } = fold([received(1_000), received(2_000, { status: 'resolved' }), received(3_000, { startsAt: '2900' })]);
-    expect(state).toMatchObject({ status: 'triggered', occurrences: 2, triggeredAt: 3_000, startedAt: 2_900, acknowledged: null, resolved: null });
+    const { state, kinds, events } = fold([
+      received(1_000),
+      received(2_000, { status: 'resolved' }),
+      received(3_000, { startsAt: '2900' }),
+    ]);
+    expect(state).toMatchObject({
+      status: 'triggered',
+      occurrences: 2,
+      triggeredAt: 3_000,
+      startedAt: 2_900,
+      acknowledged: null,
+      resolved: null,
+    });
     expect(kinds).toEqual(['created', 'resolved', 'retriggered']);
     expect(events).toEqual(['alert.created', 'alert.resolved', 'alert.updated:retriggered']);
   });
@@ -115,8 +142,14 @@ describe('transition (triggered → acknowledged → resolved)', () => {
   it('acknowledges, then resolves, with who, when and the note', () => {
     const ack = transition(open, 'acknowledge', 'u1', 'looking', 5_000_000);
     if (!ack.ok) throw new Error(ack.conflict);
-    expect(ack.outcome.state).toMatchObject({ status: 'acknowledged', acknowledged: { at: 5_000_000, by: 'u1', note: 'looking' } });
-    expect(ack.outcome.events[0]).toMatchObject({ routingKey: 'alert.acknowledged', payload: { by: 'u1', note: 'looking' } });
+    expect(ack.outcome.state).toMatchObject({
+      status: 'acknowledged',
+      acknowledged: { at: 5_000_000, by: 'u1', note: 'looking' },
+    });
+    expect(ack.outcome.events[0]).toMatchObject({
+      routingKey: 'alert.acknowledged',
+      payload: { by: 'u1', note: 'looking' },
+    });
     const resolved = transition(ack.outcome.state, 'resolve', 'u2', null, 9_000_000);
     if (!resolved.ok) throw new Error(resolved.conflict);
     expect(resolved.outcome.state).toMatchObject({ status: 'resolved', resolved: { by: 'u2', note: null } });

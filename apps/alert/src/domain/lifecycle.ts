@@ -1,4 +1,12 @@
-import type { AlertChange, AlertSnapshot, AlertSource, AlertStatus, ReceivedAlert, Severity, TIMELINE_KINDS } from '@vigil/contracts';
+import type {
+  AlertChange,
+  AlertSnapshot,
+  AlertSource,
+  AlertStatus,
+  ReceivedAlert,
+  Severity,
+  TIMELINE_KINDS,
+} from '@vigil/contracts';
 import { toIso, type Micros } from './time.js';
 
 /** What the source said about the alert, kept exactly (the `doc` column). The latest occurrence wins. */
@@ -46,7 +54,10 @@ export interface TimelineDraft {
 export type EventDraft =
   | { routingKey: 'alert.created'; payload: { alert: AlertSnapshot } }
   | { routingKey: 'alert.updated'; payload: { alert: AlertSnapshot; change: AlertChange } }
-  | { routingKey: 'alert.acknowledged' | 'alert.resolved'; payload: { alert: AlertSnapshot; by: string; note?: string } };
+  | {
+      routingKey: 'alert.acknowledged' | 'alert.resolved';
+      payload: { alert: AlertSnapshot; by: string; note?: string };
+    };
 
 export interface Outcome {
   state: AlertState;
@@ -100,7 +111,13 @@ function startOf(alert: ReceivedAlert): Micros {
   return Number(alert.startsAt ?? alert.timestamp);
 }
 
-function entry(kind: TimelineKind, at: Micros, details: Record<string, unknown> = {}, by: string | null = null, note: string | null = null): TimelineDraft {
+function entry(
+  kind: TimelineKind,
+  at: Micros,
+  details: Record<string, unknown> = {},
+  by: string | null = null,
+  note: string | null = null,
+): TimelineDraft {
   return { kind, at, by, note, details };
 }
 
@@ -109,7 +126,13 @@ function entry(kind: TimelineKind, at: Micros, details: Record<string, unknown> 
  * deduplication, auto-resolve and re-trigger — and says what to record and publish. Pure: the
  * batch folds every occurrence of an alert through it, in arrival order.
  */
-export function applyReceived(before: AlertState | undefined, received: Received, rules: IngestRules, tenantId: string, id: string): Outcome {
+export function applyReceived(
+  before: AlertState | undefined,
+  received: Received,
+  rules: IngestRules,
+  tenantId: string,
+  id: string,
+): Outcome {
   const { alert, seenAt, silenced } = received;
   const resolving = alert.status === 'resolved';
   if (!before) {
@@ -158,7 +181,8 @@ export function applyReceived(before: AlertState | undefined, received: Received
   if (silenced !== before.silenced) {
     state.silenced = silenced;
     timeline.push(entry('silenced', seenAt, { silenced }));
-    if (before.status !== 'resolved') events.push({ routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'silenced' } });
+    if (before.status !== 'resolved')
+      events.push({ routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'silenced' } });
   }
 
   if (before.status === 'resolved') {
@@ -177,7 +201,9 @@ export function applyReceived(before: AlertState | undefined, received: Received
 
   // A repeat: counted on the row always; logged and published at most once per interval.
   if (seenAt - before.occLoggedAt >= rules.occurrenceLogIntervalUs) {
-    timeline.push(entry('occurrence', seenAt, { occurrences: state.occurrences, since: state.occurrences - before.occLogged }));
+    timeline.push(
+      entry('occurrence', seenAt, { occurrences: state.occurrences, since: state.occurrences - before.occLogged }),
+    );
     events.push({ routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'occurrence' } });
     state.occLoggedAt = seenAt;
     state.occLogged = state.occurrences;
@@ -186,7 +212,13 @@ export function applyReceived(before: AlertState | undefined, received: Received
 }
 
 /** Folds every occurrence of one alert in a batch, in order. */
-export function applyAll(before: AlertState | undefined, received: readonly Received[], rules: IngestRules, tenantId: string, id: string): Outcome {
+export function applyAll(
+  before: AlertState | undefined,
+  received: readonly Received[],
+  rules: IngestRules,
+  tenantId: string,
+  id: string,
+): Outcome {
   let state = before;
   const timeline: TimelineDraft[] = [];
   const events: EventDraft[] = [];
@@ -202,12 +234,21 @@ export function applyAll(before: AlertState | undefined, received: readonly Rece
 
 export type TransitionAction = 'acknowledge' | 'resolve';
 
-const ALLOWED: Record<TransitionAction, readonly AlertStatus[]> = { acknowledge: ['triggered'], resolve: ['triggered', 'acknowledged'] };
+const ALLOWED: Record<TransitionAction, readonly AlertStatus[]> = {
+  acknowledge: ['triggered'],
+  resolve: ['triggered', 'acknowledged'],
+};
 
 export type TransitionResult = { ok: true; outcome: Outcome } | { ok: false; conflict: string };
 
 /** triggered → acknowledged → resolved (or triggered → resolved), by a person, with an optional note. */
-export function transition(before: AlertState, action: TransitionAction, by: string, note: string | null, at: Micros): TransitionResult {
+export function transition(
+  before: AlertState,
+  action: TransitionAction,
+  by: string,
+  note: string | null,
+  at: Micros,
+): TransitionResult {
   if (!ALLOWED[action].includes(before.status)) {
     return { ok: false, conflict: `cannot ${action} alert ${before.id}: its status is ${before.status}` };
   }
@@ -226,7 +267,9 @@ export function transition(before: AlertState, action: TransitionAction, by: str
     outcome: {
       state,
       timeline: [entry(kind, at, { from: before.status }, by, note)],
-      events: [{ routingKey: `alert.${kind}`, payload: { alert: snapshotOf(state), by, ...(note !== null ? { note } : {}) } }],
+      events: [
+        { routingKey: `alert.${kind}`, payload: { alert: snapshotOf(state), by, ...(note !== null ? { note } : {}) } },
+      ],
     },
   };
 }

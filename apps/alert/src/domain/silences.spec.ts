@@ -42,7 +42,9 @@ describe('silence matchers', () => {
     expect(silenceStateAt(10, 20, 5)).toBe('pending');
     expect(silenceStateAt(10, 20, 10)).toBe('active');
     expect(silenceStateAt(10, 20, 20)).toBe('expired');
-    expect(isSilenced([compileMatchers([m('a', '=', '1')]), compileMatchers([m('b', '=', '2')])], { b: '2' })).toBe(true);
+    expect(isSilenced([compileMatchers([m('a', '=', '1')]), compileMatchers([m('b', '=', '2')])], { b: '2' })).toBe(
+      true,
+    );
     expect(isSilenced([], { b: '2' })).toBe(false);
   });
 });

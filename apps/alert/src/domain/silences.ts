@@ -16,7 +16,9 @@ export function matcherProblems(matchers: readonly LabelMatcher[]): string[] {
     try {
       anchored(matcher.value);
     } catch (error) {
-      problems.push(`matchers[${index}] (${matcher.name}${matcher.op}${JSON.stringify(matcher.value)}): invalid regular expression: ${(error as Error).message}`);
+      problems.push(
+        `matchers[${index}] (${matcher.name}${matcher.op}${JSON.stringify(matcher.value)}): invalid regular expression: ${(error as Error).message}`,
+      );
     }
   });
   return problems;
@@ -25,7 +27,8 @@ export function matcherProblems(matchers: readonly LabelMatcher[]): string[] {
 /** All matchers must hold; a missing label is the empty string (so `foo=""` matches an absent foo). */
 export function compileMatchers(matchers: readonly LabelMatcher[]): LabelPredicate {
   const tests = matchers.map((matcher): LabelPredicate => {
-    const valueOf = (labels: Record<string, string>) => (Object.hasOwn(labels, matcher.name) ? String(labels[matcher.name]) : '');
+    const valueOf = (labels: Record<string, string>) =>
+      Object.hasOwn(labels, matcher.name) ? String(labels[matcher.name]) : '';
     switch (matcher.op) {
       case '=':
         return (labels) => valueOf(labels) === matcher.value;

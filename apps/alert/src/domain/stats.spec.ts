@@ -1,6 +1,13 @@
 import { combineStats, type StatsGroup } from './stats.js';
 
-const group = (status: StatsGroup['status'], severity: StatsGroup['severity'], source: string, count: number, ack: [number, number] = [0, 0], res: [number, number] = [0, 0]): StatsGroup => ({
+const group = (
+  status: StatsGroup['status'],
+  severity: StatsGroup['severity'],
+  source: string,
+  count: number,
+  ack: [number, number] = [0, 0],
+  res: [number, number] = [0, 0],
+): StatsGroup => ({
   status,
   severity,
   source,
@@ -17,7 +24,11 @@ describe('combineStats', () => {
   it('adds up: total = Σ by status = Σ by severity = Σ by source', () => {
     const stats = combineStats(
       window,
-      [group('triggered', 'critical', 'api', 3), group('acknowledged', 'critical', 'grafana', 2, [2, 120]), group('resolved', 'info', 'api', 5, [1, 30], [5, 500])],
+      [
+        group('triggered', 'critical', 'api', 3),
+        group('acknowledged', 'critical', 'grafana', 2, [2, 120]),
+        group('resolved', 'info', 'api', 5, [1, 30], [5, 500]),
+      ],
       [{ alertType: 'disk', count: 6 }],
     );
     const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
@@ -38,6 +49,12 @@ describe('combineStats', () => {
 
   it('has zero counts and null means over nothing', () => {
     const stats = combineStats(window, [], []);
-    expect(stats).toMatchObject({ total: 0, meanTimeToAcknowledge: null, meanTimeToResolve: null, busiestSources: [], byStatus: { triggered: 0, acknowledged: 0, resolved: 0 } });
+    expect(stats).toMatchObject({
+      total: 0,
+      meanTimeToAcknowledge: null,
+      meanTimeToResolve: null,
+      busiestSources: [],
+      byStatus: { triggered: 0, acknowledged: 0, resolved: 0 },
+    });
   });
 });

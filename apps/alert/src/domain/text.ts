@@ -21,11 +21,15 @@ export function searchableLabels(labels: Record<string, string>): string {
 
 /** Label values are strings by contract; anything else is compared as its JSON. */
 export function labelText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
 /** The text `q` searches: summary, description and labels (`key=value`), lower-cased. */
-export function searchTextOf(alert: { summary?: string | null; description?: string | null; labels: Record<string, string> }): string {
+export function searchTextOf(alert: {
+  summary?: string | null;
+  description?: string | null;
+  labels: Record<string, string>;
+}): string {
   const labels = Object.entries(alert.labels).map(([k, v]) => `${k}=${labelText(v)}`);
   return searchable([alert.summary ?? '', alert.description ?? '', ...labels].join('\n').toLowerCase());
 }

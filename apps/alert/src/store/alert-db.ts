@@ -11,7 +11,12 @@ export interface Sql {
   /** INSERT/UPDATE/DELETE: how many rows it affected. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Multi-row insert (see insertStatements); with a `RETURNING` suffix, the returned rows. */
-  insert<T extends Row = Row>(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], suffix?: string): Promise<T[]>;
+  insert<T extends Row = Row>(
+    table: string,
+    columns: readonly Column[],
+    rows: readonly (readonly unknown[])[],
+    suffix?: string,
+  ): Promise<T[]>;
 }
 
 /** A column of a multi-row insert: its name and its PostgreSQL type (for unnest's array casts). */
@@ -26,19 +31,33 @@ export interface Column {
  * and plan. SQLite: `VALUES (…), (…)` in chunks under its parameter limit. `suffix` is the
  * `ON CONFLICT …` / `RETURNING …` tail (same text in both dialects).
  */
-export function insertStatements(dialect: Dialect, table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], suffix = ''): { sql: string; params: unknown[] }[] {
+export function insertStatements(
+  dialect: Dialect,
+  table: string,
+  columns: readonly Column[],
+  rows: readonly (readonly unknown[])[],
+  suffix = '',
+): { sql: string; params: unknown[] }[] {
   if (rows.length === 0) return [];
   const names = columns.map((c) => c.name).join(', ');
   if (dialect === 'postgres') {
     const arrays = columns.map((c) => `?::${c.pg}[]`).join(', ');
-    return [{ sql: `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ${suffix}`, params: columns.map((_, i) => rows.map((row) => row[i])) }];
+    return [
+      {
+        sql: `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ${suffix}`,
+        params: columns.map((_, i) => rows.map((row) => row[i])),
+      },
+    ];
   }
   const perStatement = Math.max(1, Math.floor(30_000 / columns.length));
   const one = `(${columns.map(() => '?').join(', ')})`;
   const statements: { sql: string; params: unknown[] }[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const part = rows.slice(i, i + perStatement);
-    statements.push({ sql: `INSERT INTO ${table} (${names}) VALUES ${Array(part.length).fill(one).join(', ')} ${suffix}`, params: part.flat() });
+    statements.push({
+      sql: `INSERT INTO ${table} (${names}) VALUES ${Array(part.length).fill(one).join(', ')} ${suffix}`,
+      params: part.flat(),
+    });
   }
   return statements;
 }
@@ -53,7 +72,12 @@ function sqlOf(manager: EntityManager, dialect: Dialect): Sql {
   const returning = (suffix: string) => /\bRETURNING\b/i.test(suffix);
   return {
     dialect,
-    async insert<T extends Row>(table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[], suffix = '') {
+    async insert<T extends Row>(
+      table: string,
+      columns: readonly Column[],
+      rows: readonly (readonly unknown[])[],
+      suffix = '',
+    ) {
       const out: T[] = [];
       for (const statement of insertStatements(dialect, table, columns, rows, suffix)) {
         if (returning(suffix)) out.push(...(await manager.query<T[]>(text(statement.sql), statement.params)));

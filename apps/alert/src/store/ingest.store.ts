@@ -7,7 +7,20 @@ import { compileMatchers, isSilenced, type LabelPredicate } from '../domain/sile
 import type { Micros } from '../domain/time.js';
 import { AlertDb, type Row, type Sql } from './alert-db.js';
 import { outboxRecordOf, writeOutbox, type OutboxRecord } from './outbox.js';
-import { ALERT_COLUMNS, EVENT_COLUMNS, SEARCH_COLUMNS, STATE_COLUMNS, UPSERT_ALERTS, UPSERT_SEARCH, alertParams, chunks, eventParams, searchOf, stateOf, type SilenceDoc } from './rows.js';
+import {
+  ALERT_COLUMNS,
+  EVENT_COLUMNS,
+  SEARCH_COLUMNS,
+  STATE_COLUMNS,
+  UPSERT_ALERTS,
+  UPSERT_SEARCH,
+  alertParams,
+  chunks,
+  eventParams,
+  searchOf,
+  stateOf,
+  type SilenceDoc,
+} from './rows.js';
 
 /** One `ingest.alerts.received` envelope, as the batch needs it. */
 export interface IngestMessage {
@@ -84,7 +97,8 @@ export class IngestStore {
   private async claim(sql: Sql, messages: readonly IngestMessage[]): Promise<Set<IngestMessage>> {
     const first = new Map<string, IngestMessage>();
     for (const message of messages) if (!first.has(message.envelopeId)) first.set(message.envelopeId, message);
-    const handledAt = sql.dialect === 'postgres' ? new Date() : new Date().toISOString().replace('T', ' ').replace('Z', '');
+    const handledAt =
+      sql.dialect === 'postgres' ? new Date() : new Date().toISOString().replace('T', ' ').replace('Z', '');
     const rows = await sql.insert(
       'inbox',
       [
@@ -101,12 +115,16 @@ export class IngestStore {
 
   private async writeTenant(sql: Sql, tenantId: string, alerts: Map<string, Pending[]>): Promise<OutboxRecord[]> {
     const now = Number(nowMicros());
-    if (sql.dialect === 'postgres') await sql.query('SELECT pg_advisory_xact_lock(hashtext(?))', [`vigil.alert.ingest:${tenantId}`]);
+    if (sql.dialect === 'postgres')
+      await sql.query('SELECT pg_advisory_xact_lock(hashtext(?))', [`vigil.alert.ingest:${tenantId}`]);
     const silences = await this.activeSilences(sql, tenantId, now);
     const existing = new Map<string, AlertState>();
     const lock = sql.dialect === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
     for (const ids of chunks([...alerts.keys()])) {
-      const rows = await sql.query<Row>(`SELECT ${STATE_COLUMNS} FROM alerts WHERE tenant_id = ? AND id IN (${ids.map(() => '?').join(', ')})${lock}`, [tenantId, ...ids]);
+      const rows = await sql.query<Row>(
+        `SELECT ${STATE_COLUMNS} FROM alerts WHERE tenant_id = ? AND id IN (${ids.map(() => '?').join(', ')})${lock}`,
+        [tenantId, ...ids],
+      );
       for (const row of rows) existing.set(row['id'] as string, stateOf(row));
     }
 
@@ -118,11 +136,17 @@ export class IngestStore {
       const before = existing.get(id);
       let state = before;
       for (const { alert, message } of pending) {
-        const received = { alert, source: message.source, seenAt: message.seenAt, silenced: isSilenced(silences, alert.labels) };
+        const received = {
+          alert,
+          source: message.source,
+          seenAt: message.seenAt,
+          silenced: isSilenced(silences, alert.labels),
+        };
         const outcome = applyReceived(state, received, rules, tenantId, id);
         state = outcome.state;
         for (const draft of outcome.timeline) timeline.push(this.timelineRow(tenantId, id, draft));
-        for (const event of outcome.events) outbox.push(outboxRecordOf(tenantId, event, message.correlationId, message.actor));
+        for (const event of outcome.events)
+          outbox.push(outboxRecordOf(tenantId, event, message.correlationId, message.actor));
       }
       if (state && state !== before) states.push(state);
     }
@@ -152,7 +176,10 @@ export class IngestStore {
   }
 
   private async activeSilences(sql: Sql, tenantId: string, now: Micros): Promise<LabelPredicate[]> {
-    const rows = await sql.query<Row>('SELECT doc FROM silences WHERE tenant_id = ? AND ends_at_us > ? AND starts_at_us <= ?', [tenantId, now, now]);
+    const rows = await sql.query<Row>(
+      'SELECT doc FROM silences WHERE tenant_id = ? AND ends_at_us > ? AND starts_at_us <= ?',
+      [tenantId, now, now],
+    );
     return rows.map((row) => {
       const doc = row['doc'] as string;
       let predicate = this.silenceCache.get(doc);

@@ -17,9 +17,26 @@ export interface OutboxRecord {
   correlationId: string;
 }
 
-export function outboxRecordOf(tenantId: string, draft: EventDraft, correlationId: string, actor?: Actor): OutboxRecord {
-  const envelope = createEnvelope({ type: draft.routingKey, tenantId, payload: draft.payload, correlationId, ...(actor ? { actor } : {}) });
-  return { id: envelope.id, tenantId, routingKey: draft.routingKey, envelope: JSON.stringify(envelope), correlationId: envelope.correlationId };
+export function outboxRecordOf(
+  tenantId: string,
+  draft: EventDraft,
+  correlationId: string,
+  actor?: Actor,
+): OutboxRecord {
+  const envelope = createEnvelope({
+    type: draft.routingKey,
+    tenantId,
+    payload: draft.payload,
+    correlationId,
+    ...(actor ? { actor } : {}),
+  });
+  return {
+    id: envelope.id,
+    tenantId,
+    routingKey: draft.routingKey,
+    envelope: JSON.stringify(envelope),
+    correlationId: envelope.correlationId,
+  };
 }
 
 const OUTBOX_COLUMNS: readonly Column[] = [
@@ -33,7 +50,11 @@ const OUTBOX_COLUMNS: readonly Column[] = [
 /** Writes the records in the caller's transaction (tenant-scoped on PostgreSQL: the outbox has tenant_id). */
 export async function writeOutbox(sql: Sql, records: readonly OutboxRecord[]): Promise<void> {
   const now = Number(nowMicros());
-  await sql.insert('outbox', OUTBOX_COLUMNS, records.map((r) => [r.id, r.tenantId, r.routingKey, r.envelope, now]));
+  await sql.insert(
+    'outbox',
+    OUTBOX_COLUMNS,
+    records.map((r) => [r.id, r.tenantId, r.routingKey, r.envelope, now]),
+  );
 }
 
 /** Rows older than this are the sweep's; younger ones are still being published by the fast path. */
@@ -74,7 +95,9 @@ export class OutboxRelay implements OnModuleInit, OnApplicationShutdown {
   /** After the commit: publish, then delete what was published. Never throws. */
   dispatch(records: readonly OutboxRecord[]): void {
     if (records.length === 0) return;
-    const run = this.publishAndDelete(records).catch((err: unknown) => this.logger.warn({ err, events: records.length }, 'outbox publish failed; the sweep will publish them'));
+    const run = this.publishAndDelete(records).catch((err: unknown) =>
+      this.logger.warn({ err, events: records.length }, 'outbox publish failed; the sweep will publish them'),
+    );
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
   }
@@ -85,12 +108,19 @@ export class OutboxRelay implements OnModuleInit, OnApplicationShutdown {
     for (;;) {
       const published = await this.db.asPlatform(async (sql) => {
         const lock = sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-        const rows = await sql.query<Row>(`SELECT id, tenant_id, routing_key, envelope FROM outbox WHERE created_at_us < ? ORDER BY created_at_us, id LIMIT ${SWEEP_LIMIT}${lock}`, [
-          Number(nowMicros()) - SWEEP_GRACE_US,
-        ]);
+        const rows = await sql.query<Row>(
+          `SELECT id, tenant_id, routing_key, envelope FROM outbox WHERE created_at_us < ? ORDER BY created_at_us, id LIMIT ${SWEEP_LIMIT}${lock}`,
+          [Number(nowMicros()) - SWEEP_GRACE_US],
+        );
         const records = rows.map((row): OutboxRecord => {
           const envelope = row['envelope'] as string;
-          return { id: row['id'] as string, tenantId: row['tenant_id'] as string, routingKey: row['routing_key'] as string, envelope, correlationId: (JSON.parse(envelope) as { correlationId: string }).correlationId };
+          return {
+            id: row['id'] as string,
+            tenantId: row['tenant_id'] as string,
+            routingKey: row['routing_key'] as string,
+            envelope,
+            correlationId: (JSON.parse(envelope) as { correlationId: string }).correlationId,
+          };
         });
         await this.publish(records);
         await this.delete(sql, records);
@@ -116,13 +146,23 @@ export class OutboxRelay implements OnModuleInit, OnApplicationShutdown {
     const { broker } = this.client;
     // In order on one channel; the confirms are awaited together.
     await Promise.all(
-      records.map((r) => broker.publish(r.routingKey, Buffer.from(r.envelope), { messageId: r.id, correlationId: r.correlationId, appId: 'alert' })),
+      records.map((r) =>
+        broker.publish(r.routingKey, Buffer.from(r.envelope), {
+          messageId: r.id,
+          correlationId: r.correlationId,
+          appId: 'alert',
+        }),
+      ),
     );
   }
 
   private async delete(sql: Sql, records: readonly OutboxRecord[]): Promise<void> {
     for (const part of chunks(records)) {
-      if (part.length) await sql.run(`DELETE FROM outbox WHERE id IN (${part.map(() => '?').join(', ')})`, part.map((r) => r.id));
+      if (part.length)
+        await sql.run(
+          `DELETE FROM outbox WHERE id IN (${part.map(() => '?').join(', ')})`,
+          part.map((r) => r.id),
+        );
     }
   }
 }

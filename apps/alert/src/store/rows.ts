@@ -1,5 +1,19 @@
-import type { AlertSource, AlertStatus, AlertView, SilenceView, TimelineEntry, LabelMatcher, RejectedPayloadView } from '@vigil/contracts';
-import { SEVERITY_RANK, type AlertContent, type AlertState, type Step, type TimelineDraft } from '../domain/lifecycle.js';
+import type {
+  AlertSource,
+  AlertStatus,
+  AlertView,
+  SilenceView,
+  TimelineEntry,
+  LabelMatcher,
+  RejectedPayloadView,
+} from '@vigil/contracts';
+import {
+  SEVERITY_RANK,
+  type AlertContent,
+  type AlertState,
+  type Step,
+  type TimelineDraft,
+} from '../domain/lifecycle.js';
 import { silenceStateAt } from '../domain/silences.js';
 import { searchable, searchableLabels, searchTextOf } from '../domain/text.js';
 import { micros, toIso, type Micros } from '../domain/time.js';
@@ -13,10 +27,27 @@ const col = (name: string, pg: string): Column => ({ name, pg });
 
 /** Every column the upsert writes, in the order of `alertParams`. */
 export const ALERT_COLUMNS: readonly Column[] = [
-  col('tenant_id', 'varchar'), col('id', 'uuid'), col('fingerprint', 'varchar'), col('alert_type', 'varchar'), col('severity', 'varchar'), col('severity_rank', 'smallint'),
-  col('status', 'varchar'), col('source', 'varchar'), col('silenced', 'boolean'), col('occurrences', 'integer'), col('doc', 'text'), col('steps', 'text'),
-  col('started_at_us', 'bigint'), col('triggered_at_us', 'bigint'), col('last_seen_at_us', 'bigint'), col('acknowledged_at_us', 'bigint'), col('resolved_at_us', 'bigint'),
-  col('created_at_us', 'bigint'), col('updated_at_us', 'bigint'), col('occ_logged_at_us', 'bigint'), col('occ_logged', 'integer'),
+  col('tenant_id', 'varchar'),
+  col('id', 'uuid'),
+  col('fingerprint', 'varchar'),
+  col('alert_type', 'varchar'),
+  col('severity', 'varchar'),
+  col('severity_rank', 'smallint'),
+  col('status', 'varchar'),
+  col('source', 'varchar'),
+  col('silenced', 'boolean'),
+  col('occurrences', 'integer'),
+  col('doc', 'text'),
+  col('steps', 'text'),
+  col('started_at_us', 'bigint'),
+  col('triggered_at_us', 'bigint'),
+  col('last_seen_at_us', 'bigint'),
+  col('acknowledged_at_us', 'bigint'),
+  col('resolved_at_us', 'bigint'),
+  col('created_at_us', 'bigint'),
+  col('updated_at_us', 'bigint'),
+  col('occ_logged_at_us', 'bigint'),
+  col('occ_logged', 'integer'),
 ];
 
 /** The upsert of alert states, keyed by (tenant_id, id): every column but the key and created_at_us is replaced. */
@@ -25,10 +56,24 @@ export const UPSERT_ALERTS = `ON CONFLICT (tenant_id, id) DO UPDATE SET ${ALERT_
   .map((c) => `${c} = excluded.${c}`)
   .join(', ')}`;
 
-export const SEARCH_COLUMNS: readonly Column[] = [col('tenant_id', 'varchar'), col('id', 'uuid'), col('labels', 'text'), col('search', 'text')];
-export const UPSERT_SEARCH = 'ON CONFLICT (tenant_id, id) DO UPDATE SET labels = excluded.labels, search = excluded.search';
+export const SEARCH_COLUMNS: readonly Column[] = [
+  col('tenant_id', 'varchar'),
+  col('id', 'uuid'),
+  col('labels', 'text'),
+  col('search', 'text'),
+];
+export const UPSERT_SEARCH =
+  'ON CONFLICT (tenant_id, id) DO UPDATE SET labels = excluded.labels, search = excluded.search';
 
-export const EVENT_COLUMNS: readonly Column[] = [col('tenant_id', 'varchar'), col('alert_id', 'uuid'), col('at_us', 'bigint'), col('id', 'uuid'), col('kind', 'varchar'), col('actor', 'varchar'), col('body', 'text')];
+export const EVENT_COLUMNS: readonly Column[] = [
+  col('tenant_id', 'varchar'),
+  col('alert_id', 'uuid'),
+  col('at_us', 'bigint'),
+  col('id', 'uuid'),
+  col('kind', 'varchar'),
+  col('actor', 'varchar'),
+  col('body', 'text'),
+];
 
 interface StepsDoc {
   acknowledged: Step | null;
@@ -129,7 +174,15 @@ export function viewOf(state: AlertState): AlertView {
 }
 
 export function eventParams(tenantId: string, alertId: string, id: string, draft: TimelineDraft): unknown[] {
-  return [tenantId, alertId, draft.at, id, draft.kind, draft.by, JSON.stringify({ note: draft.note, details: draft.details })];
+  return [
+    tenantId,
+    alertId,
+    draft.at,
+    id,
+    draft.kind,
+    draft.by,
+    JSON.stringify({ note: draft.note, details: draft.details }),
+  ];
 }
 
 export function timelineEntryOf(row: Row): TimelineEntry {

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { nowMicros, webhookMappingOf, type Actor, type WebhookMapping, type WebhookMappingView } from '@vigil/contracts';
+import {
+  nowMicros,
+  webhookMappingOf,
+  type Actor,
+  type WebhookMapping,
+  type WebhookMappingView,
+} from '@vigil/contracts';
 import { toIso } from '../domain/time.js';
 import { AlertDb, type Row, type Sql } from '../store/alert-db.js';
 
@@ -42,7 +48,10 @@ export class WebhookMappingService {
   }
 
   private async load(sql: Sql, tenantId: string): Promise<WebhookMappingView> {
-    const [row] = await sql.query<Row>('SELECT mapping, updated_at_us, updated_by FROM webhook_mappings WHERE tenant_id = ? AND source = ?', [tenantId, GENERIC_SOURCE]);
+    const [row] = await sql.query<Row>(
+      'SELECT mapping, updated_at_us, updated_by FROM webhook_mappings WHERE tenant_id = ? AND source = ?',
+      [tenantId, GENERIC_SOURCE],
+    );
     return viewOf(row);
   }
 }

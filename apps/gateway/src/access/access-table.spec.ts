@@ -1,4 +1,9 @@
-import { declarationOfRow, normaliseDeclaration, parseAccessTable, policyMap } from '../../../../test/support/access-table.js';
+import {
+  declarationOfRow,
+  normaliseDeclaration,
+  parseAccessTable,
+  policyMap,
+} from '../../../../test/support/access-table.js';
 import { GATEWAY_CONTROLLERS } from '../gateway.module.js';
 import { httpRoutesOf, RUNTIME_ROUTE_ACCESS } from './route-access.js';
 
@@ -29,7 +34,8 @@ describe('docs/access.md and the declared routes', () => {
   });
 
   it('refuses a table whose credential contradicts its roles and scopes', () => {
-    const table = '| Method | Path | Credential | Roles | Scopes |\n| --- | --- | --- | --- | --- |\n| GET | `/x` | none | admin | – |\n';
+    const table =
+      '| Method | Path | Credential | Roles | Scopes |\n| --- | --- | --- | --- | --- |\n| GET | `/x` | none | admin | – |\n';
     expect(() => parseAccessTable(table)).toThrow('says "none" but its roles/scopes mean "user token"');
   });
 });

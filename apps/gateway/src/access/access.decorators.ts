@@ -27,15 +27,21 @@ export type AccessDeclaration = PublicAccess | CredentialAccess;
 export const ACCESS_METADATA = 'vigil:access';
 
 /** Anyone may call this route (health, metrics, docs, system status). */
-export const Public = (): MethodDecorator => SetMetadata(ACCESS_METADATA, { kind: 'public', signIn: false } satisfies PublicAccess);
+export const Public = (): MethodDecorator =>
+  SetMetadata(ACCESS_METADATA, { kind: 'public', signIn: false } satisfies PublicAccess);
 
 /** Anyone may call this route, at most RATE_LIMIT_LOGIN_PER_IP_PER_MIN times a minute per address. */
-export const SignIn = (): MethodDecorator => SetMetadata(ACCESS_METADATA, { kind: 'public', signIn: true } satisfies PublicAccess);
+export const SignIn = (): MethodDecorator =>
+  SetMetadata(ACCESS_METADATA, { kind: 'public', signIn: true } satisfies PublicAccess);
 
 /** A signed-in user with one of `roles`, or an API key with one of `scopes`. */
-export function Access(rule: { roles?: readonly RoleRequirement[]; scopes?: readonly ScopeRequirement[] }): MethodDecorator {
+export function Access(rule: {
+  roles?: readonly RoleRequirement[];
+  scopes?: readonly ScopeRequirement[];
+}): MethodDecorator {
   const declaration: CredentialAccess = { kind: 'credential', roles: rule.roles ?? [], scopes: rule.scopes ?? [] };
-  if (declaration.roles.length === 0 && declaration.scopes.length === 0) throw new Error('@Access() needs roles, scopes or both (use @Public() for a route without credential)');
+  if (declaration.roles.length === 0 && declaration.scopes.length === 0)
+    throw new Error('@Access() needs roles, scopes or both (use @Public() for a route without credential)');
   return SetMetadata(ACCESS_METADATA, declaration);
 }
 

@@ -11,8 +11,17 @@ class Undeclared {
   handler(): void {}
 }
 
-function httpContext(headers: Record<string, string> = {}): { context: ExecutionContext; res: { headers: Record<string, string> } } {
-  const res = { headers: {} as Record<string, string>, headersSent: false, setHeader(name: string, value: string) { this.headers[name] = value; } };
+function httpContext(headers: Record<string, string> = {}): {
+  context: ExecutionContext;
+  res: { headers: Record<string, string> };
+} {
+  const res = {
+    headers: {} as Record<string, string>,
+    headersSent: false,
+    setHeader(name: string, value: string) {
+      this.headers[name] = value;
+    },
+  };
   const req = { method: 'GET', originalUrl: '/x', headers, ip: '127.0.0.1', socket: {} };
   const context = {
     getType: () => 'http',
@@ -29,24 +38,48 @@ const logger = pino({ level: 'silent' });
 
 describe('AccessGuard', () => {
   it('answers 500 to a route that declares nothing', async () => {
-    const guard = new AccessGuard(routes(undefined), authenticator, new RateLimiter(), loadConfig(GatewayConfig, {}), logger);
+    const guard = new AccessGuard(
+      routes(undefined),
+      authenticator,
+      new RateLimiter(),
+      loadConfig(GatewayConfig, {}),
+      logger,
+    );
     await expect(guard.canActivate(httpContext().context)).rejects.toBeInstanceOf(InternalServerErrorException);
   });
 
   it('leaves bus handlers alone', async () => {
-    const guard = new AccessGuard(routes(undefined), authenticator, new RateLimiter(), loadConfig(GatewayConfig, {}), logger);
+    const guard = new AccessGuard(
+      routes(undefined),
+      authenticator,
+      new RateLimiter(),
+      loadConfig(GatewayConfig, {}),
+      logger,
+    );
     await expect(guard.canActivate({ getType: () => 'rpc' } as unknown as ExecutionContext)).resolves.toBe(true);
   });
 
   it('challenges a request without credential on a protected route', async () => {
-    const guard = new AccessGuard(routes({ kind: 'credential', roles: ['admin'], scopes: [] }), authenticator, new RateLimiter(), loadConfig(GatewayConfig, {}), logger);
+    const guard = new AccessGuard(
+      routes({ kind: 'credential', roles: ['admin'], scopes: [] }),
+      authenticator,
+      new RateLimiter(),
+      loadConfig(GatewayConfig, {}),
+      logger,
+    );
     const { context, res } = httpContext();
     await expect(guard.canActivate(context)).rejects.toMatchObject({ status: 401 });
     expect(res.headers['WWW-Authenticate']).toMatch(/^Bearer realm="vigil"/);
   });
 
   it('throttles sign-in routes per address with Retry-After', async () => {
-    const guard = new AccessGuard(routes({ kind: 'public', signIn: true }), authenticator, new RateLimiter(), loadConfig(GatewayConfig, { RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '1' }), logger);
+    const guard = new AccessGuard(
+      routes({ kind: 'public', signIn: true }),
+      authenticator,
+      new RateLimiter(),
+      loadConfig(GatewayConfig, { RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '1' }),
+      logger,
+    );
     const first = httpContext();
     await expect(guard.canActivate(first.context)).resolves.toBe(true);
     const second = httpContext();

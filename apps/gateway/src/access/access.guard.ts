@@ -1,4 +1,13 @@
-import { ForbiddenException, HttpStatus, Inject, Injectable, InternalServerErrorException, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  InternalServerErrorException,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { LOGGER } from '@vigil/runtime';
 import type { Logger } from '@vigil/observability';
 import type { Response } from 'express';
@@ -36,12 +45,24 @@ export class AccessGuard implements CanActivate {
     const res = context.switchToHttp().getResponse<Response>();
     const declaration = this.routes.of(context.getHandler());
     if (!declaration) {
-      this.logger.error({ method: req.method, url: req.originalUrl, handler: `${context.getClass().name}.${context.getHandler().name}` }, 'route declares no access rule: refused');
+      this.logger.error(
+        {
+          method: req.method,
+          url: req.originalUrl,
+          handler: `${context.getClass().name}.${context.getHandler().name}`,
+        },
+        'route declares no access rule: refused',
+      );
       throw new InternalServerErrorException('this route declares no access rule');
     }
     try {
       if (declaration.kind === 'public') {
-        if (declaration.signIn) this.limit(`ip:${clientAddressOf(req)}`, this.config.RATE_LIMIT_LOGIN_PER_IP_PER_MIN, 'sign-in attempts from this address');
+        if (declaration.signIn)
+          this.limit(
+            `ip:${clientAddressOf(req)}`,
+            this.config.RATE_LIMIT_LOGIN_PER_IP_PER_MIN,
+            'sign-in attempts from this address',
+          );
         return true;
       }
       req.principal = await this.authenticate(req, res, declaration);
@@ -57,7 +78,9 @@ export class AccessGuard implements CanActivate {
     const credential = presentedCredential(req.headers);
     if (credential.kind === 'none' || credential.kind === 'unusable') {
       res.setHeader('WWW-Authenticate', CHALLENGE);
-      throw new UnauthorizedException(credential.kind === 'none' ? 'authentication required: send a bearer token or an API key' : credential.reason);
+      throw new UnauthorizedException(
+        credential.kind === 'none' ? 'authentication required: send a bearer token or an API key' : credential.reason,
+      );
     }
     let principal: Principal;
     try {
@@ -66,7 +89,8 @@ export class AccessGuard implements CanActivate {
       if (error instanceof UnauthorizedException) res.setHeader('WWW-Authenticate', CHALLENGE);
       throw error;
     }
-    if (principal.kind === 'api-key') this.limit(`key:${principal.id}`, this.config.RATE_LIMIT_PER_KEY_PER_MIN, 'requests with this API key');
+    if (principal.kind === 'api-key')
+      this.limit(`key:${principal.id}`, this.config.RATE_LIMIT_PER_KEY_PER_MIN, 'requests with this API key');
     this.limit(`tenant:${principal.tenantId}`, this.config.RATE_LIMIT_PER_TENANT_PER_MIN, 'requests for this tenant');
     const decision = authorize(rule, principal);
     if (!decision.allowed) throw new ForbiddenException(decision.reason);
@@ -76,7 +100,11 @@ export class AccessGuard implements CanActivate {
   private limit(key: string, perMinute: number, what: string): void {
     const result = this.limiter.take(key, perMinute);
     if (!result.allowed) {
-      throw new RetryableHttpException(HttpStatus.TOO_MANY_REQUESTS, `rate limit exceeded: at most ${perMinute} ${what} per minute; retry in ${result.retryAfterSeconds} s`, result.retryAfterSeconds);
+      throw new RetryableHttpException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        `rate limit exceeded: at most ${perMinute} ${what} per minute; retry in ${result.retryAfterSeconds} s`,
+        result.retryAfterSeconds,
+      );
     }
   }
 }

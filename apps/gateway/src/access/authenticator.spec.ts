@@ -10,25 +10,48 @@ import { Authenticator, INVALID_KEY } from './authenticator.js';
 
 const USER = '0192f0c1-0000-7000-8000-000000000001';
 const ring = JwtKeyring.parse(`a:${'x'.repeat(40)}`);
-const config = loadConfig(GatewayConfig, { API_KEY_CACHE_TTL_MS: '5000', API_KEY_NEGATIVE_CACHE_TTL_MS: '1000', PRINCIPAL_CACHE_TTL_MS: '5000' });
+const config = loadConfig(GatewayConfig, {
+  API_KEY_CACHE_TTL_MS: '5000',
+  API_KEY_NEGATIVE_CACHE_TTL_MS: '1000',
+  PRINCIPAL_CACHE_TTL_MS: '5000',
+});
 
-function setUp(answers: { principal?: () => Promise<PrincipalView | null>; key?: () => Promise<ApiKeyPrincipal | null> }, start = 1_000_000) {
+function setUp(
+  answers: { principal?: () => Promise<PrincipalView | null>; key?: () => Promise<ApiKeyPrincipal | null> },
+  start = 1_000_000,
+) {
   let now = start;
-  const inTenant = jest.fn((_pattern: string, _tenant: string, _payload: object) => (answers.principal ?? (async () => null))());
+  const inTenant = jest.fn((_pattern: string, _tenant: string, _payload: object) =>
+    (answers.principal ?? (async () => null))(),
+  );
   const anonymous = jest.fn((_pattern: string, _payload: object) => (answers.key ?? (async () => null))());
   const client = { inTenant, anonymous } as unknown as UserServiceClient;
   const auth = new Authenticator(config, ring, () => now, client);
   return { auth, inTenant, anonymous, advance: (ms: number) => (now += ms) };
 }
 
-const activeUser: PrincipalView = { userId: USER, tenantId: 't1', role: 'operator', active: true, platformAdmin: false };
-const token = async (claims: Partial<{ tid: string; role: 'admin' | 'viewer' }> = {}, ttl = 60) => (await ring.sign({ sub: USER, tid: 't1', role: 'admin', pa: false, ...claims }, ttl)).token;
+const activeUser: PrincipalView = {
+  userId: USER,
+  tenantId: 't1',
+  role: 'operator',
+  active: true,
+  platformAdmin: false,
+};
+const token = async (claims: Partial<{ tid: string; role: 'admin' | 'viewer' }> = {}, ttl = 60) =>
+  (await ring.sign({ sub: USER, tid: 't1', role: 'admin', pa: false, ...claims }, ttl)).token;
 
 describe('Authenticator: access tokens', () => {
   it('verifies locally, then takes role and state from the user service, cached', async () => {
     const { auth, inTenant } = setUp({ principal: async () => activeUser });
     const jwt = await token();
-    await expect(auth.authenticate({ kind: 'jwt', token: jwt }, '10.0.0.1')).resolves.toEqual({ kind: 'user', id: USER, tenantId: 't1', role: 'operator', platformAdmin: false, ip: '10.0.0.1' });
+    await expect(auth.authenticate({ kind: 'jwt', token: jwt }, '10.0.0.1')).resolves.toEqual({
+      kind: 'user',
+      id: USER,
+      tenantId: 't1',
+      role: 'operator',
+      platformAdmin: false,
+      ip: '10.0.0.1',
+    });
     await auth.authenticate({ kind: 'jwt', token: jwt }, '10.0.0.1');
     expect(inTenant).toHaveBeenCalledTimes(1);
     expect(inTenant).toHaveBeenCalledWith(RpcPatterns.UserPrincipal, 't1', { userId: USER });
@@ -36,19 +59,28 @@ describe('Authenticator: access tokens', () => {
 
   it('refuses expired, malformed and foreign tokens without asking anyone', async () => {
     const { auth, inTenant } = setUp({ principal: async () => activeUser });
-    const foreign = (await JwtKeyring.parse(`a:${'y'.repeat(40)}`).sign({ sub: USER, tid: 't1', role: 'admin', pa: false }, 60)).token;
+    const foreign = (
+      await JwtKeyring.parse(`a:${'y'.repeat(40)}`).sign({ sub: USER, tid: 't1', role: 'admin', pa: false }, 60)
+    ).token;
     for (const bad of [await token({}, -5), 'not-a-jwt', foreign]) {
       await expect(auth.authenticate({ kind: 'jwt', token: bad }, 'ip')).rejects.toBeInstanceOf(UnauthorizedException);
     }
     expect(inTenant).not.toHaveBeenCalled();
   });
 
-  it('refuses a deactivated user, an unknown one, and a token whose tenant is not the user\'s', async () => {
-    for (const answer of [async () => ({ ...activeUser, active: false }), async () => null, async () => ({ ...activeUser, tenantId: 't2' }), async (): Promise<PrincipalView> => {
-      throw new RpcRemoteError(RpcPatterns.UserPrincipal, 'user', { message: 'not found', status: 404 });
-    }]) {
+  it("refuses a deactivated user, an unknown one, and a token whose tenant is not the user's", async () => {
+    for (const answer of [
+      async () => ({ ...activeUser, active: false }),
+      async () => null,
+      async () => ({ ...activeUser, tenantId: 't2' }),
+      async (): Promise<PrincipalView> => {
+        throw new RpcRemoteError(RpcPatterns.UserPrincipal, 'user', { message: 'not found', status: 404 });
+      },
+    ]) {
       const { auth } = setUp({ principal: answer });
-      await expect(auth.authenticate({ kind: 'jwt', token: await token() }, 'ip')).rejects.toThrow('access token is not valid');
+      await expect(auth.authenticate({ kind: 'jwt', token: await token() }, 'ip')).rejects.toThrow(
+        'access token is not valid',
+      );
     }
   });
 
@@ -67,7 +99,7 @@ describe('Authenticator: access tokens', () => {
     expect(inTenant).toHaveBeenCalledTimes(3);
   });
 
-  it('checks a token\'s signature once, and again after a few seconds or once it has expired', async () => {
+  it("checks a token's signature once, and again after a few seconds or once it has expired", async () => {
     const verify = jest.spyOn(ring, 'verify');
     try {
       const { auth, advance } = setUp({ principal: async () => activeUser }, Date.now());
@@ -89,8 +121,14 @@ describe('Authenticator: access tokens', () => {
   });
 
   it('lets bus failures through (they become 503/504)', async () => {
-    const { auth } = setUp({ principal: async () => { throw new RpcTimeoutError(RpcPatterns.UserPrincipal, 'user', 5000); } });
-    await expect(auth.authenticate({ kind: 'jwt', token: await token() }, 'ip')).rejects.toBeInstanceOf(RpcTimeoutError);
+    const { auth } = setUp({
+      principal: async () => {
+        throw new RpcTimeoutError(RpcPatterns.UserPrincipal, 'user', 5000);
+      },
+    });
+    await expect(auth.authenticate({ kind: 'jwt', token: await token() }, 'ip')).rejects.toBeInstanceOf(
+      RpcTimeoutError,
+    );
   });
 });
 
@@ -100,8 +138,17 @@ describe('Authenticator: API keys', () => {
 
   it('verifies through the user service once per TTL, sharing a lookup between concurrent requests', async () => {
     const { auth, anonymous, advance } = setUp({ key: async () => found });
-    const results = await Promise.all([1, 2, 3].map(() => auth.authenticate({ kind: 'api-key', key, via: 'bearer' }, 'ip')));
-    expect(results[0]).toEqual({ kind: 'api-key', id: 'key-1', tenantId: 't1', name: 'alertmanager', scopes: ['alerts:write'], ip: 'ip' });
+    const results = await Promise.all(
+      [1, 2, 3].map(() => auth.authenticate({ kind: 'api-key', key, via: 'bearer' }, 'ip')),
+    );
+    expect(results[0]).toEqual({
+      kind: 'api-key',
+      id: 'key-1',
+      tenantId: 't1',
+      name: 'alertmanager',
+      scopes: ['alerts:write'],
+      ip: 'ip',
+    });
     expect(anonymous).toHaveBeenCalledTimes(1);
     expect(anonymous).toHaveBeenCalledWith(RpcPatterns.UserVerifyApiKey, { key });
     advance(4_999);
@@ -113,7 +160,11 @@ describe('Authenticator: API keys', () => {
   });
 
   it('remembers a bad key for the shorter negative TTL', async () => {
-    const { auth, anonymous, advance } = setUp({ key: async () => { throw new RpcRemoteError(RpcPatterns.UserVerifyApiKey, 'user', { message: 'invalid', status: 401 }); } });
+    const { auth, anonymous, advance } = setUp({
+      key: async () => {
+        throw new RpcRemoteError(RpcPatterns.UserVerifyApiKey, 'user', { message: 'invalid', status: 401 });
+      },
+    });
     await expect(auth.authenticate({ kind: 'api-key', key, via: 'x-api-key' }, 'ip')).rejects.toThrow(INVALID_KEY);
     await expect(auth.authenticate({ kind: 'api-key', key, via: 'x-api-key' }, 'ip')).rejects.toThrow(INVALID_KEY);
     expect(anonymous).toHaveBeenCalledTimes(1);

@@ -15,7 +15,12 @@ export const INVALID_KEY = 'invalid or revoked API key';
 
 /** The user service said this credential does not (or no longer) stand. */
 function isRefusal(error: unknown): boolean {
-  return error instanceof RpcRemoteError && (error.status === HttpStatus.UNAUTHORIZED || error.status === HttpStatus.FORBIDDEN || error.status === HttpStatus.NOT_FOUND);
+  return (
+    error instanceof RpcRemoteError &&
+    (error.status === HttpStatus.UNAUTHORIZED ||
+      error.status === HttpStatus.FORBIDDEN ||
+      error.status === HttpStatus.NOT_FOUND)
+  );
 }
 
 /**
@@ -46,7 +51,10 @@ export class Authenticator {
   }
 
   /** Throws 401 for a credential that does not stand; lets bus failures through (503/504 upstream). */
-  async authenticate(credential: Exclude<PresentedCredential, { kind: 'none' | 'unusable' }>, ip: string): Promise<Principal> {
+  async authenticate(
+    credential: Exclude<PresentedCredential, { kind: 'none' | 'unusable' }>,
+    ip: string,
+  ): Promise<Principal> {
     return credential.kind === 'jwt' ? this.user(credential.token, ip) : this.apiKey(credential.key, ip);
   }
 
@@ -60,8 +68,16 @@ export class Authenticator {
   private async user(token: string, ip: string): Promise<Principal> {
     const claims = this.tokens.get(token) ?? (await this.verifyToken(token));
     const state = await this.principalOf(claims.sub, claims.tid);
-    if (!state || !state.active || state.tenantId !== claims.tid) throw new UnauthorizedException('access token is not valid');
-    return { kind: 'user', id: state.userId, tenantId: state.tenantId, role: state.role, platformAdmin: state.platformAdmin, ip };
+    if (!state || !state.active || state.tenantId !== claims.tid)
+      throw new UnauthorizedException('access token is not valid');
+    return {
+      kind: 'user',
+      id: state.userId,
+      tenantId: state.tenantId,
+      role: state.role,
+      platformAdmin: state.platformAdmin,
+      ip,
+    };
   }
 
   private async verifyToken(token: string): Promise<VerifiedAccessToken> {
@@ -82,7 +98,9 @@ export class Authenticator {
     const epoch = this.revocations;
     let state: PrincipalView | null;
     try {
-      state = (await this.userService.inTenant<PrincipalView | null>(RpcPatterns.UserPrincipal, tenantId, { userId })) ?? null;
+      state =
+        (await this.userService.inTenant<PrincipalView | null>(RpcPatterns.UserPrincipal, tenantId, { userId })) ??
+        null;
     } catch (error) {
       if (!isRefusal(error)) throw error;
       state = null;
@@ -115,7 +133,8 @@ export class Authenticator {
       if (!isRefusal(error)) throw error;
       found = null;
     }
-    if (epoch === this.revocations) this.keys.set(key, found, found ? this.config.API_KEY_CACHE_TTL_MS : this.config.API_KEY_NEGATIVE_CACHE_TTL_MS);
+    if (epoch === this.revocations)
+      this.keys.set(key, found, found ? this.config.API_KEY_CACHE_TTL_MS : this.config.API_KEY_NEGATIVE_CACHE_TTL_MS);
     return found;
   }
 }

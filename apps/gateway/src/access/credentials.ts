@@ -27,8 +27,11 @@ export function presentedCredential(headers: IncomingHttpHeaders): PresentedCred
       : { kind: 'unusable', reason: 'X-API-Key is not a Vigil API key' }
     : undefined;
   if (fromAuthorization && fromHeader) {
-    const same = fromAuthorization.kind === 'api-key' && fromHeader.kind === 'api-key' && fromAuthorization.key === fromHeader.key;
-    return same ? fromAuthorization : { kind: 'unusable', reason: 'send one credential: Authorization and X-API-Key disagree' };
+    const same =
+      fromAuthorization.kind === 'api-key' && fromHeader.kind === 'api-key' && fromAuthorization.key === fromHeader.key;
+    return same
+      ? fromAuthorization
+      : { kind: 'unusable', reason: 'send one credential: Authorization and X-API-Key disagree' };
   }
   return fromAuthorization ?? fromHeader ?? { kind: 'none' };
 }
@@ -45,7 +48,9 @@ function fromAuthorizationHeader(value: string): PresentedCredential {
     const decoded = Buffer.from(rest, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
-    return parseApiKey(password) ? { kind: 'api-key', key: password, via: 'basic' } : { kind: 'unusable', reason: 'HTTP Basic must carry a Vigil API key as the password' };
+    return parseApiKey(password)
+      ? { kind: 'api-key', key: password, via: 'basic' }
+      : { kind: 'unusable', reason: 'HTTP Basic must carry a Vigil API key as the password' };
   }
   return { kind: 'unusable', reason: 'unsupported Authorization scheme: use Bearer or Basic' };
 }

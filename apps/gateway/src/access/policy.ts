@@ -9,9 +9,14 @@ export function authorize(rule: CredentialAccess, principal: Principal): Decisio
     if (rule.roles.length === 0) return { allowed: false, reason: 'this route takes an API key, not a user token' };
     if (rule.roles.includes(principal.role)) return { allowed: true };
     if (principal.platformAdmin && rule.roles.includes('platform-admin')) return { allowed: true };
-    return { allowed: false, reason: `this route needs the role ${rule.roles.join(' or ')}; you have the role ${principal.role}` };
+    return {
+      allowed: false,
+      reason: `this route needs the role ${rule.roles.join(' or ')}; you have the role ${principal.role}`,
+    };
   }
-  if (rule.scopes.length === 0) return { allowed: false, reason: 'this route takes a signed-in user\'s token, not an API key' };
-  if (rule.scopes.includes('*') || principal.scopes.some((scope) => rule.scopes.includes(scope))) return { allowed: true };
+  if (rule.scopes.length === 0)
+    return { allowed: false, reason: "this route takes a signed-in user's token, not an API key" };
+  if (rule.scopes.includes('*') || principal.scopes.some((scope) => rule.scopes.includes(scope)))
+    return { allowed: true };
   return { allowed: false, reason: `this API key lacks the scope ${rule.scopes.join(' or ')}` };
 }

@@ -29,4 +29,6 @@ export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: Execu
 });
 
 /** The client address, for routes that forward it (sign-in, audit). */
-export const ClientAddress = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => clientAddressOf(ctx.switchToHttp().getRequest<Request>()));
+export const ClientAddress = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
+  clientAddressOf(ctx.switchToHttp().getRequest<Request>()),
+);

@@ -28,14 +28,23 @@ export const RUNTIME_ROUTE_ACCESS: Readonly<Record<string, AccessDeclaration>> =
 };
 
 function joinPath(...parts: unknown[]): string {
-  const segments = parts.flatMap((part) => (Array.isArray(part) ? part : [part])).filter((p): p is string => typeof p === 'string');
-  const joined = segments.map((s) => s.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+  const segments = parts
+    .flatMap((part) => (Array.isArray(part) ? part : [part]))
+    .filter((p): p is string => typeof p === 'string');
+  const joined = segments
+    .map((s) => s.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/');
   return `/${joined}`;
 }
 
 function methodsOf(prototype: object): string[] {
   const names = new Set<string>();
-  for (let proto: object | null = prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto: object | null = prototype;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) if (name !== 'constructor') names.add(name);
   }
   return [...names];
@@ -54,8 +63,16 @@ export function httpRoutesOf(controllers: readonly Type[]): HttpRoute[] {
       if (typeof method !== 'number') continue; // not an HTTP route (a bus handler, a helper)
       const path = joinPath(base, Reflect.getMetadata(PATH_METADATA, handler));
       const verb = RequestMethod[method] ?? String(method);
-      const declared = (Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessDeclaration | undefined;
-      routes.push({ method: verb, path, controller: controller.name, handler: name, target: handler, access: declared ?? RUNTIME_ROUTE_ACCESS[`${verb} ${path}`] });
+      const declared = (Reflect.getMetadata(ACCESS_METADATA, handler) ??
+        Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessDeclaration | undefined;
+      routes.push({
+        method: verb,
+        path,
+        controller: controller.name,
+        handler: name,
+        target: handler,
+        access: declared ?? RUNTIME_ROUTE_ACCESS[`${verb} ${path}`],
+      });
     }
   }
   return routes;

@@ -31,7 +31,11 @@ export class TeamsController {
 
   @Patch(':id')
   @Access({ roles: ['admin', 'manager'], scopes: ['admin'] })
-  update(@CurrentPrincipal() principal: Principal, @Param('id', UUID_PARAM) id: string, @Body() body: UpdateTeamBody): Promise<TeamView> {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: UpdateTeamBody,
+  ): Promise<TeamView> {
     return this.userService.asCaller(RpcPatterns.UserTeamsUpdate, principal, { ...body, id });
   }
 

@@ -33,7 +33,11 @@ export class UsersController {
   /** Role, name, team, active. */
   @Patch(':id')
   @Access({ roles: ['admin'], scopes: ['admin'] })
-  update(@CurrentPrincipal() principal: Principal, @Param('id', UUID_PARAM) id: string, @Body() body: UpdateUserBody): Promise<UserView> {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: UpdateUserBody,
+  ): Promise<UserView> {
     return this.userService.asCaller(RpcPatterns.UserUsersUpdate, principal, { ...body, id });
   }
 

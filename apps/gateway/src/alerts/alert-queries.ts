@@ -6,7 +6,9 @@ type Query = Record<string, unknown>;
 /** Repeatable or comma-separated: `?status=triggered&status=acknowledged` or `?status=triggered,acknowledged`. */
 function list(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
-  const values = (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [String(v)]));
+  const values = (Array.isArray(value) ? value : [value]).flatMap((v) =>
+    typeof v === 'string' ? v.split(',') : [String(v)],
+  );
   return values.map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
@@ -23,7 +25,19 @@ function invalid(problems: string[]): UnprocessableEntityException {
   return new UnprocessableEntityException({ message: `invalid request: ${problems.join('; ')}`, errors: problems });
 }
 
-const LIST_PARAMS = ['status', 'severity', 'alert_type', 'label', 'from', 'to', 'q', 'sort', 'order', 'limit', 'cursor'];
+const LIST_PARAMS = [
+  'status',
+  'severity',
+  'alert_type',
+  'label',
+  'from',
+  'to',
+  'q',
+  'sort',
+  'order',
+  'limit',
+  'cursor',
+];
 
 /**
  * `GET /api/v1/alerts` query → the AlertList RPC's query, checked against the contract (422 naming
@@ -31,15 +45,25 @@ const LIST_PARAMS = ['status', 'severity', 'alert_type', 'label', 'from', 'to', 
  */
 export function alertListQueryOf(query: Query): AlertListQuery {
   const problems: string[] = [];
-  for (const name of Object.keys(query)) if (!LIST_PARAMS.includes(name)) problems.push(`${name}: unknown query parameter (${LIST_PARAMS.join(', ')})`);
+  for (const name of Object.keys(query))
+    if (!LIST_PARAMS.includes(name)) problems.push(`${name}: unknown query parameter (${LIST_PARAMS.join(', ')})`);
   const plain: Record<string, unknown> = {};
   const status = list(query.status);
   const severity = list(query.severity)?.map((s) => s.toLowerCase());
-  const label = query.label === undefined ? undefined : (Array.isArray(query.label) ? query.label : [query.label]).map(String);
+  const label =
+    query.label === undefined ? undefined : (Array.isArray(query.label) ? query.label : [query.label]).map(String);
   if (status?.length) plain.status = status;
   if (severity?.length) plain.severity = severity;
   if (label?.length) plain.label = label;
-  for (const [param, field] of [['alert_type', 'alertType'], ['from', 'from'], ['to', 'to'], ['q', 'q'], ['sort', 'sort'], ['order', 'order'], ['cursor', 'cursor']] as const) {
+  for (const [param, field] of [
+    ['alert_type', 'alertType'],
+    ['from', 'from'],
+    ['to', 'to'],
+    ['q', 'q'],
+    ['sort', 'sort'],
+    ['order', 'order'],
+    ['cursor', 'cursor'],
+  ] as const) {
     const value = single(param, query[param], problems);
     if (value !== undefined) plain[field] = value;
   }
@@ -57,7 +81,8 @@ export function alertListQueryOf(query: Query): AlertListQuery {
 /** `GET /api/v1/alerts/stats?window=24h` (default 24h). */
 export function alertStatsQueryOf(query: Query): AlertStatsQuery {
   const problems: string[] = [];
-  for (const name of Object.keys(query)) if (name !== 'window') problems.push(`${name}: unknown query parameter (window)`);
+  for (const name of Object.keys(query))
+    if (name !== 'window') problems.push(`${name}: unknown query parameter (window)`);
   const window = single('window', query.window, problems) ?? '24h';
   if (problems.length) throw invalid(problems);
   const checked = validateAs(AlertStatsQuery, { window });

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
-import { RpcPatterns, type AlertStats, type AlertView, type AlertWithTimeline, type Page, type RejectedPayloadView, type TimelineEntry } from '@vigil/contracts';
+import {
+  RpcPatterns,
+  type AlertStats,
+  type AlertView,
+  type AlertWithTimeline,
+  type Page,
+  type RejectedPayloadView,
+  type TimelineEntry,
+} from '@vigil/contracts';
 import { Access, ANY_ROLE } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UUID_PARAM } from '../admin/ids.js';
@@ -50,20 +58,38 @@ export class AlertsController {
 
   @Put(':alertId/acknowledge')
   @Access({ roles: RESPONDERS, scopes: ['alerts:write'] })
-  acknowledge(@CurrentPrincipal() principal: Principal, @Param('alertId', UUID_PARAM) id: string, @Body() body: TransitionBody): Promise<AlertView> {
-    return this.alerts.asCaller(RpcPatterns.AlertAcknowledge, principal, { id, ...(body.note !== undefined ? { note: body.note } : {}) });
+  acknowledge(
+    @CurrentPrincipal() principal: Principal,
+    @Param('alertId', UUID_PARAM) id: string,
+    @Body() body: TransitionBody,
+  ): Promise<AlertView> {
+    return this.alerts.asCaller(RpcPatterns.AlertAcknowledge, principal, {
+      id,
+      ...(body.note !== undefined ? { note: body.note } : {}),
+    });
   }
 
   @Put(':alertId/resolve')
   @Access({ roles: RESPONDERS, scopes: ['alerts:write'] })
-  resolve(@CurrentPrincipal() principal: Principal, @Param('alertId', UUID_PARAM) id: string, @Body() body: TransitionBody): Promise<AlertView> {
-    return this.alerts.asCaller(RpcPatterns.AlertResolve, principal, { id, ...(body.note !== undefined ? { note: body.note } : {}) });
+  resolve(
+    @CurrentPrincipal() principal: Principal,
+    @Param('alertId', UUID_PARAM) id: string,
+    @Body() body: TransitionBody,
+  ): Promise<AlertView> {
+    return this.alerts.asCaller(RpcPatterns.AlertResolve, principal, {
+      id,
+      ...(body.note !== undefined ? { note: body.note } : {}),
+    });
   }
 
   @Post(':alertId/notes')
   @Access({ roles: RESPONDERS, scopes: ['alerts:write'] })
   @HttpCode(HttpStatus.CREATED)
-  addNote(@CurrentPrincipal() principal: Principal, @Param('alertId', UUID_PARAM) id: string, @Body() body: NoteBody): Promise<TimelineEntry> {
+  addNote(
+    @CurrentPrincipal() principal: Principal,
+    @Param('alertId', UUID_PARAM) id: string,
+    @Body() body: NoteBody,
+  ): Promise<TimelineEntry> {
     return this.alerts.asCaller(RpcPatterns.AlertAddNote, principal, { id, text: body.text });
   }
 }

@@ -37,7 +37,11 @@ export class SilencesController {
 
   @Patch(':silenceId')
   @Access({ roles: RESPONDERS, scopes: ['alerts:write'] })
-  update(@CurrentPrincipal() principal: Principal, @Param('silenceId', UUID_PARAM) id: string, @Body() body: UpdateSilenceBody): Promise<SilenceView> {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('silenceId', UUID_PARAM) id: string,
+    @Body() body: UpdateSilenceBody,
+  ): Promise<SilenceView> {
     return this.alerts.asCaller(RpcPatterns.AlertSilencesUpdate, principal, { ...body, id });
   }
 

@@ -61,7 +61,19 @@ export class AuthController {
   @Access({ roles: ANY_ROLE, scopes: ['*'] })
   whoami(@CurrentPrincipal() principal: Principal): WhoAmI {
     return principal.kind === 'user'
-      ? { kind: 'user', id: principal.id, tenantId: principal.tenantId, role: principal.role, platformAdmin: principal.platformAdmin }
-      : { kind: 'api-key', id: principal.id, tenantId: principal.tenantId, name: principal.name, scopes: principal.scopes };
+      ? {
+          kind: 'user',
+          id: principal.id,
+          tenantId: principal.tenantId,
+          role: principal.role,
+          platformAdmin: principal.platformAdmin,
+        }
+      : {
+          kind: 'api-key',
+          id: principal.id,
+          tenantId: principal.tenantId,
+          name: principal.name,
+          scopes: principal.scopes,
+        };
   }
 }

@@ -16,11 +16,19 @@ export class SignInService {
   constructor(private readonly userService: UserServiceClient) {}
 
   async login(body: LoginBody, ip: string): Promise<TokenPair> {
-    const request: LoginRequest = { email: body.email, password: body.password, ip, ...(body.tenant !== undefined ? { tenant: body.tenant } : {}) };
+    const request: LoginRequest = {
+      email: body.email,
+      password: body.password,
+      ip,
+      ...(body.tenant !== undefined ? { tenant: body.tenant } : {}),
+    };
     try {
       return await this.userService.anonymous<TokenPair>(RpcPatterns.UserLogin, request);
     } catch (error) {
-      if (error instanceof RpcRemoteError && [HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND].includes(error.status ?? 0)) {
+      if (
+        error instanceof RpcRemoteError &&
+        [HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND].includes(error.status ?? 0)
+      ) {
         throw new UnauthorizedException(INVALID_LOGIN);
       }
       throw error;

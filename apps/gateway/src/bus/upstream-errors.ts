@@ -33,7 +33,15 @@ function retryAfterOf(details: unknown): number | undefined {
 
 /** A remote HttpException's extra fields (`field`, `errors`...), without what the error filter sets itself. */
 function detailsFor(details: Record<string, unknown>): Record<string, unknown> {
-  const { statusCode: _s, error: _e, message: _m, retryAfter: _r, retryAfterSeconds: _rs, retry_after: _ra, ...rest } = details;
+  const {
+    statusCode: _s,
+    error: _e,
+    message: _m,
+    retryAfter: _r,
+    retryAfterSeconds: _rs,
+    retry_after: _ra,
+    ...rest
+  } = details;
   return rest;
 }
 
@@ -46,19 +54,38 @@ function detailsFor(details: Record<string, unknown>): Record<string, unknown> {
 export function upstreamHttpError(error: unknown): unknown {
   if (error instanceof HttpException) return error;
   if (error instanceof RpcTimeoutError) {
-    return new HttpException({ message: `the ${error.service} service did not answer within ${error.timeoutMs} ms` }, HttpStatus.GATEWAY_TIMEOUT);
+    return new HttpException(
+      { message: `the ${error.service} service did not answer within ${error.timeoutMs} ms` },
+      HttpStatus.GATEWAY_TIMEOUT,
+    );
   }
   if (error instanceof BrokerUnavailableError || error instanceof BrokerClosedError) {
-    return new RetryableHttpException(HttpStatus.SERVICE_UNAVAILABLE, 'the message broker is unavailable; retry shortly', BROKER_RETRY_AFTER_SECONDS);
+    return new RetryableHttpException(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'the message broker is unavailable; retry shortly',
+      BROKER_RETRY_AFTER_SECONDS,
+    );
   }
   if (error instanceof RpcRemoteError) {
     const status = error.status ?? HttpStatus.INTERNAL_SERVER_ERROR;
     const retryAfter = retryAfterOf(error.details);
     if (status === HttpStatus.SERVICE_UNAVAILABLE) {
-      return new RetryableHttpException(status, `the ${error.service} service is unavailable; retry shortly`, retryAfter ?? BROKER_RETRY_AFTER_SECONDS);
+      return new RetryableHttpException(
+        status,
+        `the ${error.service} service is unavailable; retry shortly`,
+        retryAfter ?? BROKER_RETRY_AFTER_SECONDS,
+      );
     }
-    if (status >= 500 || status < 400) return new HttpException({ message: `the ${error.service} service failed to handle the request` }, status >= 500 ? status : HttpStatus.BAD_GATEWAY);
-    const extra = Array.isArray(error.details) ? { errors: error.details } : isRecord(error.details) ? detailsFor(error.details) : {};
+    if (status >= 500 || status < 400)
+      return new HttpException(
+        { message: `the ${error.service} service failed to handle the request` },
+        status >= 500 ? status : HttpStatus.BAD_GATEWAY,
+      );
+    const extra = Array.isArray(error.details)
+      ? { errors: error.details }
+      : isRecord(error.details)
+        ? detailsFor(error.details)
+        : {};
     if (retryAfter !== undefined) return new RetryableHttpException(status, error.message, retryAfter, extra);
     return new HttpException({ message: error.message, ...extra }, status);
   }
@@ -67,5 +94,6 @@ export function upstreamHttpError(error: unknown): unknown {
 
 /** Sets `Retry-After` for errors that carry one; call before the error reaches the JSON error filter. */
 export function applyRetryAfter(res: Response, error: unknown): void {
-  if (error instanceof RetryableHttpException && !res.headersSent) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof RetryableHttpException && !res.headersSent)
+    res.setHeader('Retry-After', String(error.retryAfterSeconds));
 }

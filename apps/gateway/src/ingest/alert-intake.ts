@@ -1,4 +1,12 @@
-import { BadRequestException, HttpException, HttpStatus, Inject, Injectable, PayloadTooLargeException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  PayloadTooLargeException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { nowMicros, RoutingKeys, type AlertSource, type AlertsReceived, type PayloadRejected } from '@vigil/contracts';
 import { InvalidMessageError, VigilBusClient, type MessageInit } from '@vigil/messaging';
 import type { Logger } from '@vigil/observability';
@@ -74,31 +82,62 @@ export class AlertIntake {
     const decoded = decodeJsonBody(raw);
     if (!decoded.ok) {
       const id = await this.keep(source, principal, raw, decoded.problem);
-      throw new BadRequestException({ message: `${decoded.problem}; the request was kept for inspection as rejected payload ${id}`, rejectedId: id });
+      throw new BadRequestException({
+        message: `${decoded.problem}; the request was kept for inspection as rejected payload ${id}`,
+        rejectedId: id,
+      });
     }
     if (nestingDepth(decoded.value, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
       const problem = `body: nests arrays and objects more than ${MAX_NESTING_DEPTH} levels deep`;
       const id = await this.keep(source, principal, raw, problem);
-      throw new UnprocessableEntityException({ message: `${problem}; the request was kept for inspection as rejected payload ${id}`, errors: [problem], rejectedId: id });
+      throw new UnprocessableEntityException({
+        message: `${problem}; the request was kept for inspection as rejected payload ${id}`,
+        errors: [problem],
+        rejectedId: id,
+      });
     }
-    const result = await map(decoded.value, { tenantId: principal.tenantId, now: nowMicros(), mode: source === 'api' ? 'strict' : 'lenient', maxBatch: this.config.ALERTS_MAX_BATCH });
+    const result = await map(decoded.value, {
+      tenantId: principal.tenantId,
+      now: nowMicros(),
+      mode: source === 'api' ? 'strict' : 'lenient',
+      maxBatch: this.config.ALERTS_MAX_BATCH,
+    });
     if (!result.ok) {
       const summary = summariseProblems(result.problems);
       const id = await this.keep(source, principal, raw, summary);
-      const body = { message: `${result.tooMany ? 'too many alerts' : 'invalid alerts'}: ${summary}; the request was kept for inspection as rejected payload ${id}`, errors: result.problems.slice(0, 200), rejectedId: id };
+      const body = {
+        message: `${result.tooMany ? 'too many alerts' : 'invalid alerts'}: ${summary}; the request was kept for inspection as rejected payload ${id}`,
+        errors: result.problems.slice(0, 200),
+        rejectedId: id,
+      };
       throw result.tooMany ? new PayloadTooLargeException(body) : new UnprocessableEntityException(body);
     }
     const payload: AlertsReceived = { source, alerts: result.alerts };
-    await this.confirmed(RoutingKeys.IngestAlertsReceived, { tenantId: principal.tenantId, actor: actorOf(principal), payload });
+    await this.confirmed(RoutingKeys.IngestAlertsReceived, {
+      tenantId: principal.tenantId,
+      actor: actorOf(principal),
+      payload,
+    });
     return { ids: result.alerts.map((alert) => alert.alertId) };
   }
 
   /** Publishes the body as received, with the reason; resolves with its id once the broker has it. */
   private async keep(source: AlertSource, principal: Principal, raw: RawIngestBody, reason: string): Promise<string> {
     const kept = keptText(raw.bytes);
-    const why = kept.lossy ? `${reason} (kept body: invalid UTF-8 bytes replaced by U+FFFD, or cut at ${MAX_KEPT_BODY_CHARS} characters)` : reason;
-    const payload: PayloadRejected = { source, reason: why.slice(0, MAX_REASON_CHARS), body: kept.body, ...(raw.contentType ? { contentType: raw.contentType } : {}) };
-    const envelope = await this.confirmed(RoutingKeys.IngestPayloadRejected, { tenantId: principal.tenantId, actor: actorOf(principal), payload });
+    const why = kept.lossy
+      ? `${reason} (kept body: invalid UTF-8 bytes replaced by U+FFFD, or cut at ${MAX_KEPT_BODY_CHARS} characters)`
+      : reason;
+    const payload: PayloadRejected = {
+      source,
+      reason: why.slice(0, MAX_REASON_CHARS),
+      body: kept.body,
+      ...(raw.contentType ? { contentType: raw.contentType } : {}),
+    };
+    const envelope = await this.confirmed(RoutingKeys.IngestPayloadRejected, {
+      tenantId: principal.tenantId,
+      actor: actorOf(principal),
+      payload,
+    });
     return envelope.id;
   }
 
@@ -108,16 +147,25 @@ export class AlertIntake {
     let timer: NodeJS.Timeout | undefined;
     const publishing = this.bus.publish(routingKey, init);
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new PublishTimeoutError(`the broker did not confirm within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new PublishTimeoutError(`the broker did not confirm within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([publishing, timeout]);
     } catch (error) {
       if (error instanceof InvalidMessageError || error instanceof HttpException) throw error;
       // A late confirm is fine (the client retries; the alert service deduplicates); a late failure is logged.
-      publishing.catch((late: unknown) => this.logger.warn({ err: late, routingKey }, 'ingest publish failed after the client was answered 503'));
+      publishing.catch((late: unknown) =>
+        this.logger.warn({ err: late, routingKey }, 'ingest publish failed after the client was answered 503'),
+      );
       this.logger.warn({ err: error, routingKey, timeoutMs }, 'ingest publish not confirmed: answering 503');
-      throw new RetryableHttpException(HttpStatus.SERVICE_UNAVAILABLE, `the message broker did not take the alerts (${(error as Error).message}); nothing was stored: retry shortly`, BROKER_RETRY_AFTER_SECONDS);
+      throw new RetryableHttpException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `the message broker did not take the alerts (${(error as Error).message}); nothing was stored: retry shortly`,
+        BROKER_RETRY_AFTER_SECONDS,
+      );
     } finally {
       clearTimeout(timer);
     }

@@ -8,9 +8,33 @@ export const DEFAULT_TYPE_LABEL = 'alertname';
 
 /** The group fields kept with every alert of a notification (as `data.group`), per source. */
 const GROUP_FIELDS = {
-  alertmanager: ['receiver', 'status', 'groupKey', 'groupLabels', 'commonLabels', 'commonAnnotations', 'externalURL', 'version', 'truncatedAlerts'],
+  alertmanager: [
+    'receiver',
+    'status',
+    'groupKey',
+    'groupLabels',
+    'commonLabels',
+    'commonAnnotations',
+    'externalURL',
+    'version',
+    'truncatedAlerts',
+  ],
   // Grafana unified alerting adds a rendered title/message, its own state and the org.
-  grafana: ['receiver', 'status', 'groupKey', 'groupLabels', 'commonLabels', 'commonAnnotations', 'externalURL', 'version', 'truncatedAlerts', 'orgId', 'title', 'state', 'message'],
+  grafana: [
+    'receiver',
+    'status',
+    'groupKey',
+    'groupLabels',
+    'commonLabels',
+    'commonAnnotations',
+    'externalURL',
+    'version',
+    'truncatedAlerts',
+    'orgId',
+    'title',
+    'state',
+    'message',
+  ],
 } as const;
 
 export interface WebhookOptions extends BuildOptions {
@@ -20,7 +44,9 @@ export interface WebhookOptions extends BuildOptions {
 }
 
 function statusOf(value: unknown): SourceStatus | undefined {
-  return typeof value === 'string' && (SOURCE_STATUSES as readonly string[]).includes(value.toLowerCase()) ? (value.toLowerCase() as SourceStatus) : undefined;
+  return typeof value === 'string' && (SOURCE_STATUSES as readonly string[]).includes(value.toLowerCase())
+    ? (value.toLowerCase() as SourceStatus)
+    : undefined;
 }
 
 function text(value: unknown): string | undefined {
@@ -35,13 +61,35 @@ function text(value: unknown): string | undefined {
  * else "" (none: an alert is never refused for lacking one); `data` is the entry as sent plus the
  * group's context under `data.group`.
  */
-export function mapAlertmanagerLike(body: unknown, source: 'alertmanager' | 'grafana', options: WebhookOptions): MappingResult {
-  if (!isJsonObject(body)) return { ok: false, problems: [`body: must be a JSON object with an "alerts" array (${source} webhook), not ${describeJsonType(body)}`] };
+export function mapAlertmanagerLike(
+  body: unknown,
+  source: 'alertmanager' | 'grafana',
+  options: WebhookOptions,
+): MappingResult {
+  if (!isJsonObject(body))
+    return {
+      ok: false,
+      problems: [
+        `body: must be a JSON object with an "alerts" array (${source} webhook), not ${describeJsonType(body)}`,
+      ],
+    };
   const entries = own(body, 'alerts');
-  if (entries === undefined) return { ok: false, problems: [`alerts: is missing: not ${source === 'grafana' ? 'a Grafana unified alerting' : 'an Alertmanager v4'} webhook payload`] };
-  if (!Array.isArray(entries)) return { ok: false, problems: [`alerts: must be an array, not ${describeJsonType(entries)}`] };
+  if (entries === undefined)
+    return {
+      ok: false,
+      problems: [
+        `alerts: is missing: not ${source === 'grafana' ? 'a Grafana unified alerting' : 'an Alertmanager v4'} webhook payload`,
+      ],
+    };
+  if (!Array.isArray(entries))
+    return { ok: false, problems: [`alerts: must be an array, not ${describeJsonType(entries)}`] };
   if (entries.length === 0) return { ok: false, problems: ['alerts: holds no alert'] };
-  if (entries.length > options.maxBatch) return { ok: false, tooMany: true, problems: [`alerts: ${entries.length} alerts in one request; at most ${options.maxBatch} (ALERTS_MAX_BATCH)`] };
+  if (entries.length > options.maxBatch)
+    return {
+      ok: false,
+      tooMany: true,
+      problems: [`alerts: ${entries.length} alerts in one request; at most ${options.maxBatch} (ALERTS_MAX_BATCH)`],
+    };
 
   const group: JsonObject = {};
   for (const name of GROUP_FIELDS[source]) if (own(body, name) !== undefined) group[name] = body[name];
@@ -57,19 +105,28 @@ export function mapAlertmanagerLike(body: unknown, source: 'alertmanager' | 'gra
     const before = problems.length;
     const labels = stringMap(own(entry, 'labels') ?? {}, `${at}.labels`, problems, true);
     const rawAnnotations = own(entry, 'annotations');
-    const annotations = rawAnnotations === undefined || rawAnnotations === null ? {} : stringMap(rawAnnotations, `${at}.annotations`, problems, true);
+    const annotations =
+      rawAnnotations === undefined || rawAnnotations === null
+        ? {}
+        : stringMap(rawAnnotations, `${at}.annotations`, problems, true);
     if (!labels || !annotations || problems.length > before) return;
     // Own properties only: a type label called "constructor" must not find Object's.
-    const label = (name: string): string | undefined => (Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : undefined);
-    const note = (name: string): string | undefined => (Object.prototype.hasOwnProperty.call(annotations, name) ? annotations[name] : undefined);
+    const label = (name: string): string | undefined =>
+      Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : undefined;
+    const note = (name: string): string | undefined =>
+      Object.prototype.hasOwnProperty.call(annotations, name) ? annotations[name] : undefined;
     const typeLabel = label(options.typeLabel) !== undefined ? options.typeLabel : DEFAULT_TYPE_LABEL;
     const alertType = label(typeLabel)?.trim();
     if (!alertType) {
-      problems.push(`${at}.labels.${options.typeLabel}: is missing or empty: it gives the alert type${options.typeLabel !== DEFAULT_TYPE_LABEL ? ` (nor is there an ${DEFAULT_TYPE_LABEL} label)` : ''}`);
+      problems.push(
+        `${at}.labels.${options.typeLabel}: is missing or empty: it gives the alert type${options.typeLabel !== DEFAULT_TYPE_LABEL ? ` (nor is there an ${DEFAULT_TYPE_LABEL} label)` : ''}`,
+      );
       return;
     }
     if (alertType.length > LIMITS.alertType) {
-      problems.push(`${at}.labels.${typeLabel}: must be at most ${LIMITS.alertType} characters (it gives the alert type)`);
+      problems.push(
+        `${at}.labels.${typeLabel}: must be at most ${LIMITS.alertType} characters (it gives the alert type)`,
+      );
       return;
     }
     const fingerprint = text(own(entry, 'fingerprint'));

@@ -5,7 +5,20 @@ import { describeJsonType, isJsonObject, own, stringMap, type JsonObject } from 
 import type { MappingResult } from './mapping-result.js';
 
 /** The fields of seed 002's flexible model; anything else belongs in `data`. */
-const KNOWN_FIELDS = new Set(['alert_type', 'runbook', 'data', 'severity', 'timestamp', 'fingerprint', 'labels', 'annotations', 'summary', 'description', 'environment', 'status']);
+const KNOWN_FIELDS = new Set([
+  'alert_type',
+  'runbook',
+  'data',
+  'severity',
+  'timestamp',
+  'fingerprint',
+  'labels',
+  'annotations',
+  'summary',
+  'description',
+  'environment',
+  'status',
+]);
 
 function stringField(body: JsonObject, name: string, at: string, problems: string[]): string | undefined {
   const value = own(body, name);
@@ -57,11 +70,15 @@ function draftOf(body: JsonObject, at: string, problems: string[]): AlertDraft |
   const rawLabels = own(body, 'labels');
   const labels = rawLabels === undefined || rawLabels === null ? {} : stringMap(rawLabels, `${at}labels`, problems);
   const rawAnnotations = own(body, 'annotations');
-  const annotations = rawAnnotations === undefined || rawAnnotations === null ? undefined : stringMap(rawAnnotations, `${at}annotations`, problems);
+  const annotations =
+    rawAnnotations === undefined || rawAnnotations === null
+      ? undefined
+      : stringMap(rawAnnotations, `${at}annotations`, problems);
   const summary = stringField(body, 'summary', at, problems);
   const description = stringField(body, 'description', at, problems);
   const environment = stringField(body, 'environment', at, problems);
-  if (environment !== undefined && environment.trim().length === 0) problems.push(`${at}environment: must not be empty`);
+  if (environment !== undefined && environment.trim().length === 0)
+    problems.push(`${at}environment: must not be empty`);
   const rawStatus = stringField(body, 'status', at, problems);
   let status: SourceStatus = 'firing';
   if (rawStatus !== undefined) {
@@ -69,7 +86,8 @@ function draftOf(body: JsonObject, at: string, problems: string[]): AlertDraft |
     if ((SOURCE_STATUSES as readonly string[]).includes(lower)) status = lower as SourceStatus;
     else problems.push(`${at}status: must be one of ${SOURCE_STATUSES.join(', ')}`);
   }
-  if (problems.length > before || alertType === undefined || runbook === undefined || labels === undefined) return undefined;
+  if (problems.length > before || alertType === undefined || runbook === undefined || labels === undefined)
+    return undefined;
   return {
     alertType,
     runbook,
@@ -92,9 +110,18 @@ function draftOf(body: JsonObject, at: string, problems: string[]): AlertDraft |
  */
 export function mapApiAlerts(body: unknown, options: BuildOptions & { maxBatch: number }): MappingResult {
   const items = Array.isArray(body) ? body : [body];
-  if (!Array.isArray(body) && !isJsonObject(body)) return { ok: false, problems: [`body: must be a JSON object (one alert) or an array of alerts, not ${describeJsonType(body)}`] };
+  if (!Array.isArray(body) && !isJsonObject(body))
+    return {
+      ok: false,
+      problems: [`body: must be a JSON object (one alert) or an array of alerts, not ${describeJsonType(body)}`],
+    };
   if (items.length === 0) return { ok: false, problems: ['body: the array holds no alert'] };
-  if (items.length > options.maxBatch) return { ok: false, tooMany: true, problems: [`body: ${items.length} alerts in one request; at most ${options.maxBatch} (ALERTS_MAX_BATCH)`] };
+  if (items.length > options.maxBatch)
+    return {
+      ok: false,
+      tooMany: true,
+      problems: [`body: ${items.length} alerts in one request; at most ${options.maxBatch} (ALERTS_MAX_BATCH)`],
+    };
   const problems: string[] = [];
   const alerts: ReceivedAlert[] = [];
   items.forEach((item, index) => {

@@ -37,14 +37,16 @@ export function parseFieldPath(path: string): PathSegment[] {
           name += rest[j];
           j++;
         }
-        if (j >= rest.length || rest[j + 1] !== ']') throw new FieldPathError(`has an unclosed [${quote}...${quote}] at ${i}`);
+        if (j >= rest.length || rest[j + 1] !== ']')
+          throw new FieldPathError(`has an unclosed [${quote}...${quote}] at ${i}`);
         segments.push(name);
         close = j + 1;
       } else {
         close = rest.indexOf(']', i);
         if (close < 0) throw new FieldPathError(`has an unclosed "[" at ${i}`);
         const inner = rest.slice(i + 1, close).trim();
-        if (!/^\d{1,9}$/.test(inner)) throw new FieldPathError(`has "[${inner}]": use [n] for an array index or ['name'] for a field`);
+        if (!/^\d{1,9}$/.test(inner))
+          throw new FieldPathError(`has "[${inner}]": use [n] for an array index or ['name'] for a field`);
         segments.push(Number(inner));
       }
       i = close + 1;

@@ -95,7 +95,11 @@ describe('TenantValueCache', () => {
 
   it('does not keep a failure, and with a TTL of 0 loads every time', async () => {
     let fail = true;
-    const flaky = new TenantValueCache(5_000, () => (fail ? Promise.reject(new Error('down')) : Promise.resolve('up')), clock);
+    const flaky = new TenantValueCache(
+      5_000,
+      () => (fail ? Promise.reject(new Error('down')) : Promise.resolve('up')),
+      clock,
+    );
     await expect(flaky.get('a')).rejects.toThrow('down');
     fail = false;
     expect(await flaky.get('a')).toBe('up');
@@ -116,7 +120,12 @@ describe('GenericMappings: stored mapping, query over it', () => {
     const alerts = {
       inTenant: (pattern: RpcPattern, tenantId: string): Promise<WebhookMappingView> => {
         calls.push({ pattern, tenantId });
-        return Promise.resolve({ source: 'generic', mapping: stored[tenantId] ?? null, updatedAt: null, updatedBy: null });
+        return Promise.resolve({
+          source: 'generic',
+          mapping: stored[tenantId] ?? null,
+          updatedAt: null,
+          updatedBy: null,
+        });
       },
     } as unknown as AlertServiceClient;
     return new GenericMappings(alerts, { WEBHOOK_MAPPING_CACHE_TTL_MS: ttlMs } as GatewayConfig, () => now);
@@ -132,24 +141,39 @@ describe('GenericMappings: stored mapping, query over it', () => {
 
   it('puts the query paths over the stored ones, field by field', () => {
     expect(mappingLayers(null, { type: 'a' })).toEqual([{ type: 'a' }]);
-    expect(mappingLayers({ type: 'x', severity: 'y' }, { type: 'a' })).toEqual([{ type: 'x', severity: 'y' }, { type: 'a' }]);
+    expect(mappingLayers({ type: 'x', severity: 'y' }, { type: 'a' })).toEqual([
+      { type: 'x', severity: 'y' },
+      { type: 'a' },
+    ]);
   });
 
   it("maps with the tenant's stored mapping", async () => {
     const result = await receiver().map('t1', body, context, {});
-    expect(result).toMatchObject({ ok: true, alerts: [{ alertType: 'Backups', severity: 'critical', fingerprint: 'bk-1', alertId: alertIdOf('t1', 'bk-1') }] });
+    expect(result).toMatchObject({
+      ok: true,
+      alerts: [{ alertType: 'Backups', severity: 'critical', fingerprint: 'bk-1', alertId: alertIdOf('t1', 'bk-1') }],
+    });
     expect(calls).toEqual([{ pattern: RpcPatterns.AlertWebhookMappingGet, tenantId: 't1' }]);
   });
 
   it('lets a query parameter override one path and keeps the others', async () => {
     const result = await receiver().map('t1', body, context, { severity: 'check.alt' });
-    expect(result).toMatchObject({ ok: true, alerts: [{ alertType: 'Backups', severity: 'low', fingerprint: 'bk-1' }] });
+    expect(result).toMatchObject({
+      ok: true,
+      alerts: [{ alertType: 'Backups', severity: 'low', fingerprint: 'bk-1' }],
+    });
   });
 
   it("uses the defaults for a tenant without one, never another tenant's", async () => {
     const result = await receiver().map('t2', body, context, {});
-    expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^type: the path "alert_type" resolves to nothing/)] });
-    expect(await receiver().map('t2', body, context, { type: 'other' })).toMatchObject({ ok: true, alerts: [{ alertType: 'Other' }] });
+    expect(result).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^type: the path "alert_type" resolves to nothing/)],
+    });
+    expect(await receiver().map('t2', body, context, { type: 'other' })).toMatchObject({
+      ok: true,
+      alerts: [{ alertType: 'Other' }],
+    });
   });
 
   it('asks the alert service once per TTL, and at once after an eviction', async () => {
@@ -166,7 +190,10 @@ describe('GenericMappings: stored mapping, query over it', () => {
   });
 
   it('refuses a bad query before asking the alert service', async () => {
-    expect(await receiver().map('t1', body, context, { nope: 'x' })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^nope: unknown query parameter/)] });
+    expect(await receiver().map('t1', body, context, { nope: 'x' })).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^nope: unknown query parameter/)],
+    });
     expect(calls).toEqual([]);
   });
 });

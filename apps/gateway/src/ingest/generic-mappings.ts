@@ -30,7 +30,12 @@ export class GenericMappings {
     this.stored = new TenantValueCache(config.WEBHOOK_MAPPING_CACHE_TTL_MS, (tenantId) => this.load(tenantId), now);
   }
 
-  async map(tenantId: string, body: unknown, context: MapContext, query: Record<string, unknown>): Promise<MappingResult> {
+  async map(
+    tenantId: string,
+    body: unknown,
+    context: MapContext,
+    query: Record<string, unknown>,
+  ): Promise<MappingResult> {
     const fromQuery = mappingFromQuery(query);
     if (!fromQuery.ok) return { ok: false, problems: fromQuery.problems };
     const compiled = compileMapping(mappingLayers(await this.stored.get(tenantId), fromQuery.mapping));

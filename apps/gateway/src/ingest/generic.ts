@@ -25,25 +25,40 @@ export const DEFAULT_GENERIC_MAPPING: Readonly<Record<Exclude<GenericMappingFiel
 };
 
 /** Status values (case-insensitive) that mean the source says the problem is over; anything else is firing. */
-export const RESOLVED_WORDS: ReadonlySet<string> = new Set(['resolved', 'ok', 'normal', 'closed', 'recovered', 'inactive', 'cleared', 'false']);
+export const RESOLVED_WORDS: ReadonlySet<string> = new Set([
+  'resolved',
+  'ok',
+  'normal',
+  'closed',
+  'recovered',
+  'inactive',
+  'cleared',
+  'false',
+]);
 
 export interface CompiledMapping {
   paths: Partial<Record<GenericMappingField, { text: string; segments: PathSegment[]; explicit: boolean }>>;
 }
 
 /** Layers the mappings (later wins: defaults, then the tenant's stored one, then the query's) and parses every path. */
-export function compileMapping(layers: readonly GenericMapping[]): { ok: true; mapping: CompiledMapping } | { ok: false; problems: string[] } {
+export function compileMapping(
+  layers: readonly GenericMapping[],
+): { ok: true; mapping: CompiledMapping } | { ok: false; problems: string[] } {
   const paths: CompiledMapping['paths'] = {};
   const problems: string[] = [];
   const chosen: Partial<Record<GenericMappingField, { text: string; explicit: boolean }>> = {};
-  for (const [field, text] of Object.entries(DEFAULT_GENERIC_MAPPING)) chosen[field as GenericMappingField] = { text, explicit: false };
+  for (const [field, text] of Object.entries(DEFAULT_GENERIC_MAPPING))
+    chosen[field as GenericMappingField] = { text, explicit: false };
   for (const layer of layers) {
     for (const field of GENERIC_MAPPING_FIELDS) {
       const text = layer[field];
       if (text !== undefined) chosen[field] = { text, explicit: true };
     }
   }
-  for (const [field, choice] of Object.entries(chosen) as [GenericMappingField, { text: string; explicit: boolean }][]) {
+  for (const [field, choice] of Object.entries(chosen) as [
+    GenericMappingField,
+    { text: string; explicit: boolean },
+  ][]) {
     try {
       paths[field] = { text: choice.text, segments: parseFieldPath(choice.text), explicit: choice.explicit };
     } catch (error) {
@@ -82,13 +97,18 @@ function scalarText(value: unknown): string | undefined {
  * scalar; the runbook, when missing, is "" (none); everything else is optional. `data` is the alert's
  * object as sent.
  */
-export function mapGeneric(body: unknown, mapping: CompiledMapping, options: BuildOptions & { maxBatch: number }): MappingResult {
+export function mapGeneric(
+  body: unknown,
+  mapping: CompiledMapping,
+  options: BuildOptions & { maxBatch: number },
+): MappingResult {
   const { paths } = mapping;
   let items: unknown[];
   let base = '';
   if (paths.items) {
     const found = resolvePath(body, paths.items.segments);
-    if (found === undefined) return { ok: false, problems: [`items: the path "${paths.items.text}" resolves to nothing`] };
+    if (found === undefined)
+      return { ok: false, problems: [`items: the path "${paths.items.text}" resolves to nothing`] };
     items = Array.isArray(found) ? found : [found];
     base = paths.items.text;
   } else if (Array.isArray(body)) {
@@ -99,7 +119,14 @@ export function mapGeneric(body: unknown, mapping: CompiledMapping, options: Bui
     return { ok: false, problems: [`body: must be a JSON object or an array, not ${describeJsonType(body)}`] };
   }
   if (items.length === 0) return { ok: false, problems: [`${base || 'body'}: holds no alert`] };
-  if (items.length > options.maxBatch) return { ok: false, tooMany: true, problems: [`${base || 'body'}: ${items.length} alerts in one request; at most ${options.maxBatch} (ALERTS_MAX_BATCH)`] };
+  if (items.length > options.maxBatch)
+    return {
+      ok: false,
+      tooMany: true,
+      problems: [
+        `${base || 'body'}: ${items.length} alerts in one request; at most ${options.maxBatch} (ALERTS_MAX_BATCH)`,
+      ],
+    };
   const many = items.length > 1 || Array.isArray(body) || base !== '';
   const problems: string[] = [];
   const alerts: ReceivedAlert[] = [];
@@ -110,22 +137,29 @@ export function mapGeneric(body: unknown, mapping: CompiledMapping, options: Bui
       problems.push(`${where || 'alert: '}must be a JSON object, not ${describeJsonType(item)}`);
       return;
     }
-    const field = (name: GenericMappingField): unknown => (paths[name] ? resolvePath(item, paths[name].segments) : undefined);
+    const field = (name: GenericMappingField): unknown =>
+      paths[name] ? resolvePath(item, paths[name].segments) : undefined;
     const pathOf = (name: GenericMappingField) => paths[name]?.text ?? '';
     const before = problems.length;
 
     const rawType = field('type');
     const alertType = scalarText(rawType)?.trim();
     if (!alertType) {
-      problems.push(`${where}type: the path "${pathOf('type')}" resolves to ${rawType === undefined ? 'nothing' : describeJsonType(rawType)}; it must give the alert type (map it with ?type=<path>)`);
+      problems.push(
+        `${where}type: the path "${pathOf('type')}" resolves to ${rawType === undefined ? 'nothing' : describeJsonType(rawType)}; it must give the alert type (map it with ?type=<path>)`,
+      );
       return;
     }
-    if (alertType.length > LIMITS.alertType) problems.push(`${where}type: the value at "${pathOf('type')}" is longer than ${LIMITS.alertType} characters`);
+    if (alertType.length > LIMITS.alertType)
+      problems.push(`${where}type: the value at "${pathOf('type')}" is longer than ${LIMITS.alertType} characters`);
     const scalar = (name: GenericMappingField): string | undefined => {
       const value = field(name);
       if (value === undefined || value === null) return undefined;
       const text = scalarText(value);
-      if (text === undefined && paths[name]?.explicit) problems.push(`${where}${name}: the path "${pathOf(name)}" resolves to ${describeJsonType(value)}, not a text or number`);
+      if (text === undefined && paths[name]?.explicit)
+        problems.push(
+          `${where}${name}: the path "${pathOf(name)}" resolves to ${describeJsonType(value)}, not a text or number`,
+        );
       return text;
     };
     const severity = scalar('severity');
@@ -138,19 +172,29 @@ export function mapGeneric(body: unknown, mapping: CompiledMapping, options: Bui
     let labels: Record<string, string> = {};
     const rawLabels = field('labels');
     if (rawLabels !== undefined && rawLabels !== null) {
-      if (isJsonObject(rawLabels)) labels = stringMap(rawLabels, `${at ? `${at}.` : ''}${pathOf('labels')}`, problems, true) ?? {};
-      else if (paths.labels?.explicit) problems.push(`${where}labels: the path "${pathOf('labels')}" resolves to ${describeJsonType(rawLabels)}, not an object`);
+      if (isJsonObject(rawLabels))
+        labels = stringMap(rawLabels, `${at ? `${at}.` : ''}${pathOf('labels')}`, problems, true) ?? {};
+      else if (paths.labels?.explicit)
+        problems.push(
+          `${where}labels: the path "${pathOf('labels')}" resolves to ${describeJsonType(rawLabels)}, not an object`,
+        );
     }
     const parsedTime = field('timestamp') === undefined ? undefined : parseTimestamp(field('timestamp'));
-    if (fingerprint !== undefined && (fingerprint.length === 0 || fingerprint.length > LIMITS.fingerprint)) problems.push(`${where}fingerprint: the value at "${pathOf('fingerprint')}" must be 1 to ${LIMITS.fingerprint} characters`);
-    if (runbook.length > LIMITS.runbook) problems.push(`${where}runbook: the value at "${pathOf('runbook')}" is longer than ${LIMITS.runbook} characters`);
+    if (fingerprint !== undefined && (fingerprint.length === 0 || fingerprint.length > LIMITS.fingerprint))
+      problems.push(
+        `${where}fingerprint: the value at "${pathOf('fingerprint')}" must be 1 to ${LIMITS.fingerprint} characters`,
+      );
+    if (runbook.length > LIMITS.runbook)
+      problems.push(`${where}runbook: the value at "${pathOf('runbook')}" is longer than ${LIMITS.runbook} characters`);
     if (problems.length > before) return;
     const draft: AlertDraft = {
       alertType,
       runbook,
       labels,
       data: item,
-      status: (status !== undefined && RESOLVED_WORDS.has(status.trim().toLowerCase()) ? 'resolved' : 'firing') satisfies SourceStatus,
+      status: (status !== undefined && RESOLVED_WORDS.has(status.trim().toLowerCase())
+        ? 'resolved'
+        : 'firing') satisfies SourceStatus,
       ...(severity !== undefined ? { severity } : {}),
       ...(fingerprint !== undefined ? { fingerprint } : {}),
       ...(summary !== undefined ? { summary } : {}),
@@ -165,7 +209,9 @@ export function mapGeneric(body: unknown, mapping: CompiledMapping, options: Bui
 }
 
 /** The mapping a query string gives (`?type=labels.alertname&severity=$.level`); unknown parameters are problems. */
-export function mappingFromQuery(query: Record<string, unknown>): { ok: true; mapping: GenericMapping } | { ok: false; problems: string[] } {
+export function mappingFromQuery(
+  query: Record<string, unknown>,
+): { ok: true; mapping: GenericMapping } | { ok: false; problems: string[] } {
   const mapping: GenericMapping = {};
   const problems: string[] = [];
   for (const [name, value] of Object.entries(query)) {

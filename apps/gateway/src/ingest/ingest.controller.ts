@@ -33,27 +33,50 @@ export class IngestController {
   @Post('webhooks/alertmanager')
   @Access({ scopes: ['alerts:write'] })
   @HttpCode(HttpStatus.ACCEPTED)
-  alertmanager(@CurrentPrincipal() principal: Principal, @IngestBody() raw: RawIngestBody, @Query() query: Record<string, unknown>): Promise<Accepted> {
-    return this.intake.receive('alertmanager', principal, raw, (body, context) => this.alertmanagerLike('alertmanager', body, context, query));
+  alertmanager(
+    @CurrentPrincipal() principal: Principal,
+    @IngestBody() raw: RawIngestBody,
+    @Query() query: Record<string, unknown>,
+  ): Promise<Accepted> {
+    return this.intake.receive('alertmanager', principal, raw, (body, context) =>
+      this.alertmanagerLike('alertmanager', body, context, query),
+    );
   }
 
   /** Grafana unified alerting webhook (contact point of type webhook). */
   @Post('webhooks/grafana')
   @Access({ scopes: ['alerts:write'] })
   @HttpCode(HttpStatus.ACCEPTED)
-  grafana(@CurrentPrincipal() principal: Principal, @IngestBody() raw: RawIngestBody, @Query() query: Record<string, unknown>): Promise<Accepted> {
-    return this.intake.receive('grafana', principal, raw, (body, context) => this.alertmanagerLike('grafana', body, context, query));
+  grafana(
+    @CurrentPrincipal() principal: Principal,
+    @IngestBody() raw: RawIngestBody,
+    @Query() query: Record<string, unknown>,
+  ): Promise<Accepted> {
+    return this.intake.receive('grafana', principal, raw, (body, context) =>
+      this.alertmanagerLike('grafana', body, context, query),
+    );
   }
 
   /** Any JSON: field paths from the query (`?type=labels.alertname&severity=$.level`) over the tenant's stored mapping. */
   @Post('webhooks/generic')
   @Access({ scopes: ['alerts:write'] })
   @HttpCode(HttpStatus.ACCEPTED)
-  generic(@CurrentPrincipal() principal: Principal, @IngestBody() raw: RawIngestBody, @Query() query: Record<string, unknown>): Promise<Accepted> {
-    return this.intake.receive('generic', principal, raw, (body, context) => this.genericMappings.map(principal.tenantId, body, context, query));
+  generic(
+    @CurrentPrincipal() principal: Principal,
+    @IngestBody() raw: RawIngestBody,
+    @Query() query: Record<string, unknown>,
+  ): Promise<Accepted> {
+    return this.intake.receive('generic', principal, raw, (body, context) =>
+      this.genericMappings.map(principal.tenantId, body, context, query),
+    );
   }
 
-  private alertmanagerLike(source: 'alertmanager' | 'grafana', body: unknown, context: MapContext, query: Record<string, unknown>): MappingResult {
+  private alertmanagerLike(
+    source: 'alertmanager' | 'grafana',
+    body: unknown,
+    context: MapContext,
+    query: Record<string, unknown>,
+  ): MappingResult {
     const problems = webhookQueryProblems(query);
     if (problems.length) return { ok: false, problems };
     const typeLabel = typeof query.type_label === 'string' ? query.type_label : this.intake.defaultTypeLabel;

@@ -19,7 +19,12 @@ export function own(object: JsonObject, key: string): unknown {
  * A map of string values (labels, annotations). `coerce`: numbers and booleans become strings
  * (webhooks from tools that are loose about it); otherwise any non-string value is a problem.
  */
-export function stringMap(value: unknown, path: string, problems: string[], coerce = false): Record<string, string> | undefined {
+export function stringMap(
+  value: unknown,
+  path: string,
+  problems: string[],
+  coerce = false,
+): Record<string, string> | undefined {
   if (!isJsonObject(value)) {
     problems.push(`${path}: must be an object of string values, not ${describeJsonType(value)}`);
     return undefined;
@@ -51,8 +56,8 @@ export function nestingDepth(value: unknown, stopAbove = Infinity): number {
       deepest = level;
       if (deepest > stopAbove) return deepest;
     }
-    for (const child of Array.isArray(current) ? current : Object.values(current)) if (child !== null && typeof child === 'object') stack.push([child, level]);
+    for (const child of Array.isArray(current) ? current : Object.values(current))
+      if (child !== null && typeof child === 'object') stack.push([child, level]);
   }
   return deepest;
 }
-

@@ -5,7 +5,12 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
 /** The routes whose bodies the gateway reads itself (POST only): kept as bytes so a bad one can be kept raw. */
-export const INGEST_PATHS: ReadonlySet<string> = new Set(['/api/v1/alerts', '/api/v1/webhooks/alertmanager', '/api/v1/webhooks/grafana', '/api/v1/webhooks/generic']);
+export const INGEST_PATHS: ReadonlySet<string> = new Set([
+  '/api/v1/alerts',
+  '/api/v1/webhooks/alertmanager',
+  '/api/v1/webhooks/grafana',
+  '/api/v1/webhooks/generic',
+]);
 
 export interface RawIngestBody {
   /** The bytes as received (after Content-Encoding); empty when the request had none. */
@@ -20,7 +25,14 @@ function httpError(status: number, message: string): Error & { status: number } 
 function decodedStream(req: Request): Readable | undefined {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   if (encoding === 'identity' || encoding === '') return req;
-  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
   return decoder ? req.pipe(decoder) : undefined;
 }
 
@@ -44,7 +56,13 @@ export function rawIngestBody(limit: number): RequestHandler {
       return next(tooLarge());
     }
     const stream = decodedStream(req);
-    if (!stream) return next(httpError(415, `content-encoding ${String(req.headers['content-encoding']).slice(0, 40)} is not supported (identity, gzip, deflate, br)`));
+    if (!stream)
+      return next(
+        httpError(
+          415,
+          `content-encoding ${String(req.headers['content-encoding']).slice(0, 40)} is not supported (identity, gzip, deflate, br)`,
+        ),
+      );
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
@@ -69,7 +87,9 @@ export function rawIngestBody(limit: number): RequestHandler {
       chunks.push(chunk);
     });
     stream.on('end', () => finish());
-    stream.on('error', (error: Error) => finish(httpError(400, `request body could not be read: ${error.message.slice(0, 200)}`)));
+    stream.on('error', (error: Error) =>
+      finish(httpError(400, `request body could not be read: ${error.message.slice(0, 200)}`)),
+    );
     req.on('aborted', () => finish(httpError(400, 'request aborted')));
   };
 }
@@ -78,7 +98,10 @@ export function rawIngestBody(limit: number): RequestHandler {
 export const IngestBody = createParamDecorator((_data: unknown, ctx: ExecutionContext): RawIngestBody => {
   const req = ctx.switchToHttp().getRequest<Request>();
   const body: unknown = req.body;
-  return { bytes: Buffer.isBuffer(body) ? body : Buffer.alloc(0), contentType: req.headers['content-type']?.slice(0, 200) };
+  return {
+    bytes: Buffer.isBuffer(body) ? body : Buffer.alloc(0),
+    contentType: req.headers['content-type']?.slice(0, 200),
+  };
 });
 
 export type DecodedBody = { ok: true; value: unknown } | { ok: false; problem: string };
@@ -98,6 +121,9 @@ export function decodeJsonBody(raw: RawIngestBody): DecodedBody {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     const detail = (error as Error).message.slice(0, 200);
-    return { ok: false, problem: `request body is not valid JSON${raw.contentType && !/json/i.test(raw.contentType) ? ` (content-type ${raw.contentType.slice(0, 80)})` : ''}: ${detail}` };
+    return {
+      ok: false,
+      problem: `request body is not valid JSON${raw.contentType && !/json/i.test(raw.contentType) ? ` (content-type ${raw.contentType.slice(0, 80)})` : ''}: ${detail}`,
+    };
   }
 }

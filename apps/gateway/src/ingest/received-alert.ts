@@ -2,7 +2,15 @@ import { alertIdOf, fingerprintOf, type ReceivedAlert, type SourceStatus } from 
 import { normaliseSeverity } from './severity.js';
 
 /** The field limits of the ReceivedAlert contract: what the alert service validates, checked here first. */
-export const LIMITS = { alertType: 256, runbook: 4096, environment: 64, fingerprint: 256, summary: 2000, description: 20_000, generatorUrl: 4096 } as const;
+export const LIMITS = {
+  alertType: 256,
+  runbook: 4096,
+  environment: 64,
+  fingerprint: 256,
+  summary: 2000,
+  description: 20_000,
+  generatorUrl: 4096,
+} as const;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -50,16 +58,27 @@ function cut(text: string, max: number): string {
  * the severity, derives the fingerprint when the source gave none and the alert id from it. Problems
  * (`field: what is wrong`, prefixed with `at`) go to `problems`; undefined is returned then.
  */
-export function buildReceivedAlert(draft: AlertDraft, options: BuildOptions, problems: string[], at = ''): ReceivedAlert | undefined {
+export function buildReceivedAlert(
+  draft: AlertDraft,
+  options: BuildOptions,
+  problems: string[],
+  at = '',
+): ReceivedAlert | undefined {
   const before = problems.length;
   const field = (name: string) => (at ? `${at}.${name}` : name);
   const alertType = draft.alertType.trim();
   if (alertType.length === 0) problems.push(`${field('alert_type')}: must not be empty`);
-  else if (alertType.length > LIMITS.alertType) problems.push(`${field('alert_type')}: must be at most ${LIMITS.alertType} characters`);
-  if (draft.runbook.length > LIMITS.runbook) problems.push(`${field('runbook')}: must be at most ${LIMITS.runbook} characters`);
+  else if (alertType.length > LIMITS.alertType)
+    problems.push(`${field('alert_type')}: must be at most ${LIMITS.alertType} characters`);
+  if (draft.runbook.length > LIMITS.runbook)
+    problems.push(`${field('runbook')}: must be at most ${LIMITS.runbook} characters`);
   const environment = draft.environment?.trim() || DEFAULT_ENVIRONMENT;
-  if (environment.length > LIMITS.environment) problems.push(`${field('environment')}: must be at most ${LIMITS.environment} characters`);
-  if (draft.fingerprint !== undefined && (draft.fingerprint.length === 0 || draft.fingerprint.length > LIMITS.fingerprint)) {
+  if (environment.length > LIMITS.environment)
+    problems.push(`${field('environment')}: must be at most ${LIMITS.environment} characters`);
+  if (
+    draft.fingerprint !== undefined &&
+    (draft.fingerprint.length === 0 || draft.fingerprint.length > LIMITS.fingerprint)
+  ) {
     problems.push(`${field('fingerprint')}: must be 1 to ${LIMITS.fingerprint} characters`);
   }
   const lenient = options.mode === 'lenient';
@@ -74,7 +93,8 @@ export function buildReceivedAlert(draft: AlertDraft, options: BuildOptions, pro
     if (lenient) description = cut(description, LIMITS.description);
     else problems.push(`${field('description')}: must be at most ${LIMITS.description} characters`);
   }
-  if (generatorUrl !== undefined && (generatorUrl.length === 0 || generatorUrl.length > LIMITS.generatorUrl)) generatorUrl = undefined;
+  if (generatorUrl !== undefined && (generatorUrl.length === 0 || generatorUrl.length > LIMITS.generatorUrl))
+    generatorUrl = undefined;
   const texts: [string, string | undefined][] = [
     ['alert_type', alertType],
     ['runbook', draft.runbook],
@@ -89,7 +109,8 @@ export function buildReceivedAlert(draft: AlertDraft, options: BuildOptions, pro
   // for it; the alert id is a UUIDv5 of the fingerprint's UTF-8); `data` can, and keeps them.
   for (const [name, value] of texts) {
     if (value?.includes('\u0000')) problems.push(`${field(name)}: must not contain the NUL character (U+0000)`);
-    else if (value !== undefined && LONE_SURROGATE.test(value)) problems.push(`${field(name)}: must be well-formed Unicode (it holds a lone surrogate)`);
+    else if (value !== undefined && LONE_SURROGATE.test(value))
+      problems.push(`${field(name)}: must be well-formed Unicode (it holds a lone surrogate)`);
   }
   if (problems.length > before) return undefined;
 
@@ -98,7 +119,8 @@ export function buildReceivedAlert(draft: AlertDraft, options: BuildOptions, pro
   if (draft.severity !== undefined) {
     const normalised = normaliseSeverity(draft.severity);
     severity = normalised.severity;
-    if (!normalised.recognised && !Object.prototype.hasOwnProperty.call(data, SEVERITY_ORIGINAL_KEY)) data = { ...data, [SEVERITY_ORIGINAL_KEY]: draft.severity };
+    if (!normalised.recognised && !Object.prototype.hasOwnProperty.call(data, SEVERITY_ORIGINAL_KEY))
+      data = { ...data, [SEVERITY_ORIGINAL_KEY]: draft.severity };
   }
   const fingerprint = draft.fingerprint ?? fingerprintOf({ alertType, labels: draft.labels, data: draft.data });
   const alert: ReceivedAlert = {

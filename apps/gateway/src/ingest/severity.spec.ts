@@ -33,7 +33,19 @@ describe('timestamps', () => {
   });
 
   it('refuses other shapes and out-of-range values with a reason', () => {
-    for (const bad of [-1, 1.5, '12.5', 'yesterday', '2026-11-22', '2026-11-22T08:35:53', true, {}, [], '99999999999999999999', 2 ** 60]) {
+    for (const bad of [
+      -1,
+      1.5,
+      '12.5',
+      'yesterday',
+      '2026-11-22',
+      '2026-11-22T08:35:53',
+      true,
+      {},
+      [],
+      '99999999999999999999',
+      2 ** 60,
+    ]) {
       expect(parseTimestamp(bad)).toEqual({ ok: false, problem: expect.any(String) });
     }
   });

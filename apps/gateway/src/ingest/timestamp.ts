@@ -14,16 +14,28 @@ const DIGITS = /^\d{1,19}$/;
 export function parseTimestamp(value: unknown): ParsedTimestamp {
   let micros: bigint | undefined;
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) return { ok: false, problem: 'must be unix microseconds (a non-negative integer), a decimal string of them, or ISO-8601' };
+    if (!Number.isSafeInteger(value) || value < 0)
+      return {
+        ok: false,
+        problem: 'must be unix microseconds (a non-negative integer), a decimal string of them, or ISO-8601',
+      };
     micros = BigInt(value);
   } else if (typeof value === 'string') {
     const text = value.trim();
     micros = DIGITS.test(text) ? BigInt(text) : parseIsoMicros(text);
-    if (micros === undefined) return { ok: false, problem: 'must be unix microseconds or ISO-8601 with a zone, e.g. 2026-11-22T08:35:53.208031Z' };
+    if (micros === undefined)
+      return {
+        ok: false,
+        problem: 'must be unix microseconds or ISO-8601 with a zone, e.g. 2026-11-22T08:35:53.208031Z',
+      };
   } else {
-    return { ok: false, problem: 'must be a number (unix microseconds) or a string (decimal microseconds or ISO-8601)' };
+    return {
+      ok: false,
+      problem: 'must be a number (unix microseconds) or a string (decimal microseconds or ISO-8601)',
+    };
   }
-  if (micros < 0n || micros > MAX_MICROS) return { ok: false, problem: 'is out of range (0 … 9999-12-31T23:59:59.999999Z)' };
+  if (micros < 0n || micros > MAX_MICROS)
+    return { ok: false, problem: 'is out of range (0 … 9999-12-31T23:59:59.999999Z)' };
   return { ok: true, micros };
 }
 

@@ -34,7 +34,8 @@ export class WebhookMappingController {
   async put(@CurrentPrincipal() principal: Principal, @Body() body: WebhookMapping): Promise<WebhookMappingView> {
     const mapping = webhookMappingOf(body);
     const problems = mappingPathProblems(mapping);
-    if (problems.length) throw new UnprocessableEntityException({ message: `invalid mapping: ${problems.join('; ')}`, errors: problems });
+    if (problems.length)
+      throw new UnprocessableEntityException({ message: `invalid mapping: ${problems.join('; ')}`, errors: problems });
     try {
       return await this.alerts.asCaller<WebhookMappingView>(RpcPatterns.AlertWebhookMappingPut, principal, mapping);
     } finally {

@@ -5,7 +5,8 @@ export function webhookQueryProblems(query: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(query)) {
     if (name !== 'type_label') problems.push(`${name}: unknown query parameter (type_label)`);
-    else if (typeof value !== 'string' || !LABEL_NAME.test(value)) problems.push('type_label: must be one label name ([A-Za-z_][A-Za-z0-9_]*)');
+    else if (typeof value !== 'string' || !LABEL_NAME.test(value))
+      problems.push('type_label: must be one label name ([A-Za-z_][A-Za-z0-9_]*)');
   }
   return problems;
 }

@@ -46,10 +46,20 @@ export class SystemStatusService {
   private async ping(service: ServiceName): Promise<ServiceStatus> {
     const started = performance.now();
     try {
-      const reply = await this.bus.request<PingReply>(pingPatternOf(service), { tenantId: SYSTEM_TENANT, payload: {} }, { timeoutMs: this.pingTimeoutMs });
+      const reply = await this.bus.request<PingReply>(
+        pingPatternOf(service),
+        { tenantId: SYSTEM_TENANT, payload: {} },
+        { timeoutMs: this.pingTimeoutMs },
+      );
       return { name: service, version: reply.version, status: reply.status, roundTripMs: elapsed(started) };
     } catch (error) {
-      return { name: service, version: null, status: 'unreachable', roundTripMs: elapsed(started), error: (error as Error).message };
+      return {
+        name: service,
+        version: null,
+        status: 'unreachable',
+        roundTripMs: elapsed(started),
+        error: (error as Error).message,
+      };
     }
   }
 }

@@ -2,14 +2,25 @@ import { generateApiKey, parseApiKey } from '@vigil/auth';
 import { checkApiKey, LastUsedBuffer, type StoredApiKey } from './api-key-check.js';
 
 function stored(secretHash: string, overrides: Partial<StoredApiKey> = {}): StoredApiKey {
-  return { id: 'k1', tenantId: 't1', name: 'alertmanager', secretHash, scopes: ['alerts:write'], revokedAt: null, ...overrides };
+  return {
+    id: 'k1',
+    tenantId: 't1',
+    name: 'alertmanager',
+    secretHash,
+    scopes: ['alerts:write'],
+    revokedAt: null,
+    ...overrides,
+  };
 }
 
 describe('API key verification', () => {
   const { key, secretHash } = generateApiKey();
 
   it('accepts the key whose secret matches the stored hash and returns its principal', () => {
-    expect(checkApiKey(parseApiKey(key), stored(secretHash))).toEqual({ ok: true, principal: { keyId: 'k1', tenantId: 't1', name: 'alertmanager', scopes: ['alerts:write'] } });
+    expect(checkApiKey(parseApiKey(key), stored(secretHash))).toEqual({
+      ok: true,
+      principal: { keyId: 'k1', tenantId: 't1', name: 'alertmanager', scopes: ['alerts:write'] },
+    });
   });
 
   it('refuses a malformed key, an unknown prefix, a wrong secret and a revoked key', () => {
@@ -17,7 +28,10 @@ describe('API key verification', () => {
     expect(checkApiKey(parseApiKey(key), null)).toEqual({ ok: false, reason: 'unknown' });
     const other = generateApiKey();
     expect(checkApiKey(parseApiKey(key), stored(other.secretHash))).toEqual({ ok: false, reason: 'mismatch' });
-    expect(checkApiKey(parseApiKey(key), stored(secretHash, { revokedAt: new Date() }))).toEqual({ ok: false, reason: 'revoked' });
+    expect(checkApiKey(parseApiKey(key), stored(secretHash, { revokedAt: new Date() }))).toEqual({
+      ok: false,
+      reason: 'revoked',
+    });
   });
 });
 

@@ -10,7 +10,8 @@ export interface StoredApiKey {
   revokedAt: Date | null;
 }
 
-export type ApiKeyCheck = { ok: true; principal: ApiKeyPrincipal } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'mismatch' };
+export type ApiKeyCheck =
+  { ok: true; principal: ApiKeyPrincipal } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'mismatch' };
 
 /** Decides a presented key against the row its prefix found (if any); the caller answers every failure alike (401). */
 export function checkApiKey(parsed: ParsedApiKey | undefined, stored: StoredApiKey | null | undefined): ApiKeyCheck {
@@ -20,7 +21,10 @@ export function checkApiKey(parsed: ParsedApiKey | undefined, stored: StoredApiK
   const matches = apiKeySecretMatches(parsed.secret, stored.secretHash);
   if (!matches) return { ok: false, reason: 'mismatch' };
   if (stored.revokedAt !== null) return { ok: false, reason: 'revoked' };
-  return { ok: true, principal: { keyId: stored.id, tenantId: stored.tenantId, name: stored.name, scopes: stored.scopes } };
+  return {
+    ok: true,
+    principal: { keyId: stored.id, tenantId: stored.tenantId, name: stored.name, scopes: stored.scopes },
+  };
 }
 
 /**

@@ -1,6 +1,14 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { RpcPatterns, type ApiKeyView, type ById, type CreateApiKeyRequest, type CreatedApiKey, type Page, type PageRequest } from '@vigil/contracts';
+import {
+  RpcPatterns,
+  type ApiKeyView,
+  type ById,
+  type CreateApiKeyRequest,
+  type CreatedApiKey,
+  type Page,
+  type PageRequest,
+} from '@vigil/contracts';
 import type { BusContext } from '@vigil/messaging';
 import { actingCaller } from '../common/caller.js';
 import { ApiKeysService } from './api-keys.service.js';

@@ -1,6 +1,13 @@
 import { Inject, Injectable, NotFoundException, UnauthorizedException, type OnModuleDestroy } from '@nestjs/common';
 import { generateApiKey, parseApiKey } from '@vigil/auth';
-import type { ApiKeyPrincipal, ApiKeyView, CreateApiKeyRequest, CreatedApiKey, Page, PageRequest } from '@vigil/contracts';
+import type {
+  ApiKeyPrincipal,
+  ApiKeyView,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+  Page,
+  PageRequest,
+} from '@vigil/contracts';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { IsNull, LessThan, MoreThan, type EntityManager } from 'typeorm';
@@ -57,7 +64,12 @@ export class ApiKeysService implements OnModuleDestroy {
             revokedAt: null,
           });
           await manager.getRepository(ApiKeyEntity).insert(row);
-          await this.audit.record(manager, caller.tenantId, caller, { action: 'api-key.created', targetType: 'api-key', targetId: row.id, details: { name: row.name, prefix: row.prefix, scopes } });
+          await this.audit.record(manager, caller.tenantId, caller, {
+            action: 'api-key.created',
+            targetType: 'api-key',
+            targetId: row.id,
+            details: { name: row.name, prefix: row.prefix, scopes },
+          });
           return row;
         });
         return { id: row.id, key: generated.key, prefix: row.prefix, name: row.name, scopes: row.scopes };
@@ -86,7 +98,12 @@ export class ApiKeysService implements OnModuleDestroy {
       const key = await this.find(manager, caller.tenantId, id);
       if (key.revokedAt !== null) return { key, revoked: false };
       await manager.getRepository(ApiKeyEntity).update({ id: key.id, tenantId: caller.tenantId }, { revokedAt: now });
-      await this.audit.record(manager, caller.tenantId, caller, { action: 'api-key.revoked', targetType: 'api-key', targetId: key.id, details: { name: key.name, prefix: key.prefix } });
+      await this.audit.record(manager, caller.tenantId, caller, {
+        action: 'api-key.revoked',
+        targetType: 'api-key',
+        targetId: key.id,
+        details: { name: key.name, prefix: key.prefix },
+      });
       key.revokedAt = now;
       return { key, revoked: true };
     });
@@ -97,7 +114,9 @@ export class ApiKeysService implements OnModuleDestroy {
   /** The gateway's check of a presented key. Platform scope: the key names its row by prefix, the row names the tenant. */
   async verify(raw: string): Promise<ApiKeyPrincipal> {
     const parsed = parseApiKey(raw);
-    const stored = parsed ? await this.db.asPlatform((manager) => manager.getRepository(ApiKeyEntity).findOneBy({ prefix: parsed.prefix })) : undefined;
+    const stored = parsed
+      ? await this.db.asPlatform((manager) => manager.getRepository(ApiKeyEntity).findOneBy({ prefix: parsed.prefix }))
+      : undefined;
     const result = checkApiKey(parsed, stored);
     if (!result.ok) {
       this.logger.info({ reason: result.reason, prefix: parsed?.prefix }, 'API key refused');
@@ -132,7 +151,13 @@ export class ApiKeysService implements OnModuleDestroy {
     for (const { keyId, tenantId, at } of this.lastUsed.take()) {
       try {
         await this.db.inTenant(tenantId, (manager) =>
-          manager.getRepository(ApiKeyEntity).update([{ id: keyId, tenantId, lastUsedAt: IsNull() }, { id: keyId, tenantId, lastUsedAt: LessThan(at) }], { lastUsedAt: at }),
+          manager.getRepository(ApiKeyEntity).update(
+            [
+              { id: keyId, tenantId, lastUsedAt: IsNull() },
+              { id: keyId, tenantId, lastUsedAt: LessThan(at) },
+            ],
+            { lastUsedAt: at },
+          ),
         );
       } catch (error) {
         this.logger.warn({ err: error, keyId }, 'could not record when an API key was last used');

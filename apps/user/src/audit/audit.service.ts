@@ -45,7 +45,10 @@ export class AuditService {
   list(tenantId: string, query: AuditQuery): Promise<Page<AuditEntryView>> {
     const { limit, cursor } = pageParams(query);
     return this.db.inTenant(tenantId, async (manager) => {
-      const qb = manager.getRepository(AuditEntryEntity).createQueryBuilder('a').where('a.tenantId = :tenantId', { tenantId });
+      const qb = manager
+        .getRepository(AuditEntryEntity)
+        .createQueryBuilder('a')
+        .where('a.tenantId = :tenantId', { tenantId });
       if (query.action) qb.andWhere('a.action = :action', { action: query.action });
       if (query.actorId) qb.andWhere('a.actorId = :actorId', { actorId: query.actorId });
       if (query.targetType) qb.andWhere('a.targetType = :targetType', { targetType: query.targetType });
@@ -53,7 +56,10 @@ export class AuditService {
       if (query.from) qb.andWhere('a.at >= :from', { from: new Date(query.from) });
       if (query.to) qb.andWhere('a.at <= :to', { to: new Date(query.to) });
       if (cursor) qb.andWhere('a.id < :cursor', { cursor });
-      const rows = await qb.orderBy('a.id', 'DESC').take(limit + 1).getMany();
+      const rows = await qb
+        .orderBy('a.id', 'DESC')
+        .take(limit + 1)
+        .getMany();
       return toPage(rows, limit, auditEntryView);
     });
   }

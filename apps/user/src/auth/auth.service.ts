@@ -1,5 +1,13 @@
 import { ConflictException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import type { AcceptInvitationRequest, LoginRequest, LogoutRequest, PrincipalView, RefreshRequest, TokenPair, UserView } from '@vigil/contracts';
+import type {
+  AcceptInvitationRequest,
+  LoginRequest,
+  LogoutRequest,
+  PrincipalView,
+  RefreshRequest,
+  TokenPair,
+  UserView,
+} from '@vigil/contracts';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { IsNull, MoreThan } from 'typeorm';
@@ -49,7 +57,9 @@ export class AuthService {
         if (!tenant) return [];
         tenantId = tenant.id;
       }
-      return manager.getRepository(UserEntity).find({ where: { email, ...(tenantId ? { tenantId } : {}) }, order: { id: 'ASC' } });
+      return manager
+        .getRepository(UserEntity)
+        .find({ where: { email, ...(tenantId ? { tenantId } : {}) }, order: { id: 'ASC' } });
     });
 
     const matched: UserEntity[] = [];
@@ -65,7 +75,12 @@ export class AuthService {
       if (candidates.length) {
         for (const user of candidates) {
           await this.db.inTenant(user.tenantId, (manager) =>
-            this.audit.record(manager, user.tenantId, { actorType: 'anonymous', actorId: null, ip }, { action: 'auth.login.failed', targetType: 'user', targetId: user.id, details: { email } }),
+            this.audit.record(
+              manager,
+              user.tenantId,
+              { actorType: 'anonymous', actorId: null, ip },
+              { action: 'auth.login.failed', targetType: 'user', targetId: user.id, details: { email } },
+            ),
           );
         }
       } else {
@@ -74,9 +89,12 @@ export class AuthService {
       throw new UnauthorizedException(INVALID_LOGIN);
     }
     if (matched.length > 1) {
-      const tenants = await this.db.asPlatform((manager) => manager.getRepository(TenantEntity).findBy(matched.map((user) => ({ id: user.tenantId }))));
+      const tenants = await this.db.asPlatform((manager) =>
+        manager.getRepository(TenantEntity).findBy(matched.map((user) => ({ id: user.tenantId }))),
+      );
       throw new ConflictException({
-        message: 'tenant: this email has accounts in several tenants; sign in again with the tenant field set to one of their slugs',
+        message:
+          'tenant: this email has accounts in several tenants; sign in again with the tenant field set to one of their slugs',
         field: 'tenant',
         tenants: tenants.map((tenant) => tenant.slug).sort(),
       });
@@ -84,10 +102,22 @@ export class AuthService {
 
     const user = matched[0]!;
     await this.throttle.clear(keys[0]!);
-    const rehash = this.passwords.needsRehash(user.passwordHash!) ? await this.passwords.hash(request.password) : undefined;
+    const rehash = this.passwords.needsRehash(user.passwordHash!)
+      ? await this.passwords.hash(request.password)
+      : undefined;
     return this.db.inTenant(user.tenantId, async (manager) => {
-      await manager.getRepository(UserEntity).update({ id: user.id, tenantId: user.tenantId }, { lastLoginAt: now, ...(rehash ? { passwordHash: rehash } : {}) });
-      await this.audit.record(manager, user.tenantId, { actorType: 'user', actorId: user.id, ip }, { action: 'auth.login', targetType: 'user', targetId: user.id });
+      await manager
+        .getRepository(UserEntity)
+        .update(
+          { id: user.id, tenantId: user.tenantId },
+          { lastLoginAt: now, ...(rehash ? { passwordHash: rehash } : {}) },
+        );
+      await this.audit.record(
+        manager,
+        user.tenantId,
+        { actorType: 'user', actorId: user.id, ip },
+        { action: 'auth.login', targetType: 'user', targetId: user.id },
+      );
       return this.tokens.issue(manager, user, now);
     });
   }
@@ -106,12 +136,17 @@ export class AuthService {
       const verdict = judgeRefreshToken(token, now);
       if (verdict === 'reused') {
         await this.tokens.revokeFamily(manager, token.familyId, now);
-        await this.audit.record(manager, token.tenantId, { actorType: 'anonymous', actorId: null, ip }, {
-          action: 'auth.refresh.reused',
-          targetType: 'user',
-          targetId: token.userId,
-          details: { familyId: token.familyId, revoked: 'family' },
-        });
+        await this.audit.record(
+          manager,
+          token.tenantId,
+          { actorType: 'anonymous', actorId: null, ip },
+          {
+            action: 'auth.refresh.reused',
+            targetType: 'user',
+            targetId: token.userId,
+            details: { familyId: token.familyId, revoked: 'family' },
+          },
+        );
         return 'refused';
       }
       if (verdict !== 'valid') return 'refused';
@@ -141,13 +176,21 @@ export class AuthService {
       const token = await manager.getRepository(RefreshTokenEntity).findOneBy({ tokenHash });
       if (!token || token.revokedAt !== null) return;
       await this.tokens.revokeFamily(manager, token.familyId, now);
-      await this.audit.record(manager, token.tenantId, { actorType: 'user', actorId: token.userId, ip: caller.ip }, { action: 'auth.logout', targetType: 'user', targetId: token.userId });
+      await this.audit.record(
+        manager,
+        token.tenantId,
+        { actorType: 'user', actorId: token.userId, ip: caller.ip },
+        { action: 'auth.logout', targetType: 'user', targetId: token.userId },
+      );
     });
   }
 
   async me(caller: Caller): Promise<UserView> {
-    if (caller.actorType !== 'user' || !caller.actorId) throw new UnauthorizedException('me needs a signed-in user as the actor');
-    const user = await this.db.inTenant(caller.tenantId, (manager) => manager.getRepository(UserEntity).findOneBy({ id: caller.actorId!, tenantId: caller.tenantId }));
+    if (caller.actorType !== 'user' || !caller.actorId)
+      throw new UnauthorizedException('me needs a signed-in user as the actor');
+    const user = await this.db.inTenant(caller.tenantId, (manager) =>
+      manager.getRepository(UserEntity).findOneBy({ id: caller.actorId!, tenantId: caller.tenantId }),
+    );
     if (!user?.active) throw new UnauthorizedException('the signed-in user no longer exists or is deactivated');
     return userView(user);
   }
@@ -156,7 +199,13 @@ export class AuthService {
   async principal(userId: string): Promise<PrincipalView> {
     const user = await this.db.asPlatform((manager) => manager.getRepository(UserEntity).findOneBy({ id: userId }));
     if (!user) throw new NotFoundException('no such user');
-    return { userId: user.id, tenantId: user.tenantId, role: user.role, active: user.active, platformAdmin: user.platformAdmin };
+    return {
+      userId: user.id,
+      tenantId: user.tenantId,
+      role: user.role,
+      active: user.active,
+      platformAdmin: user.platformAdmin,
+    };
   }
 
   /** Sets the invited user's password (once) and signs them in. */
@@ -174,9 +223,17 @@ export class AuthService {
     return this.db.inTenant(user.tenantId, async (manager) => {
       const accepted = await manager
         .getRepository(UserEntity)
-        .update({ id: user.id, tenantId: user.tenantId, invitationHash }, { passwordHash, invitationHash: null, invitationExpiresAt: null, lastLoginAt: now, updatedAt: now });
+        .update(
+          { id: user.id, tenantId: user.tenantId, invitationHash },
+          { passwordHash, invitationHash: null, invitationExpiresAt: null, lastLoginAt: now, updatedAt: now },
+        );
       if (!accepted.affected) throw invalid;
-      await this.audit.record(manager, user.tenantId, { actorType: 'user', actorId: user.id, ip: caller.ip }, { action: 'auth.invitation.accepted', targetType: 'user', targetId: user.id });
+      await this.audit.record(
+        manager,
+        user.tenantId,
+        { actorType: 'user', actorId: user.id, ip: caller.ip },
+        { action: 'auth.invitation.accepted', targetType: 'user', targetId: user.id },
+      );
       return this.tokens.issue(manager, user, now);
     });
   }

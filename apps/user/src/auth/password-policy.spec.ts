@@ -1,15 +1,26 @@
 import { PASSWORD_REQUIREMENTS, passwordProblems } from './password-policy.js';
 
 describe('password policy', () => {
-  it.each(['correct horse battery staple', 'Tq7!mZ#p2vLx', 'purple-otter-sings-at-dawn', 'ünïcödé pässwörd 2024'])('accepts %s', (password) => {
-    expect(passwordProblems(password)).toEqual([]);
-  });
+  it.each(['correct horse battery staple', 'Tq7!mZ#p2vLx', 'purple-otter-sings-at-dawn', 'ünïcödé pässwörd 2024'])(
+    'accepts %s',
+    (password) => {
+      expect(passwordProblems(password)).toEqual([]);
+    },
+  );
 
   it('refuses a short one, saying so', () => {
     expect(passwordProblems('Tq7!mZ#p')).toContain('is shorter than 12 characters');
   });
 
-  it.each(['password1234', 'Password123!', 'P@ssw0rd2024!!', 'qwertyuiop12', 'changeme2025', 'passwordpassword', 'letmeinletmein'])('refuses the common %s', (password) => {
+  it.each([
+    'password1234',
+    'Password123!',
+    'P@ssw0rd2024!!',
+    'qwertyuiop12',
+    'changeme2025',
+    'passwordpassword',
+    'letmeinletmein',
+  ])('refuses the common %s', (password) => {
     expect(passwordProblems(password)).toContain('is a common password');
   });
 
@@ -22,8 +33,12 @@ describe('password policy', () => {
   });
 
   it('refuses one built from the email or the name', () => {
-    expect(passwordProblems('margaret-2024-rocks', { email: 'margaret@example.com' })).toContain('contains your email name or your name');
-    expect(passwordProblems('i am Hamilton, ok?', { name: 'Margaret Hamilton' })).toContain('contains your email name or your name');
+    expect(passwordProblems('margaret-2024-rocks', { email: 'margaret@example.com' })).toContain(
+      'contains your email name or your name',
+    );
+    expect(passwordProblems('i am Hamilton, ok?', { name: 'Margaret Hamilton' })).toContain(
+      'contains your email name or your name',
+    );
     expect(passwordProblems('purple-otter-sings', { email: 'al@example.com', name: 'Al Bo' })).toEqual([]);
   });
 

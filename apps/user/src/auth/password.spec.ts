@@ -28,7 +28,9 @@ describe('password hashing (scrypt)', () => {
 
   it('never matches a malformed stored string', async () => {
     await expect(verifyPassword('x', 'plain-text-password')).resolves.toBe(false);
-    await expect(verifyPassword('x', 'scrypt$ln=40,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).resolves.toBe(false);
+    await expect(
+      verifyPassword('x', 'scrypt$ln=40,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+    ).resolves.toBe(false);
     expect(parsePasswordHash('scrypt$ln=15,r=8,p=1$short$short')).toBeUndefined();
   });
 

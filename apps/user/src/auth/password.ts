@@ -23,14 +23,19 @@ function derive(password: string, salt: Buffer, params: ScryptParams, keyBytes: 
   const N = 2 ** params.ln;
   const options: ScryptOptions = { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + 1024 * 1024 };
   return new Promise((resolve, reject) => {
-    scryptCallback(password.normalize('NFKC'), salt, keyBytes, options, (error, key) => (error ? reject(error) : resolve(key)));
+    scryptCallback(password.normalize('NFKC'), salt, keyBytes, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
 
 function assertParams(params: ScryptParams): void {
-  if (!Number.isInteger(params.ln) || params.ln < 10 || params.ln > 22) throw new RangeError('scrypt ln must be an integer from 10 to 22');
-  if (!Number.isInteger(params.r) || params.r < 1 || params.r > 32) throw new RangeError('scrypt r must be an integer from 1 to 32');
-  if (!Number.isInteger(params.p) || params.p < 1 || params.p > 16) throw new RangeError('scrypt p must be an integer from 1 to 16');
+  if (!Number.isInteger(params.ln) || params.ln < 10 || params.ln > 22)
+    throw new RangeError('scrypt ln must be an integer from 10 to 22');
+  if (!Number.isInteger(params.r) || params.r < 1 || params.r > 32)
+    throw new RangeError('scrypt r must be an integer from 1 to 32');
+  if (!Number.isInteger(params.p) || params.p < 1 || params.p > 16)
+    throw new RangeError('scrypt p must be an integer from 1 to 16');
 }
 
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): Promise<string> {

@@ -16,7 +16,8 @@ export class PasswordService implements OnModuleInit {
   /** 422 naming the field and every rule the password breaks. */
   assertStrong(password: string, context: PasswordContext, field = 'password'): void {
     const problems = passwordProblems(password, context);
-    if (problems.length) throw invalidField(field, `must be ${PASSWORD_REQUIREMENTS}; this one ${problems.join(', ')}`, { problems });
+    if (problems.length)
+      throw invalidField(field, `must be ${PASSWORD_REQUIREMENTS}; this one ${problems.join(', ')}`, { problems });
   }
 
   hash(password: string): Promise<string> {

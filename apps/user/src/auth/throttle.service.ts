@@ -24,9 +24,19 @@ export class ThrottleService {
   ) {
     const windowMs = config.LOGIN_FAILURE_WINDOW_SECONDS * 1000;
     const lockoutMs = config.LOGIN_LOCKOUT_SECONDS * 1000;
-    this.emailPolicy = { maxFailures: config.LOGIN_MAX_FAILURES, slowdownAfter: config.LOGIN_SLOWDOWN_AFTER, windowMs, lockoutMs };
+    this.emailPolicy = {
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      slowdownAfter: config.LOGIN_SLOWDOWN_AFTER,
+      windowMs,
+      lockoutMs,
+    };
     // Many people may share one address (NAT, proxy): no slowdown there, only a lock at a high count.
-    this.ipPolicy = { maxFailures: config.LOGIN_MAX_FAILURES_PER_IP, slowdownAfter: config.LOGIN_MAX_FAILURES_PER_IP, windowMs, lockoutMs };
+    this.ipPolicy = {
+      maxFailures: config.LOGIN_MAX_FAILURES_PER_IP,
+      slowdownAfter: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowMs,
+      lockoutMs,
+    };
   }
 
   keysFor(email: string, ip: string | null): ThrottleKey[] {
@@ -37,7 +47,9 @@ export class ThrottleService {
 
   /** Seconds to wait before the next attempt (the longest over the keys); 0 = go ahead. */
   async retryAfter(keys: ThrottleKey[], now: Date): Promise<number> {
-    const rows = await this.db.asPlatform((manager) => manager.getRepository(LoginAttemptEntity).findBy({ key: In(keys.map((k) => k.key)) }));
+    const rows = await this.db.asPlatform((manager) =>
+      manager.getRepository(LoginAttemptEntity).findBy({ key: In(keys.map((k) => k.key)) }),
+    );
     return Math.max(0, ...rows.map((row) => retryAfterSeconds(row, now)));
   }
 
@@ -46,8 +58,16 @@ export class ThrottleService {
       const repo = manager.getRepository(LoginAttemptEntity);
       for (const { key, policy } of keys) {
         // Create the row if missing, then read it locked (PostgreSQL) so concurrent failures all count.
-        await repo.createQueryBuilder().insert().values({ key, failures: 0, windowStartedAt: now, lockedUntil: null }).orIgnore().execute();
-        const row = await repo.findOne({ where: { key }, ...(this.db.dialect === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+        await repo
+          .createQueryBuilder()
+          .insert()
+          .values({ key, failures: 0, windowStartedAt: now, lockedUntil: null })
+          .orIgnore()
+          .execute();
+        const row = await repo.findOne({
+          where: { key },
+          ...(this.db.dialect === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+        });
         const next = recordFailure(row && row.failures > 0 ? row : undefined, now, policy);
         await repo.update({ key }, next);
       }

@@ -31,6 +31,7 @@ export function recordFailure(state: AttemptState | undefined, now: Date, policy
   const windowStartedAt = fresh ? now : state.windowStartedAt;
   let waitMs = 0;
   if (failures >= policy.maxFailures) waitMs = policy.lockoutMs;
-  else if (failures >= policy.slowdownAfter) waitMs = Math.min(1000 * 2 ** (failures - policy.slowdownAfter), policy.lockoutMs);
+  else if (failures >= policy.slowdownAfter)
+    waitMs = Math.min(1000 * 2 ** (failures - policy.slowdownAfter), policy.lockoutMs);
   return { failures, windowStartedAt, lockedUntil: waitMs > 0 ? new Date(now.getTime() + waitMs) : null };
 }

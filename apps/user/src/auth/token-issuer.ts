@@ -32,8 +32,16 @@ export class TokenIssuer {
       rotatedAt: null,
       revokedAt: null,
     });
-    const access = await this.keyring.sign({ sub: user.id, tid: user.tenantId, role: user.role, pa: user.platformAdmin }, this.config.JWT_ACCESS_TTL_SECONDS);
-    return { access_token: access.token, refresh_token: refresh.token, token_type: 'Bearer', expires_in: access.expiresIn };
+    const access = await this.keyring.sign(
+      { sub: user.id, tid: user.tenantId, role: user.role, pa: user.platformAdmin },
+      this.config.JWT_ACCESS_TTL_SECONDS,
+    );
+    return {
+      access_token: access.token,
+      refresh_token: refresh.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+    };
   }
 
   /** Revokes every live token of a family (reuse detected, logout). */

@@ -23,6 +23,7 @@ export function callerOf(ctx: BusContext): Caller {
 /** An administration RPC needs an actor (user or API key) in the envelope. */
 export function actingCaller(ctx: BusContext): Caller & { actorId: string } {
   const caller = callerOf(ctx);
-  if (caller.actorId === null) throw new UnauthorizedException('this request needs an authenticated actor in the envelope');
+  if (caller.actorId === null)
+    throw new UnauthorizedException('this request needs an authenticated actor in the envelope');
   return caller as Caller & { actorId: string };
 }

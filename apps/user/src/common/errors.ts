@@ -9,7 +9,11 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /** 422 naming the field, e.g. `invalidField('teamId', 'no such team in this tenant')`. */
-export function invalidField(field: string, problem: string, extra: Record<string, unknown> = {}): UnprocessableEntityException {
+export function invalidField(
+  field: string,
+  problem: string,
+  extra: Record<string, unknown> = {},
+): UnprocessableEntityException {
   return new UnprocessableEntityException({ message: `${field}: ${problem}`, field, ...extra });
 }
 

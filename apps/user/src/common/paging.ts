@@ -8,7 +8,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function pageParams(request: PageRequest): { limit: number; cursor: string | undefined } {
   const limit = request.limit ?? DEFAULT_PAGE_SIZE;
   if (request.cursor !== undefined && !UUID.test(request.cursor)) {
-    throw new UnprocessableEntityException({ message: 'cursor: must be the nextCursor of a previous page', field: 'cursor' });
+    throw new UnprocessableEntityException({
+      message: 'cursor: must be the nextCursor of a previous page',
+      field: 'cursor',
+    });
   }
   return { limit, cursor: request.cursor?.toLowerCase() };
 }

@@ -19,11 +19,16 @@ export class RevocationPublisher {
 
   async publish(tenantId: string, payload: CredentialRevoked, caller?: Caller): Promise<void> {
     const actor: Actor | undefined =
-      caller && caller.actorId && caller.actorType !== 'anonymous' ? { kind: caller.actorType, id: caller.actorId, ...(caller.ip ? { ip: caller.ip } : {}) } : undefined;
+      caller && caller.actorId && caller.actorType !== 'anonymous'
+        ? { kind: caller.actorType, id: caller.actorId, ...(caller.ip ? { ip: caller.ip } : {}) }
+        : undefined;
     try {
       await this.bus.publish(RoutingKeys.AuthCredentialRevoked, { tenantId, payload, ...(actor ? { actor } : {}) });
     } catch (error) {
-      this.logger.error({ err: error, ...payload }, 'could not publish auth.credential.revoked; gateway caches will expire on their own');
+      this.logger.error(
+        { err: error, ...payload },
+        'could not publish auth.credential.revoked; gateway caches will expire on their own',
+      );
     }
   }
 }

@@ -1,6 +1,14 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { RpcPatterns, type ById, type CreateTeamRequest, type Page, type PageRequest, type TeamView, type UpdateTeamRequest } from '@vigil/contracts';
+import {
+  RpcPatterns,
+  type ById,
+  type CreateTeamRequest,
+  type Page,
+  type PageRequest,
+  type TeamView,
+  type UpdateTeamRequest,
+} from '@vigil/contracts';
 import type { BusContext } from '@vigil/messaging';
 import { actingCaller } from '../common/caller.js';
 import { TeamsService } from './teams.service.js';

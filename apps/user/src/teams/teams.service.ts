@@ -31,10 +31,23 @@ export class TeamsService {
     const team = await this.db
       .inTenant(caller.tenantId, async (manager) => {
         const repo = manager.getRepository(TeamEntity);
-        if (await repo.existsBy({ tenantId: caller.tenantId, name: request.name })) throw new ConflictException({ message: DUPLICATE_NAME, field: 'name' });
-        const team = Object.assign(new TeamEntity(), { id: uuidv7(), tenantId: caller.tenantId, name: request.name, description: request.description ?? null, createdAt: now, updatedAt: now });
+        if (await repo.existsBy({ tenantId: caller.tenantId, name: request.name }))
+          throw new ConflictException({ message: DUPLICATE_NAME, field: 'name' });
+        const team = Object.assign(new TeamEntity(), {
+          id: uuidv7(),
+          tenantId: caller.tenantId,
+          name: request.name,
+          description: request.description ?? null,
+          createdAt: now,
+          updatedAt: now,
+        });
         await repo.insert(team);
-        await this.audit.record(manager, caller.tenantId, caller, { action: 'team.created', targetType: 'team', targetId: team.id, details: { name: team.name } });
+        await this.audit.record(manager, caller.tenantId, caller, {
+          action: 'team.created',
+          targetType: 'team',
+          targetId: team.id,
+          details: { name: team.name },
+        });
         return team;
       })
       .catch(conflictOnDuplicate);
@@ -65,13 +78,20 @@ export class TeamsService {
         const team = await this.find(manager, caller.tenantId, request.id);
         const next: Partial<TeamEntity> = {};
         if (request.name !== undefined && request.name !== team.name) {
-          if (await repo.existsBy({ tenantId: caller.tenantId, name: request.name, id: Not(team.id) })) throw new ConflictException({ message: DUPLICATE_NAME, field: 'name' });
+          if (await repo.existsBy({ tenantId: caller.tenantId, name: request.name, id: Not(team.id) }))
+            throw new ConflictException({ message: DUPLICATE_NAME, field: 'name' });
           next.name = request.name;
         }
-        if (request.description !== undefined && request.description !== team.description) next.description = request.description;
+        if (request.description !== undefined && request.description !== team.description)
+          next.description = request.description;
         if (Object.keys(next).length === 0) return team;
         await repo.update({ id: team.id, tenantId: caller.tenantId }, { ...next, updatedAt: now });
-        await this.audit.record(manager, caller.tenantId, caller, { action: 'team.updated', targetType: 'team', targetId: team.id, details: { changes: next } });
+        await this.audit.record(manager, caller.tenantId, caller, {
+          action: 'team.updated',
+          targetType: 'team',
+          targetId: team.id,
+          details: { changes: next },
+        });
         return Object.assign(team, next, { updatedAt: now });
       })
       .catch(conflictOnDuplicate);
@@ -83,9 +103,16 @@ export class TeamsService {
     const now = this.clock();
     await this.db.inTenant(caller.tenantId, async (manager) => {
       const team = await this.find(manager, caller.tenantId, id);
-      await manager.getRepository(UserEntity).update({ tenantId: caller.tenantId, teamId: team.id }, { teamId: null, updatedAt: now });
+      await manager
+        .getRepository(UserEntity)
+        .update({ tenantId: caller.tenantId, teamId: team.id }, { teamId: null, updatedAt: now });
       await manager.getRepository(TeamEntity).delete({ id: team.id, tenantId: caller.tenantId });
-      await this.audit.record(manager, caller.tenantId, caller, { action: 'team.deleted', targetType: 'team', targetId: team.id, details: { name: team.name } });
+      await this.audit.record(manager, caller.tenantId, caller, {
+        action: 'team.deleted',
+        targetType: 'team',
+        targetId: team.id,
+        details: { name: team.name },
+      });
     });
   }
 

@@ -42,31 +42,46 @@ export class BootstrapService implements OnModuleInit {
     const generated = password === undefined;
     if (password === undefined) {
       if (this.config.VIGIL_MODE === 'distributed') {
-        this.logger.warn('the user store is empty and VIGIL_ADMIN_PASSWORD is not set: no admin was created; set VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD and restart');
+        this.logger.warn(
+          'the user store is empty and VIGIL_ADMIN_PASSWORD is not set: no admin was created; set VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD and restart',
+        );
         return 'skipped';
       }
       password = generatePassword();
     }
     const problems = passwordProblems(password, { email });
-    if (problems.length) throw new Error(`Invalid configuration: VIGIL_ADMIN_PASSWORD ${problems.join(', ')} (it must be at least 12 characters, not common, not based on the email)`);
+    if (problems.length)
+      throw new Error(
+        `Invalid configuration: VIGIL_ADMIN_PASSWORD ${problems.join(', ')} (it must be at least 12 characters, not common, not based on the email)`,
+      );
     const passwordHash = await this.passwords.hash(password);
 
     const created = await this.db.asPlatform(async (manager) => {
-      if (this.db.dialect === 'postgres') await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [BOOTSTRAP_LOCK]);
+      if (this.db.dialect === 'postgres')
+        await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [BOOTSTRAP_LOCK]);
       if ((await manager.getRepository(TenantEntity).count()) > 0) return false;
       const slug = this.config.VIGIL_DEFAULT_TENANT;
       await this.tenants.insertTenant(
         manager,
-        { name: slug === 'default' ? 'Default' : slug, slug, admin: { email, name: 'Administrator', passwordHash, platformAdmin: this.config.VIGIL_PLATFORM_ADMIN } },
+        {
+          name: slug === 'default' ? 'Default' : slug,
+          slug,
+          admin: { email, name: 'Administrator', passwordHash, platformAdmin: this.config.VIGIL_PLATFORM_ADMIN },
+        },
         { actorType: 'system', actorId: 'bootstrap', ip: null },
       );
       return true;
     });
     if (!created) return 'exists';
-    this.logger.info({ tenant: this.config.VIGIL_DEFAULT_TENANT, email, platformAdmin: this.config.VIGIL_PLATFORM_ADMIN }, 'created the first tenant and its admin');
+    this.logger.info(
+      { tenant: this.config.VIGIL_DEFAULT_TENANT, email, platformAdmin: this.config.VIGIL_PLATFORM_ADMIN },
+      'created the first tenant and its admin',
+    );
     if (generated) {
       // Once, on its own plain line, for the person at the terminal; never in the JSON log.
-      process.stderr.write(`\n  Vigil admin account created: ${email}  password: ${password}\n  (shown only this once; to choose them yourself, set VIGIL_ADMIN_EMAIL / VIGIL_ADMIN_PASSWORD before the first start)\n\n`);
+      process.stderr.write(
+        `\n  Vigil admin account created: ${email}  password: ${password}\n  (shown only this once; to choose them yourself, set VIGIL_ADMIN_EMAIL / VIGIL_ADMIN_PASSWORD before the first start)\n\n`,
+      );
     }
     return 'created';
   }

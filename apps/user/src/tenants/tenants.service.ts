@@ -32,19 +32,31 @@ export class TenantsService {
   async create(caller: Caller, request: CreateTenantRequest): Promise<TenantView> {
     await this.assertPlatformAdmin(caller);
     const slug = request.slug ?? slugify(request.name);
-    if (!slug) throw invalidField('slug', 'cannot be derived from the name: give one (lowercase letters, digits and dashes)');
+    if (!slug)
+      throw invalidField('slug', 'cannot be derived from the name: give one (lowercase letters, digits and dashes)');
     const email = request.admin.email.trim().toLowerCase();
     this.passwords.assertStrong(request.admin.password, { email, name: request.admin.name }, 'admin.password');
     const passwordHash = await this.passwords.hash(request.admin.password);
     const tenant = await this.db
       .asPlatform(async (manager) => {
-        if (await manager.getRepository(TenantEntity).existsBy({ slug })) throw new ConflictException({ message: `slug: a tenant "${slug}" already exists`, field: 'slug' });
-        const tenant = await this.insertTenant(manager, { name: request.name, slug, admin: { email, name: request.admin.name, passwordHash, platformAdmin: false } }, caller);
-        await this.audit.record(manager, caller.tenantId, caller, { action: 'tenant.created', targetType: 'tenant', targetId: tenant.id, details: { slug, name: tenant.name } });
+        if (await manager.getRepository(TenantEntity).existsBy({ slug }))
+          throw new ConflictException({ message: `slug: a tenant "${slug}" already exists`, field: 'slug' });
+        const tenant = await this.insertTenant(
+          manager,
+          { name: request.name, slug, admin: { email, name: request.admin.name, passwordHash, platformAdmin: false } },
+          caller,
+        );
+        await this.audit.record(manager, caller.tenantId, caller, {
+          action: 'tenant.created',
+          targetType: 'tenant',
+          targetId: tenant.id,
+          details: { slug, name: tenant.name },
+        });
         return tenant;
       })
       .catch((error: unknown) => {
-        if (isUniqueViolation(error)) throw new ConflictException({ message: `slug: a tenant "${slug}" already exists`, field: 'slug' });
+        if (isUniqueViolation(error))
+          throw new ConflictException({ message: `slug: a tenant "${slug}" already exists`, field: 'slug' });
         throw error;
       });
     return tenantView(tenant);
@@ -67,7 +79,12 @@ export class TenantsService {
   /** Creates a tenant and its first admin with `manager` (a platform transaction): tenant creation and bootstrap. */
   async insertTenant(manager: EntityManager, spec: NewTenant, actor: AuditActor): Promise<TenantEntity> {
     const now = this.clock();
-    const tenant = Object.assign(new TenantEntity(), { id: uuidv7(), slug: spec.slug, name: spec.name, createdAt: now });
+    const tenant = Object.assign(new TenantEntity(), {
+      id: uuidv7(),
+      slug: spec.slug,
+      name: spec.name,
+      createdAt: now,
+    });
     await manager.getRepository(TenantEntity).insert(tenant);
     const admin = Object.assign(new UserEntity(), {
       id: uuidv7(),
@@ -86,7 +103,12 @@ export class TenantsService {
       updatedAt: now,
     });
     await manager.getRepository(UserEntity).insert(admin);
-    await this.audit.record(manager, tenant.id, actor, { action: 'tenant.created', targetType: 'tenant', targetId: tenant.id, details: { slug: tenant.slug, name: tenant.name } });
+    await this.audit.record(manager, tenant.id, actor, {
+      action: 'tenant.created',
+      targetType: 'tenant',
+      targetId: tenant.id,
+      details: { slug: tenant.slug, name: tenant.name },
+    });
     await this.audit.record(manager, tenant.id, actor, {
       action: 'user.created',
       targetType: 'user',
@@ -98,7 +120,9 @@ export class TenantsService {
 
   private async isPlatformAdmin(caller: Caller): Promise<boolean> {
     if (caller.actorType !== 'user' || !caller.actorId) return false;
-    const user = await this.db.asPlatform((manager) => manager.getRepository(UserEntity).findOneBy({ id: caller.actorId!, tenantId: caller.tenantId }));
+    const user = await this.db.asPlatform((manager) =>
+      manager.getRepository(UserEntity).findOneBy({ id: caller.actorId!, tenantId: caller.tenantId }),
+    );
     return user !== null && user.active && user.platformAdmin;
   }
 

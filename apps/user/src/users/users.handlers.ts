@@ -1,6 +1,15 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { RpcPatterns, type ById, type CreatedUser, type CreateUserRequest, type Page, type PageRequest, type UpdateUserRequest, type UserView } from '@vigil/contracts';
+import {
+  RpcPatterns,
+  type ById,
+  type CreatedUser,
+  type CreateUserRequest,
+  type Page,
+  type PageRequest,
+  type UpdateUserRequest,
+  type UserView,
+} from '@vigil/contracts';
 import type { BusContext } from '@vigil/messaging';
 import { actingCaller } from '../common/caller.js';
 import { UsersService } from './users.service.js';

@@ -41,11 +41,14 @@ export class UsersService {
       passwordHash = await this.passwords.hash(request.password);
     }
     const invitation = passwordHash === null ? generateOpaqueToken('vgi') : undefined;
-    const invitationExpiresAt = invitation ? new Date(now.getTime() + this.config.INVITATION_TTL_HOURS * HOUR_MS) : null;
+    const invitationExpiresAt = invitation
+      ? new Date(now.getTime() + this.config.INVITATION_TTL_HOURS * HOUR_MS)
+      : null;
     const user = await this.db
       .inTenant(caller.tenantId, async (manager) => {
         const repo = manager.getRepository(UserEntity);
-        if (await repo.existsBy({ tenantId: caller.tenantId, email })) throw new ConflictException({ message: DUPLICATE_EMAIL, field: 'email' });
+        if (await repo.existsBy({ tenantId: caller.tenantId, email }))
+          throw new ConflictException({ message: DUPLICATE_EMAIL, field: 'email' });
         if (request.teamId) await this.assertTeam(manager, caller.tenantId, request.teamId);
         const created: UserEntity = Object.assign(new UserEntity(), {
           id: uuidv7(),
@@ -76,7 +79,11 @@ export class UsersService {
         if (isUniqueViolation(error)) throw new ConflictException({ message: DUPLICATE_EMAIL, field: 'email' });
         throw error;
       });
-    return { ...userView(user), invitationToken: invitation?.token ?? null, invitationExpiresAt: invitationExpiresAt?.toISOString() ?? null };
+    return {
+      ...userView(user),
+      invitationToken: invitation?.token ?? null,
+      invitationExpiresAt: invitationExpiresAt?.toISOString() ?? null,
+    };
   }
 
   list(caller: Caller, request: PageRequest): Promise<Page<UserView>> {
@@ -108,12 +115,17 @@ export class UsersService {
         if (request.teamId !== null) await this.assertTeam(manager, caller.tenantId, request.teamId);
         next.teamId = request.teamId;
       }
-      const losesAdmin = user.role === 'admin' && user.active && ((next.role !== undefined && next.role !== 'admin') || next.active === false);
+      const losesAdmin =
+        user.role === 'admin' &&
+        user.active &&
+        ((next.role !== undefined && next.role !== 'admin') || next.active === false);
       if (losesAdmin) await this.assertAnotherAdmin(manager, caller.tenantId, user.id);
       for (const key of Object.keys(next) as (keyof UserEntity)[]) changes[key] = { from: user[key], to: next[key] };
       if (Object.keys(next).length === 0) return { user, deactivated: false };
       Object.assign(user, next, { updatedAt: now });
-      await manager.getRepository(UserEntity).update({ id: user.id, tenantId: caller.tenantId }, { ...next, updatedAt: now });
+      await manager
+        .getRepository(UserEntity)
+        .update({ id: user.id, tenantId: caller.tenantId }, { ...next, updatedAt: now });
       const deactivated = next.active === false;
       if (deactivated) await this.tokens.revokeUser(manager, caller.tenantId, user.id, now);
       await this.audit.record(manager, caller.tenantId, caller, {
@@ -139,11 +151,15 @@ export class UsersService {
   }
 
   private async assertTeam(manager: EntityManager, tenantId: string, teamId: string): Promise<void> {
-    if (!(await manager.getRepository(TeamEntity).existsBy({ id: teamId, tenantId }))) throw invalidField('teamId', `no team ${teamId} in this tenant`);
+    if (!(await manager.getRepository(TeamEntity).existsBy({ id: teamId, tenantId })))
+      throw invalidField('teamId', `no team ${teamId} in this tenant`);
   }
 
   private async assertAnotherAdmin(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
-    const others = await manager.getRepository(UserEntity).countBy({ tenantId, role: 'admin', active: true, id: Not(userId) });
-    if (others === 0) throw new ConflictException('a tenant must keep at least one active admin: promote another user first');
+    const others = await manager
+      .getRepository(UserEntity)
+      .countBy({ tenantId, role: 'admin', active: true, id: Not(userId) });
+    if (others === 0)
+      throw new ConflictException('a tenant must keep at least one active admin: promote another user first');
   }
 }

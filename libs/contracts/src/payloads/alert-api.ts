@@ -1,5 +1,18 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ALERT_STATUSES, SEVERITIES, type AlertStatus, type Severity } from './alert.js';
 import type { AlertSource } from './ingest.js';
 import { PageRequest } from './user.js';
@@ -155,7 +168,19 @@ export class UpdateSilenceRequest extends SilenceChanges {
  * The fields a generic-webhook mapping can point at (`items`: the array of alerts in the body; the
  * others: a field of one alert). The gateway checks each path's syntax; the alert service stores them.
  */
-export const WEBHOOK_MAPPING_FIELDS = ['items', 'type', 'severity', 'fingerprint', 'status', 'summary', 'description', 'runbook', 'labels', 'timestamp', 'environment'] as const;
+export const WEBHOOK_MAPPING_FIELDS = [
+  'items',
+  'type',
+  'severity',
+  'fingerprint',
+  'status',
+  'summary',
+  'description',
+  'runbook',
+  'labels',
+  'timestamp',
+  'environment',
+] as const;
 export type WebhookMappingField = (typeof WEBHOOK_MAPPING_FIELDS)[number];
 
 /** A tenant's stored generic-webhook mapping: a field path per mapped field, each optional (`alert.webhook-mapping.put`; also the HTTP body). */
@@ -217,7 +242,9 @@ export class WebhookMapping {
 }
 
 /** Only the mapping fields of `value`, in WEBHOOK_MAPPING_FIELDS order (extra fields a newer producer may send are dropped). */
-export function webhookMappingOf(value: Partial<Record<WebhookMappingField, unknown>>): Partial<Record<WebhookMappingField, string>> {
+export function webhookMappingOf(
+  value: Partial<Record<WebhookMappingField, unknown>>,
+): Partial<Record<WebhookMappingField, string>> {
   const mapping: Partial<Record<WebhookMappingField, string>> = {};
   for (const field of WEBHOOK_MAPPING_FIELDS) {
     const path = value[field];
@@ -261,7 +288,16 @@ export interface AlertView {
   updatedAt: string;
 }
 
-export const TIMELINE_KINDS = ['created', 'occurrence', 'acknowledged', 'resolved', 'retriggered', 'note', 'analysis', 'silenced'] as const;
+export const TIMELINE_KINDS = [
+  'created',
+  'occurrence',
+  'acknowledged',
+  'resolved',
+  'retriggered',
+  'note',
+  'analysis',
+  'silenced',
+] as const;
 
 export interface TimelineEntry {
   id: string;

@@ -139,7 +139,9 @@ export class CreateTenantRequest {
 
   /** URL-safe short name; derived from the name when omitted. */
   @IsOptional()
-  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, { message: 'slug must be lowercase letters, digits and dashes (at most 64)' })
+  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, {
+    message: 'slug must be lowercase letters, digits and dashes (at most 64)',
+  })
   slug?: string;
 
   @ValidateNested()

@@ -18,10 +18,13 @@ const { values, positionals } = parseArgs({
   options: { dialect: { type: 'string' }, 'dry-run': { type: 'boolean' }, check: { type: 'boolean' } },
 });
 const [target, name = 'Check'] = positionals;
-if (!target || (!values.check && positionals.length !== 2)) fail('usage: migration:generate -- <service|shared> <Name> [--dialect=postgres|sqlite] [--dry-run] [--check]');
-if (target !== 'shared' && !isDatabaseService(target)) fail(`Unknown target "${target}": use shared or a service with a database`);
+if (!target || (!values.check && positionals.length !== 2))
+  fail('usage: migration:generate -- <service|shared> <Name> [--dialect=postgres|sqlite] [--dry-run] [--check]');
+if (target !== 'shared' && !isDatabaseService(target))
+  fail(`Unknown target "${target}": use shared or a service with a database`);
 const dialects = (values.dialect ? [values.dialect] : [...DIALECTS]) as Dialect[];
-if (!dialects.every((dialect) => (DIALECTS as readonly string[]).includes(dialect))) fail(`--dialect must be one of ${DIALECTS.join(', ')}`);
+if (!dialects.every((dialect) => (DIALECTS as readonly string[]).includes(dialect)))
+  fail(`--dialect must be one of ${DIALECTS.join(', ')}`);
 
 const results = await generateMigrations({
   target: target as MigrationTarget,
@@ -43,4 +46,5 @@ for (const result of results) {
   for (const query of result.diff.up) process.stdout.write(`  ${query.query}\n`);
 }
 if (values.check && changed) process.exitCode = 1;
-else if (changed && !values['dry-run']) process.stdout.write('Register the new classes in the migrations lists of each dialect.\n');
+else if (changed && !values['dry-run'])
+  process.stdout.write('Register the new classes in the migrations lists of each dialect.\n');

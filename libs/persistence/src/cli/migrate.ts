@@ -8,7 +8,9 @@ import { dialectFor } from '../naming.js';
 import { migrateServices, servicesToMigrate } from '../tools.js';
 
 const log = (level: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}) =>
-  (level === 'error' ? process.stderr : process.stdout).write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+  (level === 'error' ? process.stderr : process.stdout).write(
+    `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`,
+  );
 
 const config = loadConfigOrExit(CommonConfig);
 try {
@@ -16,7 +18,10 @@ try {
   const services = servicesToMigrate(args.length > 0 ? args : (process.env.VIGIL_SERVICE ?? '').split(','));
   log('info', 'migrating', { dialect: dialectFor(config), services });
   for (const report of await migrateServices(services, config)) {
-    log('info', report.applied.length ? 'migrated' : 'up to date', { service: report.service, applied: report.applied });
+    log('info', report.applied.length ? 'migrated' : 'up to date', {
+      service: report.service,
+      applied: report.applied,
+    });
   }
 } catch (error) {
   log('error', 'migration failed', { error: error instanceof Error ? error.message : String(error) });

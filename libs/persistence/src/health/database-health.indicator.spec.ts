@@ -2,7 +2,10 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
 import { DatabaseHealthIndicator } from './database-health.indicator.js';
 
-function fakeDataSource(query: (sql: string) => Promise<unknown>, isInitialized = true): { dataSource: DataSource; queries: string[] } {
+function fakeDataSource(
+  query: (sql: string) => Promise<unknown>,
+  isInitialized = true,
+): { dataSource: DataSource; queries: string[] } {
   const queries: string[] = [];
   const dataSource = {
     isInitialized,
@@ -36,13 +39,17 @@ describe('DatabaseHealthIndicator', () => {
     const { dataSource } = fakeDataSource(() => new Promise(() => undefined));
     const started = Date.now();
     const result = await new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource).check('database', 50);
-    expect(result).toEqual({ database: { status: 'down', message: 'timeout of 50ms exceeded', responseTime: expect.any(Number) } });
+    expect(result).toEqual({
+      database: { status: 'down', message: 'timeout of 50ms exceeded', responseTime: expect.any(Number) },
+    });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('reports down without querying when the data source is closed', async () => {
     const { dataSource, queries } = fakeDataSource(async () => [], false);
-    expect((await new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource).check()).database.status).toBe('down');
+    expect((await new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource).check()).database.status).toBe(
+      'down',
+    );
     expect(queries).toEqual([]);
   });
 });

@@ -19,7 +19,10 @@ export class DatabaseHealthIndicator {
     private readonly dataSource: DataSource,
   ) {}
 
-  check<const Key extends string = 'database'>(key: Key = 'database' as Key, timeoutMs: number = DEFAULT_DATABASE_CHECK_TIMEOUT_MS): HealthCheckAttempt<Key> {
+  check<const Key extends string = 'database'>(
+    key: Key = 'database' as Key,
+    timeoutMs: number = DEFAULT_DATABASE_CHECK_TIMEOUT_MS,
+  ): HealthCheckAttempt<Key> {
     return this.healthIndicatorService
       .check(key)
       .attempt(async () => {

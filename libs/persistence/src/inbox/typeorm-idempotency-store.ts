@@ -15,7 +15,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function check(consumer: string, envelopeId: string): void {
-  if (consumer.length === 0 || consumer.length > 200) throw new RangeError(`Inbox consumer must be 1 to 200 characters (got ${consumer.length})`);
+  if (consumer.length === 0 || consumer.length > 200)
+    throw new RangeError(`Inbox consumer must be 1 to 200 characters (got ${consumer.length})`);
   // PostgreSQL's uuid column would refuse it anyway; SQLite would not: refuse it in both.
   if (!UUID.test(envelopeId)) throw new TypeError(`Inbox envelope id must be a UUID (got "${envelopeId}")`);
 }
@@ -27,7 +28,12 @@ function check(consumer: string, envelopeId: string): void {
  * return;`) gets exactly-once effects even when two deliveries race, because the second insert
  * waits on the first transaction's primary-key lock and then finds the row.
  */
-export async function markHandledIn(manager: EntityManager, consumer: string, envelopeId: string, handledAt: Date = new Date()): Promise<boolean> {
+export async function markHandledIn(
+  manager: EntityManager,
+  consumer: string,
+  envelopeId: string,
+  handledAt: Date = new Date(),
+): Promise<boolean> {
   check(consumer, envelopeId);
   const [sql, parameters] = manager
     .createQueryBuilder()
@@ -66,7 +72,8 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
 
   /** Deletes the records older than `days` days (redeliveries come within minutes, not weeks); returns how many. */
   async prune(days: number, now: Date = new Date()): Promise<number> {
-    if (!Number.isFinite(days) || days < 0) throw new RangeError(`Inbox retention must be a non-negative number of days (got ${days})`);
+    if (!Number.isFinite(days) || days < 0)
+      throw new RangeError(`Inbox retention must be a non-negative number of days (got ${days})`);
     const result = await this.dataSource
       .createQueryBuilder()
       .delete()

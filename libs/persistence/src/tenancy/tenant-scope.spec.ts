@@ -1,5 +1,10 @@
 import { DataSource } from 'typeorm';
-import { dropTenantRowLevelSecuritySql, runAsPlatform, runInTenant, tenantRowLevelSecuritySql } from './tenant-scope.js';
+import {
+  dropTenantRowLevelSecuritySql,
+  runAsPlatform,
+  runInTenant,
+  tenantRowLevelSecuritySql,
+} from './tenant-scope.js';
 
 describe('tenant row-level security SQL', () => {
   const tables = { tenantTables: ['users', 'api_keys'], readableTables: ['tenants'] };
@@ -62,13 +67,17 @@ describe('tenant scopes on SQLite', () => {
       await manager.query("INSERT INTO t VALUES ('x', 1)");
       throw new Error('boom');
     });
-    const next = runAsPlatform(dataSource, (manager) => manager.query("SELECT count(*) AS n FROM t WHERE tenant_id = 'x'"));
+    const next = runAsPlatform(dataSource, (manager) =>
+      manager.query("SELECT count(*) AS n FROM t WHERE tenant_id = 'x'"),
+    );
     await expect(failed).rejects.toThrow('boom');
     await expect(next).resolves.toEqual([{ n: 0 }]);
   });
 
   it('refuses a nested scope instead of waiting for itself', async () => {
-    await expect(runInTenant(dataSource, 'a', () => runAsPlatform(dataSource, async () => 1))).rejects.toThrow(/cannot be nested/);
+    await expect(runInTenant(dataSource, 'a', () => runAsPlatform(dataSource, async () => 1))).rejects.toThrow(
+      /cannot be nested/,
+    );
   });
 
   it('refuses an empty tenant id', async () => {

@@ -39,7 +39,11 @@ const inScope = new AsyncLocalStorage<DataSource>();
 function transaction<T>(dataSource: DataSource, work: TenantWork<T>): Promise<T> {
   if (isPostgres(dataSource)) return dataSource.transaction(work);
   if (inScope.getStore() === dataSource) {
-    return Promise.reject(new Error('runInTenant/runAsPlatform cannot be nested on SQLite (one connection): finish one unit of work before starting the next'));
+    return Promise.reject(
+      new Error(
+        'runInTenant/runAsPlatform cannot be nested on SQLite (one connection): finish one unit of work before starting the next',
+      ),
+    );
   }
   const previous = sqliteQueues.get(dataSource) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(() => inScope.run(dataSource, () => dataSource.transaction(work)));
@@ -49,7 +53,9 @@ function transaction<T>(dataSource: DataSource, work: TenantWork<T>): Promise<T>
 
 function assertTenantId(tenantId: string): void {
   if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID) {
-    throw new TypeError(`tenantId must be a non-empty string of at most ${MAX_TENANT_ID} characters (got ${JSON.stringify(tenantId)})`);
+    throw new TypeError(
+      `tenantId must be a non-empty string of at most ${MAX_TENANT_ID} characters (got ${JSON.stringify(tenantId)})`,
+    );
   }
 }
 
@@ -139,6 +145,8 @@ export function dropTenantRowLevelSecuritySql(tables: TenantSecurityTables): str
     );
   }
   for (const table of tables.readableTables ?? []) statements.push(`REVOKE ALL ON ${ident(table)} FROM ${role}`);
-  statements.push(`DO $$ BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM ${TENANT_ROLE}', current_schema()); END $$`);
+  statements.push(
+    `DO $$ BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM ${TENANT_ROLE}', current_schema()); END $$`,
+  );
   return statements;
 }

@@ -5,21 +5,39 @@ export class CreateAlerts1795363152116 implements MigrationInterface {
   name = 'CreateAlerts1795363152116';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "alerts" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "fingerprint" character varying(256) NOT NULL, "alert_type" character varying(256) NOT NULL, "severity" character varying(16) NOT NULL, "severity_rank" smallint NOT NULL, "status" character varying(16) NOT NULL, "source" character varying(32) NOT NULL, "silenced" boolean NOT NULL, "occurrences" integer NOT NULL, "doc" text NOT NULL, "steps" text NOT NULL, "started_at_us" bigint NOT NULL, "triggered_at_us" bigint NOT NULL, "last_seen_at_us" bigint NOT NULL, "acknowledged_at_us" bigint, "resolved_at_us" bigint, "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, "occ_logged_at_us" bigint NOT NULL, "occ_logged" integer NOT NULL, CONSTRAINT "PK_3f554416451532ff88758c2a707" PRIMARY KEY ("tenant_id", "id"))`);
-    await queryRunner.query(`CREATE INDEX "IDX_alerts_type_last_seen" ON "alerts"  ("tenant_id", "alert_type", "last_seen_at_us", "id") `);
+    await queryRunner.query(
+      `CREATE TABLE "alerts" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "fingerprint" character varying(256) NOT NULL, "alert_type" character varying(256) NOT NULL, "severity" character varying(16) NOT NULL, "severity_rank" smallint NOT NULL, "status" character varying(16) NOT NULL, "source" character varying(32) NOT NULL, "silenced" boolean NOT NULL, "occurrences" integer NOT NULL, "doc" text NOT NULL, "steps" text NOT NULL, "started_at_us" bigint NOT NULL, "triggered_at_us" bigint NOT NULL, "last_seen_at_us" bigint NOT NULL, "acknowledged_at_us" bigint, "resolved_at_us" bigint, "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, "occ_logged_at_us" bigint NOT NULL, "occ_logged" integer NOT NULL, CONSTRAINT "PK_3f554416451532ff88758c2a707" PRIMARY KEY ("tenant_id", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "IDX_alerts_type_last_seen" ON "alerts"  ("tenant_id", "alert_type", "last_seen_at_us", "id") `,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_alerts_occurrences" ON "alerts"  ("tenant_id", "occurrences", "id") `);
     await queryRunner.query(`CREATE INDEX "IDX_alerts_severity" ON "alerts"  ("tenant_id", "severity_rank", "id") `);
     await queryRunner.query(`CREATE INDEX "IDX_alerts_started" ON "alerts"  ("tenant_id", "started_at_us", "id") `);
-    await queryRunner.query(`CREATE INDEX "IDX_alerts_status_last_seen" ON "alerts"  ("tenant_id", "status", "last_seen_at_us", "id") `);
+    await queryRunner.query(
+      `CREATE INDEX "IDX_alerts_status_last_seen" ON "alerts"  ("tenant_id", "status", "last_seen_at_us", "id") `,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_alerts_last_seen" ON "alerts"  ("tenant_id", "last_seen_at_us", "id") `);
-    await queryRunner.query(`CREATE TABLE "alert_search" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "labels" text NOT NULL, "search" text NOT NULL, CONSTRAINT "PK_72b38b029e1cde8decea5002340" PRIMARY KEY ("tenant_id", "id"))`);
-    await queryRunner.query(`CREATE TABLE "alert_events" ("tenant_id" character varying(64) NOT NULL, "alert_id" uuid NOT NULL, "at_us" bigint NOT NULL, "id" uuid NOT NULL, "kind" character varying(16) NOT NULL, "actor" character varying(200), "body" text NOT NULL, CONSTRAINT "PK_62c8ef5f66eab443dd97f0cec49" PRIMARY KEY ("tenant_id", "alert_id", "at_us", "id"))`);
-    await queryRunner.query(`CREATE TABLE "silences" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "doc" text NOT NULL, "starts_at_us" bigint NOT NULL, "ends_at_us" bigint NOT NULL, "created_by" character varying(200), "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, CONSTRAINT "PK_c4ebd320d9ac0cc9415d53b70dc" PRIMARY KEY ("tenant_id", "id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "alert_search" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "labels" text NOT NULL, "search" text NOT NULL, CONSTRAINT "PK_72b38b029e1cde8decea5002340" PRIMARY KEY ("tenant_id", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "alert_events" ("tenant_id" character varying(64) NOT NULL, "alert_id" uuid NOT NULL, "at_us" bigint NOT NULL, "id" uuid NOT NULL, "kind" character varying(16) NOT NULL, "actor" character varying(200), "body" text NOT NULL, CONSTRAINT "PK_62c8ef5f66eab443dd97f0cec49" PRIMARY KEY ("tenant_id", "alert_id", "at_us", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "silences" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "doc" text NOT NULL, "starts_at_us" bigint NOT NULL, "ends_at_us" bigint NOT NULL, "created_by" character varying(200), "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, CONSTRAINT "PK_c4ebd320d9ac0cc9415d53b70dc" PRIMARY KEY ("tenant_id", "id"))`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_silences_created" ON "silences"  ("tenant_id", "created_at_us", "id") `);
     await queryRunner.query(`CREATE INDEX "IDX_silences_ends" ON "silences"  ("tenant_id", "ends_at_us") `);
-    await queryRunner.query(`CREATE TABLE "rejected_payloads" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "received_at_us" bigint NOT NULL, "source" character varying(32) NOT NULL, "doc" text NOT NULL, CONSTRAINT "PK_b6163285167b24a06e6aa489e2f" PRIMARY KEY ("tenant_id", "id"))`);
-    await queryRunner.query(`CREATE INDEX "IDX_rejected_payloads_received" ON "rejected_payloads"  ("tenant_id", "received_at_us", "id") `);
-    await queryRunner.query(`CREATE TABLE "outbox" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "routing_key" character varying(64) NOT NULL, "envelope" text NOT NULL, "created_at_us" bigint NOT NULL, CONSTRAINT "PK_340ab539f309f03bdaa14aa7649" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "rejected_payloads" ("tenant_id" character varying(64) NOT NULL, "id" uuid NOT NULL, "received_at_us" bigint NOT NULL, "source" character varying(32) NOT NULL, "doc" text NOT NULL, CONSTRAINT "PK_b6163285167b24a06e6aa489e2f" PRIMARY KEY ("tenant_id", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "IDX_rejected_payloads_received" ON "rejected_payloads"  ("tenant_id", "received_at_us", "id") `,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "outbox" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "routing_key" character varying(64) NOT NULL, "envelope" text NOT NULL, "created_at_us" bigint NOT NULL, CONSTRAINT "PK_340ab539f309f03bdaa14aa7649" PRIMARY KEY ("id"))`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_outbox_created" ON "outbox"  ("created_at_us") `);
   }
 

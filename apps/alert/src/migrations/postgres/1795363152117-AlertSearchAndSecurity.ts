@@ -26,35 +26,55 @@ BEGIN
     EXECUTE format('CREATE INDEX IF NOT EXISTS "IDX_alert_search_trgm" ON "alert_search" USING gin ("search" %s)', ops);
   END IF;
 END $$`);
-    await queryRunner.query(`CREATE INDEX "IDX_alert_search_labels" ON "alert_search" USING gin (("labels"::jsonb) jsonb_path_ops)`);
+    await queryRunner.query(
+      `CREATE INDEX "IDX_alert_search_labels" ON "alert_search" USING gin (("labels"::jsonb) jsonb_path_ops)`,
+    );
     // Tenant row-level security (see tenantRowLevelSecuritySql in @vigil/persistence).
-    await queryRunner.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_tenant') THEN CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
-    await queryRunner.query(`DO $$ BEGIN IF NOT pg_has_role(current_user, 'vigil_tenant', 'MEMBER') THEN EXECUTE 'GRANT vigil_tenant TO ' || quote_ident(current_user); END IF; END $$`);
-    await queryRunner.query(`DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO vigil_tenant', current_schema()); END $$`);
+    await queryRunner.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_tenant') THEN CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+    );
+    await queryRunner.query(
+      `DO $$ BEGIN IF NOT pg_has_role(current_user, 'vigil_tenant', 'MEMBER') THEN EXECUTE 'GRANT vigil_tenant TO ' || quote_ident(current_user); END IF; END $$`,
+    );
+    await queryRunner.query(
+      `DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO vigil_tenant', current_schema()); END $$`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "alerts" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "alerts" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "alerts" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "alerts" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "alerts" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "alert_search" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "alert_search" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "alert_search" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "alert_search" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "alert_search" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "alert_events" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "alert_events" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "alert_events" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "alert_events" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "alert_events" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "silences" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "silences" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "silences" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "silences" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "silences" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "rejected_payloads" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "rejected_payloads" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "rejected_payloads" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "rejected_payloads" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "rejected_payloads" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "outbox" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "outbox" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "outbox" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "outbox" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "outbox" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
@@ -82,7 +102,9 @@ END $$`);
     await queryRunner.query(`ALTER TABLE "alerts" NO FORCE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "alerts" DISABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`REVOKE ALL ON "alerts" FROM "vigil_tenant"`);
-    await queryRunner.query(`DO $$ BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM vigil_tenant', current_schema()); END $$`);
+    await queryRunner.query(
+      `DO $$ BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM vigil_tenant', current_schema()); END $$`,
+    );
     await queryRunner.query(`DROP INDEX IF EXISTS "IDX_alert_search_labels"`);
     await queryRunner.query(`DROP INDEX IF EXISTS "IDX_alert_search_trgm"`);
   }

@@ -7,14 +7,24 @@ export class WebhookMappings1795365977853 implements MigrationInterface {
   name = 'WebhookMappings1795365977853';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "webhook_mappings" ("tenant_id" character varying(64) NOT NULL, "source" character varying(32) NOT NULL, "mapping" text NOT NULL, "updated_at_us" bigint NOT NULL, "updated_by" character varying(200), CONSTRAINT "PK_ef01935b328f79b9161e11d0919" PRIMARY KEY ("tenant_id", "source"))`);
-    await queryRunner.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_tenant') THEN CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
-    await queryRunner.query(`DO $$ BEGIN IF NOT pg_has_role(current_user, 'vigil_tenant', 'MEMBER') THEN EXECUTE 'GRANT vigil_tenant TO ' || quote_ident(current_user); END IF; END $$`);
-    await queryRunner.query(`DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO vigil_tenant', current_schema()); END $$`);
+    await queryRunner.query(
+      `CREATE TABLE "webhook_mappings" ("tenant_id" character varying(64) NOT NULL, "source" character varying(32) NOT NULL, "mapping" text NOT NULL, "updated_at_us" bigint NOT NULL, "updated_by" character varying(200), CONSTRAINT "PK_ef01935b328f79b9161e11d0919" PRIMARY KEY ("tenant_id", "source"))`,
+    );
+    await queryRunner.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_tenant') THEN CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+    );
+    await queryRunner.query(
+      `DO $$ BEGIN IF NOT pg_has_role(current_user, 'vigil_tenant', 'MEMBER') THEN EXECUTE 'GRANT vigil_tenant TO ' || quote_ident(current_user); END IF; END $$`,
+    );
+    await queryRunner.query(
+      `DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO vigil_tenant', current_schema()); END $$`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "webhook_mappings" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "webhook_mappings" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "webhook_mappings" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "webhook_mappings" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "webhook_mappings" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

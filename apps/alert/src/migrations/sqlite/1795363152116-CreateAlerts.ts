@@ -5,21 +5,39 @@ export class CreateAlerts1795363152116 implements MigrationInterface {
   name = 'CreateAlerts1795363152116';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "alerts" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "fingerprint" varchar(256) NOT NULL, "alert_type" varchar(256) NOT NULL, "severity" varchar(16) NOT NULL, "severity_rank" smallint NOT NULL, "status" varchar(16) NOT NULL, "source" varchar(32) NOT NULL, "silenced" boolean NOT NULL, "occurrences" integer NOT NULL, "doc" text NOT NULL, "steps" text NOT NULL, "started_at_us" bigint NOT NULL, "triggered_at_us" bigint NOT NULL, "last_seen_at_us" bigint NOT NULL, "acknowledged_at_us" bigint, "resolved_at_us" bigint, "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, "occ_logged_at_us" bigint NOT NULL, "occ_logged" integer NOT NULL, PRIMARY KEY ("tenant_id", "id"))`);
-    await queryRunner.query(`CREATE INDEX "IDX_alerts_type_last_seen" ON "alerts" ("tenant_id", "alert_type", "last_seen_at_us", "id") `);
+    await queryRunner.query(
+      `CREATE TABLE "alerts" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "fingerprint" varchar(256) NOT NULL, "alert_type" varchar(256) NOT NULL, "severity" varchar(16) NOT NULL, "severity_rank" smallint NOT NULL, "status" varchar(16) NOT NULL, "source" varchar(32) NOT NULL, "silenced" boolean NOT NULL, "occurrences" integer NOT NULL, "doc" text NOT NULL, "steps" text NOT NULL, "started_at_us" bigint NOT NULL, "triggered_at_us" bigint NOT NULL, "last_seen_at_us" bigint NOT NULL, "acknowledged_at_us" bigint, "resolved_at_us" bigint, "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, "occ_logged_at_us" bigint NOT NULL, "occ_logged" integer NOT NULL, PRIMARY KEY ("tenant_id", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "IDX_alerts_type_last_seen" ON "alerts" ("tenant_id", "alert_type", "last_seen_at_us", "id") `,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_alerts_occurrences" ON "alerts" ("tenant_id", "occurrences", "id") `);
     await queryRunner.query(`CREATE INDEX "IDX_alerts_severity" ON "alerts" ("tenant_id", "severity_rank", "id") `);
     await queryRunner.query(`CREATE INDEX "IDX_alerts_started" ON "alerts" ("tenant_id", "started_at_us", "id") `);
-    await queryRunner.query(`CREATE INDEX "IDX_alerts_status_last_seen" ON "alerts" ("tenant_id", "status", "last_seen_at_us", "id") `);
+    await queryRunner.query(
+      `CREATE INDEX "IDX_alerts_status_last_seen" ON "alerts" ("tenant_id", "status", "last_seen_at_us", "id") `,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_alerts_last_seen" ON "alerts" ("tenant_id", "last_seen_at_us", "id") `);
-    await queryRunner.query(`CREATE TABLE "alert_search" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "labels" text NOT NULL, "search" text NOT NULL, PRIMARY KEY ("tenant_id", "id"))`);
-    await queryRunner.query(`CREATE TABLE "alert_events" ("tenant_id" varchar(64) NOT NULL, "alert_id" varchar NOT NULL, "at_us" bigint NOT NULL, "id" varchar NOT NULL, "kind" varchar(16) NOT NULL, "actor" varchar(200), "body" text NOT NULL, PRIMARY KEY ("tenant_id", "alert_id", "at_us", "id"))`);
-    await queryRunner.query(`CREATE TABLE "silences" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "doc" text NOT NULL, "starts_at_us" bigint NOT NULL, "ends_at_us" bigint NOT NULL, "created_by" varchar(200), "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, PRIMARY KEY ("tenant_id", "id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "alert_search" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "labels" text NOT NULL, "search" text NOT NULL, PRIMARY KEY ("tenant_id", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "alert_events" ("tenant_id" varchar(64) NOT NULL, "alert_id" varchar NOT NULL, "at_us" bigint NOT NULL, "id" varchar NOT NULL, "kind" varchar(16) NOT NULL, "actor" varchar(200), "body" text NOT NULL, PRIMARY KEY ("tenant_id", "alert_id", "at_us", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "silences" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "doc" text NOT NULL, "starts_at_us" bigint NOT NULL, "ends_at_us" bigint NOT NULL, "created_by" varchar(200), "created_at_us" bigint NOT NULL, "updated_at_us" bigint NOT NULL, PRIMARY KEY ("tenant_id", "id"))`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_silences_created" ON "silences" ("tenant_id", "created_at_us", "id") `);
     await queryRunner.query(`CREATE INDEX "IDX_silences_ends" ON "silences" ("tenant_id", "ends_at_us") `);
-    await queryRunner.query(`CREATE TABLE "rejected_payloads" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "received_at_us" bigint NOT NULL, "source" varchar(32) NOT NULL, "doc" text NOT NULL, PRIMARY KEY ("tenant_id", "id"))`);
-    await queryRunner.query(`CREATE INDEX "IDX_rejected_payloads_received" ON "rejected_payloads" ("tenant_id", "received_at_us", "id") `);
-    await queryRunner.query(`CREATE TABLE "outbox" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "routing_key" varchar(64) NOT NULL, "envelope" text NOT NULL, "created_at_us" bigint NOT NULL)`);
+    await queryRunner.query(
+      `CREATE TABLE "rejected_payloads" ("tenant_id" varchar(64) NOT NULL, "id" varchar NOT NULL, "received_at_us" bigint NOT NULL, "source" varchar(32) NOT NULL, "doc" text NOT NULL, PRIMARY KEY ("tenant_id", "id"))`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "IDX_rejected_payloads_received" ON "rejected_payloads" ("tenant_id", "received_at_us", "id") `,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "outbox" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "routing_key" varchar(64) NOT NULL, "envelope" text NOT NULL, "created_at_us" bigint NOT NULL)`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_outbox_created" ON "outbox" ("created_at_us") `);
   }
 

@@ -5,7 +5,9 @@ export class WebhookMappings1795365977853 implements MigrationInterface {
   name = 'WebhookMappings1795365977853';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "webhook_mappings" ("tenant_id" varchar(64) NOT NULL, "source" varchar(32) NOT NULL, "mapping" text NOT NULL, "updated_at_us" bigint NOT NULL, "updated_by" varchar(200), PRIMARY KEY ("tenant_id", "source"))`);
+    await queryRunner.query(
+      `CREATE TABLE "webhook_mappings" ("tenant_id" varchar(64) NOT NULL, "source" varchar(32) NOT NULL, "mapping" text NOT NULL, "updated_at_us" bigint NOT NULL, "updated_by" varchar(200), PRIMARY KEY ("tenant_id", "source"))`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -5,53 +5,85 @@ export class CreateUserTables1795362481776 implements MigrationInterface {
   name = 'CreateUserTables1795362481776';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "api_keys" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "name" character varying(200) NOT NULL, "prefix" character varying(8) NOT NULL, "secret_hash" character varying(64) NOT NULL, "scopes" text NOT NULL, "created_by" character varying(200), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "last_used_at" TIMESTAMP WITH TIME ZONE, "revoked_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_5c8a79801b44bd27b79228e1dad" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "api_keys" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "name" character varying(200) NOT NULL, "prefix" character varying(8) NOT NULL, "secret_hash" character varying(64) NOT NULL, "scopes" text NOT NULL, "created_by" character varying(200), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "last_used_at" TIMESTAMP WITH TIME ZONE, "revoked_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_5c8a79801b44bd27b79228e1dad" PRIMARY KEY ("id"))`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_api_keys_prefix" ON "api_keys"  ("prefix") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_api_keys_tenant_id" ON "api_keys"  ("tenant_id", "id") `);
-    await queryRunner.query(`CREATE TABLE "audit_log" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "at" TIMESTAMP WITH TIME ZONE NOT NULL, "action" character varying(100) NOT NULL, "actor_type" character varying(16) NOT NULL, "actor_id" character varying(200), "target_type" character varying(100), "target_id" character varying(200), "ip" character varying(64), "details" text NOT NULL, CONSTRAINT "PK_07fefa57f7f5ab8fc3f52b3ed0b" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "audit_log" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "at" TIMESTAMP WITH TIME ZONE NOT NULL, "action" character varying(100) NOT NULL, "actor_type" character varying(16) NOT NULL, "actor_id" character varying(200), "target_type" character varying(100), "target_id" character varying(200), "ip" character varying(64), "details" text NOT NULL, CONSTRAINT "PK_07fefa57f7f5ab8fc3f52b3ed0b" PRIMARY KEY ("id"))`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_audit_log_tenant_at" ON "audit_log"  ("tenant_id", "at") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_audit_log_tenant_id" ON "audit_log"  ("tenant_id", "id") `);
-    await queryRunner.query(`CREATE TABLE "login_attempts" ("key" character varying(64) NOT NULL, "failures" integer NOT NULL, "window_started_at" TIMESTAMP WITH TIME ZONE NOT NULL, "locked_until" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_f90e70c50d5744e4d9f41dd397c" PRIMARY KEY ("key"))`);
-    await queryRunner.query(`CREATE TABLE "refresh_tokens" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "user_id" uuid NOT NULL, "family_id" uuid NOT NULL, "token_hash" character varying(64) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL, "rotated_at" TIMESTAMP WITH TIME ZONE, "revoked_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_7d8bee0204106019488c4c50ffa" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "login_attempts" ("key" character varying(64) NOT NULL, "failures" integer NOT NULL, "window_started_at" TIMESTAMP WITH TIME ZONE NOT NULL, "locked_until" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_f90e70c50d5744e4d9f41dd397c" PRIMARY KEY ("key"))`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "refresh_tokens" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "user_id" uuid NOT NULL, "family_id" uuid NOT NULL, "token_hash" character varying(64) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL, "rotated_at" TIMESTAMP WITH TIME ZONE, "revoked_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_7d8bee0204106019488c4c50ffa" PRIMARY KEY ("id"))`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_refresh_tokens_user" ON "refresh_tokens"  ("tenant_id", "user_id") `);
     await queryRunner.query(`CREATE INDEX "IDX_refresh_tokens_family" ON "refresh_tokens"  ("family_id") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_refresh_tokens_hash" ON "refresh_tokens"  ("token_hash") `);
-    await queryRunner.query(`CREATE UNIQUE INDEX "IDX_refresh_tokens_tenant_id" ON "refresh_tokens"  ("tenant_id", "id") `);
-    await queryRunner.query(`CREATE TABLE "teams" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "name" character varying(200) NOT NULL, "description" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_7e5523774a38b08a6236d322403" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "IDX_refresh_tokens_tenant_id" ON "refresh_tokens"  ("tenant_id", "id") `,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "teams" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "name" character varying(200) NOT NULL, "description" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_7e5523774a38b08a6236d322403" PRIMARY KEY ("id"))`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_teams_tenant_id" ON "teams"  ("tenant_id", "id") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_teams_tenant_name" ON "teams"  ("tenant_id", "name") `);
-    await queryRunner.query(`CREATE TABLE "tenants" ("id" uuid NOT NULL, "slug" character varying(64) NOT NULL, "name" character varying(200) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_53be67a04681c66b87ee27c9321" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "tenants" ("id" uuid NOT NULL, "slug" character varying(64) NOT NULL, "name" character varying(200) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_53be67a04681c66b87ee27c9321" PRIMARY KEY ("id"))`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_tenants_slug" ON "tenants"  ("slug") `);
-    await queryRunner.query(`CREATE TABLE "users" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "email" character varying(254) NOT NULL, "name" character varying(200) NOT NULL, "role" character varying(16) NOT NULL, "team_id" uuid, "active" boolean NOT NULL, "platform_admin" boolean NOT NULL, "password_hash" character varying(255), "invitation_hash" character varying(64), "invitation_expires_at" TIMESTAMP WITH TIME ZONE, "last_login_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_a3ffb1c0c8416b9fc6f907b7433" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "users" ("id" uuid NOT NULL, "tenant_id" character varying(64) NOT NULL, "email" character varying(254) NOT NULL, "name" character varying(200) NOT NULL, "role" character varying(16) NOT NULL, "team_id" uuid, "active" boolean NOT NULL, "platform_admin" boolean NOT NULL, "password_hash" character varying(255), "invitation_hash" character varying(64), "invitation_expires_at" TIMESTAMP WITH TIME ZONE, "last_login_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_a3ffb1c0c8416b9fc6f907b7433" PRIMARY KEY ("id"))`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_users_invitation_hash" ON "users"  ("invitation_hash") `);
     await queryRunner.query(`CREATE INDEX "IDX_users_email" ON "users"  ("email") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_users_tenant_id" ON "users"  ("tenant_id", "id") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_users_tenant_email" ON "users"  ("tenant_id", "email") `);
     // Tenant row-level security (added by hand; the schema diff ignores it). See tenantRowLevelSecuritySql in @vigil/persistence.
-    await queryRunner.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_tenant') THEN CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
-    await queryRunner.query(`DO $$ BEGIN IF NOT pg_has_role(current_user, 'vigil_tenant', 'MEMBER') THEN EXECUTE 'GRANT vigil_tenant TO ' || quote_ident(current_user); END IF; END $$`);
-    await queryRunner.query(`DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO vigil_tenant', current_schema()); END $$`);
+    await queryRunner.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_tenant') THEN CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+    );
+    await queryRunner.query(
+      `DO $$ BEGIN IF NOT pg_has_role(current_user, 'vigil_tenant', 'MEMBER') THEN EXECUTE 'GRANT vigil_tenant TO ' || quote_ident(current_user); END IF; END $$`,
+    );
+    await queryRunner.query(
+      `DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO vigil_tenant', current_schema()); END $$`,
+    );
     await queryRunner.query(`GRANT SELECT ON "tenants" TO "vigil_tenant"`);
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "users" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "users" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "users" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "users" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "users" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "teams" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "teams" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "teams" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "teams" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "teams" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "api_keys" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "api_keys" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "api_keys" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "api_keys" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "api_keys" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "refresh_tokens" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "refresh_tokens" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "refresh_tokens" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "refresh_tokens" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "refresh_tokens" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
     await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "audit_log" TO "vigil_tenant"`);
     await queryRunner.query(`ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY`);
-    await queryRunner.query(`CREATE POLICY "tenant_isolation" ON "audit_log" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`);
+    await queryRunner.query(
+      `CREATE POLICY "tenant_isolation" ON "audit_log" USING ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on') WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true) OR current_setting('vigil.platform', true) = 'on')`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
@@ -77,7 +109,9 @@ export class CreateUserTables1795362481776 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "users" DISABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`REVOKE ALL ON "users" FROM "vigil_tenant"`);
     await queryRunner.query(`REVOKE ALL ON "tenants" FROM "vigil_tenant"`);
-    await queryRunner.query(`DO $$ BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM vigil_tenant', current_schema()); END $$`);
+    await queryRunner.query(
+      `DO $$ BEGIN EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM vigil_tenant', current_schema()); END $$`,
+    );
     await queryRunner.query(`DROP INDEX "IDX_users_tenant_email"`);
     await queryRunner.query(`DROP INDEX "IDX_users_tenant_id"`);
     await queryRunner.query(`DROP INDEX "IDX_users_email"`);

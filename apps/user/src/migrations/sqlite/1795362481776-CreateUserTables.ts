@@ -5,24 +5,40 @@ export class CreateUserTables1795362481776 implements MigrationInterface {
   name = 'CreateUserTables1795362481776';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "api_keys" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "name" varchar(200) NOT NULL, "prefix" varchar(8) NOT NULL, "secret_hash" varchar(64) NOT NULL, "scopes" text NOT NULL, "created_by" varchar(200), "created_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime)`);
+    await queryRunner.query(
+      `CREATE TABLE "api_keys" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "name" varchar(200) NOT NULL, "prefix" varchar(8) NOT NULL, "secret_hash" varchar(64) NOT NULL, "scopes" text NOT NULL, "created_by" varchar(200), "created_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime)`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_api_keys_prefix" ON "api_keys" ("prefix") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_api_keys_tenant_id" ON "api_keys" ("tenant_id", "id") `);
-    await queryRunner.query(`CREATE TABLE "audit_log" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "at" datetime NOT NULL, "action" varchar(100) NOT NULL, "actor_type" varchar(16) NOT NULL, "actor_id" varchar(200), "target_type" varchar(100), "target_id" varchar(200), "ip" varchar(64), "details" text NOT NULL)`);
+    await queryRunner.query(
+      `CREATE TABLE "audit_log" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "at" datetime NOT NULL, "action" varchar(100) NOT NULL, "actor_type" varchar(16) NOT NULL, "actor_id" varchar(200), "target_type" varchar(100), "target_id" varchar(200), "ip" varchar(64), "details" text NOT NULL)`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_audit_log_tenant_at" ON "audit_log" ("tenant_id", "at") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_audit_log_tenant_id" ON "audit_log" ("tenant_id", "id") `);
-    await queryRunner.query(`CREATE TABLE "login_attempts" ("key" varchar(64) PRIMARY KEY NOT NULL, "failures" integer NOT NULL, "window_started_at" datetime NOT NULL, "locked_until" datetime)`);
-    await queryRunner.query(`CREATE TABLE "refresh_tokens" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "user_id" varchar NOT NULL, "family_id" varchar NOT NULL, "token_hash" varchar(64) NOT NULL, "created_at" datetime NOT NULL, "expires_at" datetime NOT NULL, "rotated_at" datetime, "revoked_at" datetime)`);
+    await queryRunner.query(
+      `CREATE TABLE "login_attempts" ("key" varchar(64) PRIMARY KEY NOT NULL, "failures" integer NOT NULL, "window_started_at" datetime NOT NULL, "locked_until" datetime)`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "refresh_tokens" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "user_id" varchar NOT NULL, "family_id" varchar NOT NULL, "token_hash" varchar(64) NOT NULL, "created_at" datetime NOT NULL, "expires_at" datetime NOT NULL, "rotated_at" datetime, "revoked_at" datetime)`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_refresh_tokens_user" ON "refresh_tokens" ("tenant_id", "user_id") `);
     await queryRunner.query(`CREATE INDEX "IDX_refresh_tokens_family" ON "refresh_tokens" ("family_id") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_refresh_tokens_hash" ON "refresh_tokens" ("token_hash") `);
-    await queryRunner.query(`CREATE UNIQUE INDEX "IDX_refresh_tokens_tenant_id" ON "refresh_tokens" ("tenant_id", "id") `);
-    await queryRunner.query(`CREATE TABLE "teams" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "name" varchar(200) NOT NULL, "description" text, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "IDX_refresh_tokens_tenant_id" ON "refresh_tokens" ("tenant_id", "id") `,
+    );
+    await queryRunner.query(
+      `CREATE TABLE "teams" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "name" varchar(200) NOT NULL, "description" text, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_teams_tenant_id" ON "teams" ("tenant_id", "id") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_teams_tenant_name" ON "teams" ("tenant_id", "name") `);
-    await queryRunner.query(`CREATE TABLE "tenants" ("id" varchar PRIMARY KEY NOT NULL, "slug" varchar(64) NOT NULL, "name" varchar(200) NOT NULL, "created_at" datetime NOT NULL)`);
+    await queryRunner.query(
+      `CREATE TABLE "tenants" ("id" varchar PRIMARY KEY NOT NULL, "slug" varchar(64) NOT NULL, "name" varchar(200) NOT NULL, "created_at" datetime NOT NULL)`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_tenants_slug" ON "tenants" ("slug") `);
-    await queryRunner.query(`CREATE TABLE "users" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "email" varchar(254) NOT NULL, "name" varchar(200) NOT NULL, "role" varchar(16) NOT NULL, "team_id" varchar, "active" boolean NOT NULL, "platform_admin" boolean NOT NULL, "password_hash" varchar(255), "invitation_hash" varchar(64), "invitation_expires_at" datetime, "last_login_at" datetime, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)`);
+    await queryRunner.query(
+      `CREATE TABLE "users" ("id" varchar PRIMARY KEY NOT NULL, "tenant_id" varchar(64) NOT NULL, "email" varchar(254) NOT NULL, "name" varchar(200) NOT NULL, "role" varchar(16) NOT NULL, "team_id" varchar, "active" boolean NOT NULL, "platform_admin" boolean NOT NULL, "password_hash" varchar(255), "invitation_hash" varchar(64), "invitation_expires_at" datetime, "last_login_at" datetime, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_users_invitation_hash" ON "users" ("invitation_hash") `);
     await queryRunner.query(`CREATE INDEX "IDX_users_email" ON "users" ("email") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_users_tenant_id" ON "users" ("tenant_id", "id") `);

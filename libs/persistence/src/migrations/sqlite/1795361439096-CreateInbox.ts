@@ -5,7 +5,9 @@ export class CreateInbox1795361439096 implements MigrationInterface {
   name = 'CreateInbox1795361439096';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "inbox" ("consumer" varchar(200) NOT NULL, "envelope_id" varchar NOT NULL, "handled_at" datetime NOT NULL, PRIMARY KEY ("consumer", "envelope_id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "inbox" ("consumer" varchar(200) NOT NULL, "envelope_id" varchar NOT NULL, "handled_at" datetime NOT NULL, PRIMARY KEY ("consumer", "envelope_id"))`,
+    );
     await queryRunner.query(`CREATE INDEX "IDX_inbox_handled_at" ON "inbox" ("handled_at") `);
   }
 
