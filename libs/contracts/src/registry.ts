@@ -1,14 +1,5 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import {
-  AgentLlmInteraction,
-  AgentMcpInteraction,
-  AgentSessionCompleted,
-  AgentSessionFailed,
-  AgentSessionStarted,
-} from './payloads/agent.js';
-import { AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
-import { NotificationDelivered, NotificationFailed } from './payloads/notification.js';
 import { EmptyRequest, PingRequest } from './payloads/system.js';
 import {
   AlertListQuery,
@@ -19,7 +10,6 @@ import {
   UpdateSilenceRequest,
   WebhookMapping,
 } from './payloads/alert-api.js';
-import { AlertsReceived, PayloadRejected } from './payloads/ingest.js';
 import {
   AcceptInvitationRequest,
   AuditQuery,
@@ -28,7 +18,6 @@ import {
   CreateTeamRequest,
   CreateTenantRequest,
   CreateUserRequest,
-  CredentialRevoked,
   LoginRequest,
   LogoutRequest,
   PageRequest,
@@ -38,7 +27,8 @@ import {
   UpdateUserRequest,
   VerifyApiKeyRequest,
 } from './payloads/user.js';
-import { RoutingKeys, type RoutingKey } from './routing-keys.js';
+import { EVENT_PAYLOAD_CLASSES } from './events.js';
+import type { RoutingKey } from './routing-keys.js';
 import { RpcPatterns, type RpcPattern } from './rpc-patterns.js';
 import { Envelope } from './envelope.js';
 
@@ -46,25 +36,13 @@ type PayloadClass = new () => object;
 
 /** The payload class of every routing key and RPC request pattern. */
 export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadClass>> = {
-  [RoutingKeys.AlertCreated]: AlertCreated,
-  [RoutingKeys.AlertUpdated]: AlertUpdated,
-  [RoutingKeys.AlertAcknowledged]: AlertStatusChanged,
-  [RoutingKeys.AlertResolved]: AlertStatusChanged,
-  [RoutingKeys.AlertEscalated]: AlertEscalated,
-  [RoutingKeys.AgentSessionStarted]: AgentSessionStarted,
-  [RoutingKeys.AgentLlmInteraction]: AgentLlmInteraction,
-  [RoutingKeys.AgentMcpInteraction]: AgentMcpInteraction,
-  [RoutingKeys.AgentSessionCompleted]: AgentSessionCompleted,
-  [RoutingKeys.AgentSessionFailed]: AgentSessionFailed,
-  [RoutingKeys.NotificationDelivered]: NotificationDelivered,
-  [RoutingKeys.NotificationFailed]: NotificationFailed,
+  ...EVENT_PAYLOAD_CLASSES,
   [RpcPatterns.GatewayPing]: PingRequest,
   [RpcPatterns.UserPing]: PingRequest,
   [RpcPatterns.AlertPing]: PingRequest,
   [RpcPatterns.AgentRunnerPing]: PingRequest,
   [RpcPatterns.HistoryPing]: PingRequest,
   [RpcPatterns.NotificationPing]: PingRequest,
-  [RoutingKeys.AuthCredentialRevoked]: CredentialRevoked,
   [RpcPatterns.UserLogin]: LoginRequest,
   [RpcPatterns.UserRefresh]: RefreshRequest,
   [RpcPatterns.UserLogout]: LogoutRequest,
@@ -88,8 +66,6 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.UserApiKeysList]: PageRequest,
   [RpcPatterns.UserApiKeysRevoke]: ById,
   [RpcPatterns.UserAuditList]: AuditQuery,
-  [RoutingKeys.IngestAlertsReceived]: AlertsReceived,
-  [RoutingKeys.IngestPayloadRejected]: PayloadRejected,
   [RpcPatterns.AlertList]: AlertListQuery,
   [RpcPatterns.AlertGet]: ById,
   [RpcPatterns.AlertAcknowledge]: AlertTransitionRequest,
