@@ -20,13 +20,13 @@ import {
   CreateUserRequest,
   LoginRequest,
   LogoutRequest,
-  PageRequest,
   PrincipalRequest,
   RefreshRequest,
   UpdateTeamRequest,
   UpdateUserRequest,
   VerifyApiKeyRequest,
 } from './payloads/user.js';
+import { PageRequest } from './paging.js';
 import { EVENT_PAYLOAD_CLASSES } from './events.js';
 import type { RoutingKey } from './routing-keys.js';
 import { RpcPatterns, type RpcPattern } from './rpc-patterns.js';

@@ -15,7 +15,7 @@ import {
 } from 'class-validator';
 import { ALERT_STATUSES, SEVERITIES, type AlertStatus, type Severity } from './alert.js';
 import type { AlertSource } from './ingest.js';
-import { PageRequest } from './user.js';
+import { PageRequest } from '../paging.js';
 
 // ---- queries -----------------------------------------------------------------------------------
 

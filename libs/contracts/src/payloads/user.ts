@@ -5,19 +5,17 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
-  IsInt,
   IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { PageRequest } from '../paging.js';
 
 /** design.md §4: viewers read; operators acknowledge, resolve and post alerts; managers edit rules,
  * channels and teams; admins manage users and API keys. */
@@ -317,25 +315,6 @@ export interface ApiKeyView {
 export class ById {
   @IsUUID()
   id!: string;
-}
-
-export class PageRequest {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
 }
 
 export class AuditQuery extends PageRequest {
