@@ -1,31 +1,8 @@
 import { JwtKeyring } from '@vigil/auth';
-import { CommonConfig, Env, loadServiceConfig } from '@vigil/config';
-import { IsDefined, IsInt, IsString, Matches, Max, Min, registerDecorator, ValidateIf } from 'class-validator';
+import { CommonConfig, Env, IsIntegerIn, IsParsedBy, loadServiceConfig } from '@vigil/config';
+import { IsDefined, IsString, Matches, ValidateIf } from 'class-validator';
 
 const TTL_MAX_MS = 5_000;
-
-/** JWT_KEYS must parse as a keyring; the message says why it does not. */
-function IsJwtKeys(): PropertyDecorator {
-  const problemOf = (value: unknown): string | undefined => {
-    try {
-      JwtKeyring.parse(String(value));
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  };
-  return (prototype, key) => {
-    registerDecorator({
-      name: 'isJwtKeys',
-      target: prototype.constructor,
-      propertyName: String(key),
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && problemOf(value) === undefined,
-        defaultMessage: (args) => `is invalid: ${problemOf(args?.value) ?? 'not a string'}`,
-      },
-    });
-  };
-}
 
 /**
  * The gateway's own variables. Cache TTLs are capped at 5 s: that cap is the promise that a
@@ -46,64 +23,49 @@ export class GatewayConfig extends CommonConfig {
   )
   @ValidateIf((config: GatewayConfig) => config.VIGIL_MODE === 'distributed' || config.JWT_KEYS !== undefined)
   @IsDefined({ message: "is required when VIGIL_MODE is distributed (the same value as the user service's)" })
-  @IsJwtKeys()
+  @IsParsedBy((value) => JwtKeyring.parse(value))
   JWT_KEYS?: string;
 
   @Env('how long a verified API key is trusted without asking the user service again, in milliseconds (at most 5000)')
-  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')
   API_KEY_CACHE_TTL_MS = 5_000;
 
   @Env('how long an unknown or revoked API key is remembered as invalid, in milliseconds (at most 5000)')
-  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')
   API_KEY_NEGATIVE_CACHE_TTL_MS = 1_000;
 
   @Env(
     "how long a signed-in user's status (active, role) is trusted before asking the user service again, in milliseconds (at most 5000)",
   )
-  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')
   PRINCIPAL_CACHE_TTL_MS = 5_000;
 
   @Env('requests per minute one API key may make (per gateway replica)')
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
+  @IsIntegerIn(1)
   RATE_LIMIT_PER_KEY_PER_MIN = 600;
 
   @Env('requests per minute all credentials of one tenant together may make (per gateway replica)')
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
+  @IsIntegerIn(1)
   RATE_LIMIT_PER_TENANT_PER_MIN = 3_000;
 
   @Env(
     'sign-in attempts (login, refresh, logout, accept-invitation) per minute from one client address (per gateway replica)',
   )
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
+  @IsIntegerIn(1)
   RATE_LIMIT_LOGIN_PER_IP_PER_MIN = 30;
 
   @Env('largest request body the alert and webhook receivers take, in bytes (larger: 413)')
-  @IsInt({ message: 'must be an integer between 1024 and 16777216 (bytes)' })
-  @Min(1024, { message: 'must be an integer between 1024 and 16777216 (bytes)' })
-  @Max(16 * 1024 * 1024, { message: 'must be an integer between 1024 and 16777216 (bytes)' })
+  @IsIntegerIn(1024, 16 * 1024 * 1024, 'bytes')
   INGEST_MAX_BODY_BYTES = 1_048_576;
 
   @Env('most alerts one request to POST /api/v1/alerts or a webhook may carry (more: 413)')
-  @IsInt({ message: 'must be an integer between 1 and 10000' })
-  @Min(1, { message: 'must be an integer between 1 and 10000' })
-  @Max(10_000, { message: 'must be an integer between 1 and 10000' })
+  @IsIntegerIn(1, 10_000)
   ALERTS_MAX_BATCH = 1_000;
 
   @Env(
     'how long an ingest request waits for the broker to confirm its message before answering 503 with Retry-After, in milliseconds',
   )
-  @IsInt({ message: 'must be an integer between 100 and 60000 (milliseconds)' })
-  @Min(100, { message: 'must be an integer between 100 and 60000 (milliseconds)' })
-  @Max(60_000, { message: 'must be an integer between 100 and 60000 (milliseconds)' })
+  @IsIntegerIn(100, 60_000, 'milliseconds')
   INGEST_PUBLISH_TIMEOUT_MS = 5_000;
 
   @Env('the Alertmanager/Grafana label whose value becomes the alert type, unless a request says ?type_label=')
@@ -114,9 +76,7 @@ export class GatewayConfig extends CommonConfig {
   @Env(
     "how long a tenant's stored generic-webhook mapping is used without asking the alert service again, in milliseconds (at most 5000)",
   )
-  @IsInt({ message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Min(0, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
-  @Max(TTL_MAX_MS, { message: 'must be an integer between 0 and 5000 (milliseconds)' })
+  @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')
   WEBHOOK_MAPPING_CACHE_TTL_MS = 5_000;
 
   /** Express's `trust proxy` setting from TRUST_PROXY. */

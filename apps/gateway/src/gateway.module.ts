@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { JwtKeyring } from '@vigil/auth';
 import type { CommonConfig } from '@vigil/config';
-import { CONFIG } from '@vigil/runtime';
+import { CLOCK, CONFIG, systemClock, type Clock } from '@vigil/runtime';
 import { AccessGuard } from './access/access.guard.js';
 import { Authenticator } from './access/authenticator.js';
 import { RateLimiter } from './access/rate-limiter.js';
@@ -27,7 +27,7 @@ import { IngestController } from './ingest/ingest.controller.js';
 import { WebhookMappingController } from './ingest/webhook-mapping.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemStatusService } from './system/system-status.service.js';
-import { CLOCK, GATEWAY_CONFIG, JWT_KEYRING } from './tokens.js';
+import { GATEWAY_CONFIG, JWT_KEYRING } from './tokens.js';
 
 /** The gateway's HTTP controllers: tests read their declarations against docs/access.md. */
 export const GATEWAY_CONTROLLERS = [
@@ -55,8 +55,8 @@ export const GATEWAY_CONTROLLERS = [
         JwtKeyring.load({ JWT_KEYS: config.JWT_KEYS, VIGIL_DATA_DIR: config.VIGIL_DATA_DIR }),
       inject: [GATEWAY_CONFIG],
     },
-    { provide: CLOCK, useValue: () => Date.now() },
-    { provide: RateLimiter, useFactory: (now: () => number) => new RateLimiter(100_000, now), inject: [CLOCK] },
+    { provide: CLOCK, useValue: systemClock },
+    { provide: RateLimiter, useFactory: (clock: Clock) => new RateLimiter(100_000, clock), inject: [CLOCK] },
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: UpstreamErrorsInterceptor },
     RouteAccess,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtKeyring } from '@vigil/auth';
 import type { CommonConfig } from '@vigil/config';
-import { CONFIG } from '@vigil/runtime';
+import { CLOCK, CONFIG, systemClock } from '@vigil/runtime';
 import { ApiKeysHandlers } from './api-keys/api-keys.handlers.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuditHandlers } from './audit/audit.handlers.js';
@@ -13,7 +13,7 @@ import { ThrottleService } from './auth/throttle.service.js';
 import { TokenIssuer } from './auth/token-issuer.js';
 import { RevocationPublisher } from './common/revocations.js';
 import { TenantDb } from './common/tenant-db.js';
-import { CLOCK, JWT_KEYRING, USER_CONFIG } from './common/tokens.js';
+import { JWT_KEYRING, USER_CONFIG } from './common/tokens.js';
 import { TeamsHandlers } from './teams/teams.handlers.js';
 import { TeamsService } from './teams/teams.service.js';
 import { BootstrapService } from './tenants/bootstrap.service.js';
@@ -35,7 +35,7 @@ import { UsersService } from './users/users.service.js';
         JwtKeyring.load({ JWT_KEYS: config.JWT_KEYS, VIGIL_DATA_DIR: config.VIGIL_DATA_DIR }),
       inject: [USER_CONFIG],
     },
-    { provide: CLOCK, useValue: () => new Date() },
+    { provide: CLOCK, useValue: systemClock },
     TenantDb,
     AuditService,
     PasswordService,

@@ -1,19 +1,8 @@
 import type { ServiceName } from '@vigil/contracts';
-import {
-  IsDefined,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 import { Env } from './env.decorator.js';
 import type { ResolvesDerivedValues } from './load-config.js';
-import { AllowedWhen, IsUrlWithScheme } from './validators.js';
+import { AllowedWhen, IsIntegerIn, IsUrlWithScheme } from './validators.js';
 
 export const VIGIL_MODES = ['standalone', 'distributed'] as const;
 export type VigilMode = (typeof VIGIL_MODES)[number];
@@ -35,12 +24,9 @@ export function defaultPortOf(service: ServiceName): number {
   return DEFAULT_PORTS[service];
 }
 
-/** 0 asks the system for any free port (tests, several local instances). */
-const PORT_RANGE = 'must be an integer between 0 and 65535';
-
 /**
  * Variables every service reads. A service with variables of its own extends this class
- * (`class AlertConfig extends CommonConfig { @Env('...') @IsInt() FOO = 1; }`) and lists them in
+ * (`class AlertConfig extends CommonConfig { @Env('...') @IsIntegerIn(1) FOO = 1; }`) and lists them in
  * `.env.example`. Field initialisers are the defaults; `loadConfig` overwrites them from the env.
  */
 export class CommonConfig implements ResolvesDerivedValues {
@@ -77,40 +63,32 @@ export class CommonConfig implements ResolvesDerivedValues {
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
+  // Ports accept 0: the system picks any free port (tests, several local instances).
   @Env('HTTP port of the gateway (REST API, webhooks, WebSocket, OpenAPI docs)')
-  @IsInt({ message: PORT_RANGE })
-  @Min(0, { message: PORT_RANGE })
-  @Max(65535, { message: PORT_RANGE })
+  @IsIntegerIn(0, 65535)
   PORT = 3000;
 
   @Env(
     'HTTP port for /health and /metrics of this app in distributed mode; default per service: gateway 3000, user 3001, alert 3002, agent-runner 3003, history 3004, notification 3005',
   )
   @IsOptional()
-  @IsInt({ message: PORT_RANGE })
-  @Min(0, { message: PORT_RANGE })
-  @Max(65535, { message: PORT_RANGE })
+  @IsIntegerIn(0, 65535)
   HEALTH_PORT?: number;
 
   @Env('how long graceful shutdown may take to finish in-flight work, in milliseconds')
-  @IsInt({ message: 'must be a non-negative integer (milliseconds)' })
-  @Min(0, { message: 'must be a non-negative integer (milliseconds)' })
+  @IsIntegerIn(0, undefined, 'milliseconds')
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
   @Env('how long an RPC caller waits for a reply, in milliseconds')
-  @IsInt({ message: 'must be a positive integer (milliseconds)' })
-  @Min(1, { message: 'must be a positive integer (milliseconds)' })
+  @IsIntegerIn(1, undefined, 'milliseconds')
   RPC_TIMEOUT_MS = 5_000;
 
   @Env('unacknowledged messages a consumer may hold at once (RabbitMQ prefetch)')
-  @IsInt({ message: 'must be an integer between 1 and 65535' })
-  @Min(1, { message: 'must be an integer between 1 and 65535' })
-  @Max(65535, { message: 'must be an integer between 1 and 65535' })
+  @IsIntegerIn(1, 65535)
   BUS_PREFETCH = 50;
 
   @Env('deliveries of a message before it goes to the dead-letter queue')
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
+  @IsIntegerIn(1)
   BUS_MAX_ATTEMPTS = 5;
 
   @Env(
@@ -120,9 +98,7 @@ export class CommonConfig implements ResolvesDerivedValues {
   BUS_NAMESPACE = 'vigil';
 
   @Env('PostgreSQL connections per process (pool size)')
-  @IsInt({ message: 'must be an integer between 1 and 1000' })
-  @Min(1, { message: 'must be an integer between 1 and 1000' })
-  @Max(1000, { message: 'must be an integer between 1 and 1000' })
+  @IsIntegerIn(1, 1000)
   DB_POOL_SIZE = 10;
 
   /** The port an app serves health and metrics on: HEALTH_PORT, else the service's default. */

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 export { Env, envVarsOf, type ConfigClass, type EnvKind, type EnvVarInfo } from './env.decorator.js';
 export { ConfigError, loadConfig, loadConfigOrExit, redactUrl, type ResolvesDerivedValues } from './load-config.js';
 export { envExampleProblems } from './env-example.js';
-export { AllowedWhen, IsUrlWithScheme } from './validators.js';
+export { AllowedWhen, IsIntegerIn, IsParsedBy, IsUrlWithScheme } from './validators.js';
 export {
   CommonConfig,
   DEFAULT_PORTS,

@@ -1,4 +1,5 @@
 export * from './tokens.js';
+export * from './clock.js';
 export * from './service-info.js';
 export * from './service-definition.js';
 export * from './start-service.js';

@@ -2,9 +2,10 @@ import { HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/c
 import { InvalidTokenError, type JwtKeyring, type VerifiedAccessToken } from '@vigil/auth';
 import { RpcPatterns, type ApiKeyPrincipal, type PrincipalView } from '@vigil/contracts';
 import { RpcRemoteError } from '@vigil/messaging';
+import { CLOCK, type Clock } from '@vigil/runtime';
 import { UserServiceClient } from '../bus/user-service.client.js';
 import type { GatewayConfig } from '../gateway.config.js';
-import { CLOCK, GATEWAY_CONFIG, JWT_KEYRING } from '../tokens.js';
+import { GATEWAY_CONFIG, JWT_KEYRING } from '../tokens.js';
 import type { PresentedCredential } from './credentials.js';
 import { ExpiringCache } from './expiring-cache.js';
 import type { Principal } from './principal.js';
@@ -42,7 +43,7 @@ export class Authenticator {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(JWT_KEYRING) private readonly keyring: JwtKeyring,
-    @Inject(CLOCK) private readonly now: () => number,
+    @Inject(CLOCK) private readonly now: Clock,
     private readonly userService: UserServiceClient,
   ) {
     this.tokens = new ExpiringCache(CACHE_ENTRIES, now);

@@ -9,7 +9,7 @@ import type {
   PageRequest,
 } from '@vigil/contracts';
 import type { Logger } from '@vigil/observability';
-import { LOGGER } from '@vigil/runtime';
+import { CLOCK, LOGGER, type Clock } from '@vigil/runtime';
 import { IsNull, LessThan, MoreThan, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service.js';
@@ -18,7 +18,7 @@ import { isUniqueViolation } from '../common/errors.js';
 import { pageParams, toPage } from '../common/paging.js';
 import { RevocationPublisher } from '../common/revocations.js';
 import { TenantDb } from '../common/tenant-db.js';
-import { CLOCK, USER_CONFIG, type Clock } from '../common/tokens.js';
+import { USER_CONFIG } from '../common/tokens.js';
 import type { UserConfig } from '../user.config.js';
 import { checkApiKey, LastUsedBuffer } from './api-key-check.js';
 import { ApiKeyEntity, apiKeyView } from './api-key.entity.js';
@@ -44,7 +44,7 @@ export class ApiKeysService implements OnModuleDestroy {
   }
 
   async create(caller: Caller, request: CreateApiKeyRequest): Promise<CreatedApiKey> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const scopes = [...new Set(request.scopes)];
     // The 8-character prefix is random; a collision with another key is refused by the unique index: draw again.
     for (let attempt = 1; ; attempt++) {
@@ -93,7 +93,7 @@ export class ApiKeysService implements OnModuleDestroy {
 
   /** Revokes the key (idempotent: revoking a revoked key changes nothing and publishes nothing). */
   async revoke(caller: Caller, id: string): Promise<ApiKeyView> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const { key, revoked } = await this.db.inTenant(caller.tenantId, async (manager) => {
       const key = await this.find(manager, caller.tenantId, id);
       if (key.revokedAt !== null) return { key, revoked: false };
@@ -122,7 +122,8 @@ export class ApiKeysService implements OnModuleDestroy {
       this.logger.info({ reason: result.reason, prefix: parsed?.prefix }, 'API key refused');
       throw new UnauthorizedException('API key is not valid');
     }
-    if (this.lastUsed.touch(result.principal.keyId, result.principal.tenantId, this.clock())) this.scheduleFlush();
+    if (this.lastUsed.touch(result.principal.keyId, result.principal.tenantId, new Date(this.clock())))
+      this.scheduleFlush();
     return result.principal;
   }
 

@@ -5,7 +5,7 @@ import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import type { Caller } from '../common/caller.js';
 import { pageParams, toPage } from '../common/paging.js';
 import { TenantDb } from '../common/tenant-db.js';
-import { CLOCK, type Clock } from '../common/tokens.js';
+import { CLOCK, type Clock } from '@vigil/runtime';
 import { AuditEntryEntity, auditEntryView } from './audit-entry.entity.js';
 
 export interface AuditRecord {
@@ -29,7 +29,7 @@ export class AuditService {
     const entry = Object.assign(new AuditEntryEntity(), {
       id: uuidv7(),
       tenantId,
-      at: this.clock(),
+      at: new Date(this.clock()),
       action: record.action,
       actorType: actor.actorType,
       actorId: actor.actorId,

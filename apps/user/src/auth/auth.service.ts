@@ -9,13 +9,12 @@ import type {
   UserView,
 } from '@vigil/contracts';
 import type { Logger } from '@vigil/observability';
-import { LOGGER } from '@vigil/runtime';
+import { CLOCK, LOGGER, type Clock } from '@vigil/runtime';
 import { IsNull, MoreThan } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { Caller } from '../common/caller.js';
 import { tooManyAttempts } from '../common/errors.js';
 import { TenantDb } from '../common/tenant-db.js';
-import { CLOCK, type Clock } from '../common/tokens.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { UserEntity, userView } from '../users/user.entity.js';
 import { hashOpaqueToken, isOpaqueToken } from './opaque-token.js';
@@ -42,7 +41,7 @@ export class AuthService {
   ) {}
 
   async login(request: LoginRequest, caller: Caller): Promise<TokenPair> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const email = request.email.trim().toLowerCase();
     const ip = request.ip ?? caller.ip;
     const keys = this.throttle.keysFor(email, ip);
@@ -123,7 +122,7 @@ export class AuthService {
   }
 
   async refresh(request: RefreshRequest, caller: Caller): Promise<TokenPair> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     if (!isOpaqueToken('vgr', request.refreshToken)) throw new UnauthorizedException(INVALID_REFRESH);
     const tokenHash = hashOpaqueToken(request.refreshToken);
     const ip = request.ip ?? caller.ip;
@@ -170,7 +169,7 @@ export class AuthService {
   /** Ends the sign-in session of the token: its whole family is revoked. Unknown tokens are ignored (idempotent). */
   async logout(request: LogoutRequest, caller: Caller): Promise<void> {
     if (!isOpaqueToken('vgr', request.refreshToken)) return;
-    const now = this.clock();
+    const now = new Date(this.clock());
     const tokenHash = hashOpaqueToken(request.refreshToken);
     await this.db.asPlatform(async (manager) => {
       const token = await manager.getRepository(RefreshTokenEntity).findOneBy({ tokenHash });
@@ -210,7 +209,7 @@ export class AuthService {
 
   /** Sets the invited user's password (once) and signs them in. */
   async acceptInvitation(request: AcceptInvitationRequest, caller: Caller): Promise<TokenPair> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const invalid = new UnauthorizedException('invitation token is not valid or has expired');
     if (!isOpaqueToken('vgi', request.token)) throw invalid;
     const invitationHash = hashOpaqueToken(request.token);

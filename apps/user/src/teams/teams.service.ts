@@ -7,7 +7,7 @@ import type { Caller } from '../common/caller.js';
 import { isUniqueViolation } from '../common/errors.js';
 import { pageParams, toPage } from '../common/paging.js';
 import { TenantDb } from '../common/tenant-db.js';
-import { CLOCK, type Clock } from '../common/tokens.js';
+import { CLOCK, type Clock } from '@vigil/runtime';
 import { UserEntity } from '../users/user.entity.js';
 import { TeamEntity, teamView } from './team.entity.js';
 
@@ -27,7 +27,7 @@ export class TeamsService {
   ) {}
 
   async create(caller: Caller, request: CreateTeamRequest): Promise<TeamView> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const team = await this.db
       .inTenant(caller.tenantId, async (manager) => {
         const repo = manager.getRepository(TeamEntity);
@@ -71,7 +71,7 @@ export class TeamsService {
   }
 
   async update(caller: Caller, request: UpdateTeamRequest): Promise<TeamView> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const team = await this.db
       .inTenant(caller.tenantId, async (manager) => {
         const repo = manager.getRepository(TeamEntity);
@@ -100,7 +100,7 @@ export class TeamsService {
 
   /** Deletes the team; its members stay, without a team. */
   async delete(caller: Caller, id: string): Promise<void> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     await this.db.inTenant(caller.tenantId, async (manager) => {
       const team = await this.find(manager, caller.tenantId, id);
       await manager

@@ -8,7 +8,7 @@ import type { Caller } from '../common/caller.js';
 import { invalidField, isUniqueViolation } from '../common/errors.js';
 import { pageParams, toPage } from '../common/paging.js';
 import { TenantDb } from '../common/tenant-db.js';
-import { CLOCK, type Clock } from '../common/tokens.js';
+import { CLOCK, type Clock } from '@vigil/runtime';
 import { UserEntity } from '../users/user.entity.js';
 import { slugify } from './slug.js';
 import { TenantEntity, tenantView } from './tenant.entity.js';
@@ -78,7 +78,7 @@ export class TenantsService {
 
   /** Creates a tenant and its first admin with `manager` (a platform transaction): tenant creation and bootstrap. */
   async insertTenant(manager: EntityManager, spec: NewTenant, actor: AuditActor): Promise<TenantEntity> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const tenant = Object.assign(new TenantEntity(), {
       id: uuidv7(),
       slug: spec.slug,

@@ -11,7 +11,8 @@ import { invalidField, isUniqueViolation } from '../common/errors.js';
 import { pageParams, toPage } from '../common/paging.js';
 import { RevocationPublisher } from '../common/revocations.js';
 import { TenantDb } from '../common/tenant-db.js';
-import { CLOCK, USER_CONFIG, type Clock } from '../common/tokens.js';
+import { CLOCK, type Clock } from '@vigil/runtime';
+import { USER_CONFIG } from '../common/tokens.js';
 import { TeamEntity } from '../teams/team.entity.js';
 import type { UserConfig } from '../user.config.js';
 import { UserEntity, userView } from './user.entity.js';
@@ -33,7 +34,7 @@ export class UsersService {
   ) {}
 
   async create(caller: Caller, request: CreateUserRequest): Promise<CreatedUser> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const email = request.email.trim().toLowerCase();
     let passwordHash: string | null = null;
     if (request.password !== undefined) {
@@ -103,7 +104,7 @@ export class UsersService {
   }
 
   async update(caller: Caller, request: UpdateUserRequest): Promise<UserView> {
-    const now = this.clock();
+    const now = new Date(this.clock());
     const { user, deactivated } = await this.db.inTenant(caller.tenantId, async (manager) => {
       const user = await this.find(manager, caller.tenantId, request.id);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
