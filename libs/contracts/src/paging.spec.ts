@@ -6,6 +6,7 @@ import {
   InvalidCursorError,
   MAX_PAGE_SIZE,
   pageWindow,
+  positionById,
   toPage,
   type Keyset,
 } from './paging.js';
@@ -76,6 +77,14 @@ describe('paging', () => {
       const page = toPage(rows, 2, byLastSeen, position, view);
       expect(page.items).toEqual([10, 20]);
       expect(decodeCursor(page.nextCursor!, byLastSeen)).toEqual({ ...byLastSeen, key: 20, id: rows[1]!.id });
+    });
+
+    it('positions a list ordered by id alone by its id', () => {
+      const page = toPage(rows, 1, { sort: 'users', order: 'asc' }, positionById, view);
+      expect(decodeCursor(page.nextCursor!, { sort: 'users', order: 'asc' })).toMatchObject({
+        key: rows[0]!.id,
+        id: rows[0]!.id,
+      });
     });
 
     it('has no next cursor when no extra row was fetched', () => {

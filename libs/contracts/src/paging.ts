@@ -26,7 +26,10 @@ export interface Page<T> {
 
 export type SortOrder = 'asc' | 'desc';
 
-/** A list's order: what it sorts by (a name the list chooses) and in which direction; ties break by id. */
+/**
+ * A list's order: `sort` names what it sorts by (a name the list chooses, e.g. `silences` or
+ * `last_seen_at`, so a cursor of one list or sort is refused by another), `order` its direction; ties break by id.
+ */
 export interface Keyset {
   sort: string;
   order: SortOrder;
@@ -103,6 +106,11 @@ export function pageWindow(request: { limit?: number; cursor?: string }, keyset:
     limit: Math.min(request.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
     after: request.cursor === undefined ? undefined : decodeCursor(request.cursor, keyset),
   };
+}
+
+/** The position of a row in a list ordered by id alone (UUIDv7 ids: creation order). */
+export function positionById(row: { id: string }): { key: string; id: string } {
+  return { key: row.id, id: row.id };
 }
 
 /**

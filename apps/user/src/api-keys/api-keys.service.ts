@@ -1,12 +1,16 @@
 import { Inject, Injectable, NotFoundException, UnauthorizedException, type OnModuleDestroy } from '@nestjs/common';
 import { generateApiKey, parseApiKey } from '@vigil/auth';
-import type {
-  ApiKeyPrincipal,
-  ApiKeyView,
-  CreateApiKeyRequest,
-  CreatedApiKey,
-  Page,
-  PageRequest,
+import {
+  pageWindow,
+  positionById,
+  toPage,
+  type ApiKeyPrincipal,
+  type ApiKeyView,
+  type CreateApiKeyRequest,
+  type CreatedApiKey,
+  type Keyset,
+  type Page,
+  type PageRequest,
 } from '@vigil/contracts';
 import type { Logger } from '@vigil/observability';
 import { CLOCK, LOGGER, type Clock } from '@vigil/runtime';
@@ -15,13 +19,15 @@ import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service.js';
 import type { Caller } from '../common/caller.js';
 import { isUniqueViolation } from '../common/errors.js';
-import { pageParams, toPage } from '../common/paging.js';
 import { RevocationPublisher } from '../common/revocations.js';
 import { TenantDb } from '../common/tenant-db.js';
 import { USER_CONFIG } from '../common/tokens.js';
 import type { UserConfig } from '../user.config.js';
 import { checkApiKey, LastUsedBuffer } from './api-key-check.js';
 import { ApiKeyEntity, apiKeyView } from './api-key.entity.js';
+
+/** API keys page by id (creation order). */
+const LIST: Keyset = { sort: 'api_keys', order: 'asc' };
 
 /** Uses are written shortly after they happen, batched, at most once per key and interval. */
 const LAST_USED_FLUSH_DELAY_MS = 500;
@@ -80,14 +86,14 @@ export class ApiKeysService implements OnModuleDestroy {
   }
 
   list(caller: Caller, request: PageRequest): Promise<Page<ApiKeyView>> {
-    const { limit, cursor } = pageParams(request);
+    const { limit, after } = pageWindow(request, LIST);
     return this.db.inTenant(caller.tenantId, async (manager) => {
       const rows = await manager.getRepository(ApiKeyEntity).find({
-        where: { tenantId: caller.tenantId, ...(cursor ? { id: MoreThan(cursor) } : {}) },
+        where: { tenantId: caller.tenantId, ...(after ? { id: MoreThan(after.id) } : {}) },
         order: { id: 'ASC' },
         take: limit + 1,
       });
-      return toPage(rows, limit, apiKeyView);
+      return toPage(rows, limit, LIST, positionById, apiKeyView);
     });
   }
 

@@ -1,12 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuditEntryView, AuditQuery, Page } from '@vigil/contracts';
+import {
+  pageWindow,
+  positionById,
+  toPage,
+  type AuditEntryView,
+  type AuditQuery,
+  type Keyset,
+  type Page,
+} from '@vigil/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import type { Caller } from '../common/caller.js';
-import { pageParams, toPage } from '../common/paging.js';
 import { TenantDb } from '../common/tenant-db.js';
 import { CLOCK, type Clock } from '@vigil/runtime';
 import { AuditEntryEntity, auditEntryView } from './audit-entry.entity.js';
+
+/** Newest first, by id (UUIDv7: creation order). */
+const LIST: Keyset = { sort: 'audit', order: 'desc' };
 
 export interface AuditRecord {
   action: string;
@@ -43,7 +53,7 @@ export class AuditService {
   }
 
   list(tenantId: string, query: AuditQuery): Promise<Page<AuditEntryView>> {
-    const { limit, cursor } = pageParams(query);
+    const { limit, after } = pageWindow(query, LIST);
     return this.db.inTenant(tenantId, async (manager) => {
       const qb = manager
         .getRepository(AuditEntryEntity)
@@ -55,12 +65,12 @@ export class AuditService {
       if (query.targetId) qb.andWhere('a.targetId = :targetId', { targetId: query.targetId });
       if (query.from) qb.andWhere('a.at >= :from', { from: new Date(query.from) });
       if (query.to) qb.andWhere('a.at <= :to', { to: new Date(query.to) });
-      if (cursor) qb.andWhere('a.id < :cursor', { cursor });
+      if (after) qb.andWhere('a.id < :after', { after: after.id });
       const rows = await qb
         .orderBy('a.id', 'DESC')
         .take(limit + 1)
         .getMany();
-      return toPage(rows, limit, auditEntryView);
+      return toPage(rows, limit, LIST, positionById, auditEntryView);
     });
   }
 }

@@ -1,16 +1,27 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import type { CreateTeamRequest, Page, PageRequest, TeamView, UpdateTeamRequest } from '@vigil/contracts';
+import {
+  pageWindow,
+  positionById,
+  toPage,
+  type CreateTeamRequest,
+  type Keyset,
+  type Page,
+  type PageRequest,
+  type TeamView,
+  type UpdateTeamRequest,
+} from '@vigil/contracts';
 import { MoreThan, Not, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service.js';
 import type { Caller } from '../common/caller.js';
 import { isUniqueViolation } from '../common/errors.js';
-import { pageParams, toPage } from '../common/paging.js';
 import { TenantDb } from '../common/tenant-db.js';
 import { CLOCK, type Clock } from '@vigil/runtime';
 import { UserEntity } from '../users/user.entity.js';
 import { TeamEntity, teamView } from './team.entity.js';
 
+/** Teams page by id (creation order). */
+const LIST: Keyset = { sort: 'teams', order: 'asc' };
 const DUPLICATE_NAME = 'name: a team with this name already exists in this tenant';
 
 function conflictOnDuplicate(error: unknown): never {
@@ -55,14 +66,14 @@ export class TeamsService {
   }
 
   list(caller: Caller, request: PageRequest): Promise<Page<TeamView>> {
-    const { limit, cursor } = pageParams(request);
+    const { limit, after } = pageWindow(request, LIST);
     return this.db.inTenant(caller.tenantId, async (manager) => {
       const rows = await manager.getRepository(TeamEntity).find({
-        where: { tenantId: caller.tenantId, ...(cursor ? { id: MoreThan(cursor) } : {}) },
+        where: { tenantId: caller.tenantId, ...(after ? { id: MoreThan(after.id) } : {}) },
         order: { id: 'ASC' },
         take: limit + 1,
       });
-      return toPage(rows, limit, teamView);
+      return toPage(rows, limit, LIST, positionById, teamView);
     });
   }
 

@@ -1,17 +1,28 @@
 import { ConflictException, ForbiddenException, Inject, Injectable } from '@nestjs/common';
-import type { CreateTenantRequest, Page, PageRequest, TenantView } from '@vigil/contracts';
-import { MoreThan, type EntityManager } from 'typeorm';
+import {
+  pageWindow,
+  positionById,
+  toPage,
+  type CreateTenantRequest,
+  type Keyset,
+  type Page,
+  type PageRequest,
+  type TenantView,
+} from '@vigil/contracts';
+import { And, Equal, MoreThan, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { PasswordService } from '../auth/passwords.service.js';
 import type { Caller } from '../common/caller.js';
 import { invalidField, isUniqueViolation } from '../common/errors.js';
-import { pageParams, toPage } from '../common/paging.js';
 import { TenantDb } from '../common/tenant-db.js';
 import { CLOCK, type Clock } from '@vigil/runtime';
 import { UserEntity } from '../users/user.entity.js';
 import { slugify } from './slug.js';
 import { TenantEntity, tenantView } from './tenant.entity.js';
+
+/** Tenants page by id (creation order). */
+const LIST: Keyset = { sort: 'tenants', order: 'asc' };
 
 export interface NewTenant {
   name: string;
@@ -64,15 +75,19 @@ export class TenantsService {
 
   /** Platform admins see every tenant; anyone else sees only their own. */
   async list(caller: Caller, request: PageRequest): Promise<Page<TenantView>> {
-    const { limit, cursor } = pageParams(request);
+    const { limit, after } = pageWindow(request, LIST);
     const everyTenant = await this.isPlatformAdmin(caller);
+    // Anyone but a platform admin sees their own tenant only, on every page.
+    const own = everyTenant ? undefined : Equal(caller.tenantId);
+    const next = after ? MoreThan(after.id) : undefined;
+    const id = own && next ? And(own, next) : (own ?? next);
     return this.db.asPlatform(async (manager) => {
       const rows = await manager.getRepository(TenantEntity).find({
-        where: { ...(everyTenant ? {} : { id: caller.tenantId }), ...(cursor ? { id: MoreThan(cursor) } : {}) },
+        where: id ? { id } : {},
         order: { id: 'ASC' },
         take: limit + 1,
       });
-      return toPage(rows, limit, tenantView);
+      return toPage(rows, limit, LIST, positionById, tenantView);
     });
   }
 

@@ -1,5 +1,16 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import type { CreatedUser, CreateUserRequest, Page, PageRequest, UpdateUserRequest, UserView } from '@vigil/contracts';
+import {
+  pageWindow,
+  positionById,
+  toPage,
+  type CreatedUser,
+  type CreateUserRequest,
+  type Keyset,
+  type Page,
+  type PageRequest,
+  type UpdateUserRequest,
+  type UserView,
+} from '@vigil/contracts';
 import { MoreThan, Not, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service.js';
@@ -8,7 +19,6 @@ import { PasswordService } from '../auth/passwords.service.js';
 import { TokenIssuer } from '../auth/token-issuer.js';
 import type { Caller } from '../common/caller.js';
 import { invalidField, isUniqueViolation } from '../common/errors.js';
-import { pageParams, toPage } from '../common/paging.js';
 import { RevocationPublisher } from '../common/revocations.js';
 import { TenantDb } from '../common/tenant-db.js';
 import { CLOCK, type Clock } from '@vigil/runtime';
@@ -17,6 +27,8 @@ import { TeamEntity } from '../teams/team.entity.js';
 import type { UserConfig } from '../user.config.js';
 import { UserEntity, userView } from './user.entity.js';
 
+/** Users page by id (creation order). */
+const LIST: Keyset = { sort: 'users', order: 'asc' };
 const HOUR_MS = 60 * 60 * 1000;
 const DUPLICATE_EMAIL = 'email: a user with this email already exists in this tenant';
 
@@ -88,14 +100,14 @@ export class UsersService {
   }
 
   list(caller: Caller, request: PageRequest): Promise<Page<UserView>> {
-    const { limit, cursor } = pageParams(request);
+    const { limit, after } = pageWindow(request, LIST);
     return this.db.inTenant(caller.tenantId, async (manager) => {
       const rows = await manager.getRepository(UserEntity).find({
-        where: { tenantId: caller.tenantId, ...(cursor ? { id: MoreThan(cursor) } : {}) },
+        where: { tenantId: caller.tenantId, ...(after ? { id: MoreThan(after.id) } : {}) },
         order: { id: 'ASC' },
         take: limit + 1,
       });
-      return toPage(rows, limit, userView);
+      return toPage(rows, limit, LIST, positionById, userView);
     });
   }
 
