@@ -1,13 +1,15 @@
+import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 /** Every list: `limit` defaults to 50 and may be at most 200. */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-/** `limit` and `cursor` of every list request. */
+/** `limit` and `cursor` of every list request; `limit` may come as query-string text (converted, then checked). */
 export class PageRequest {
   @IsOptional()
-  @IsInt()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit?: number;

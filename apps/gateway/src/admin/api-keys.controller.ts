@@ -1,9 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { CreateApiKeyRequest, RpcPatterns, type ApiKeyView, type CreatedApiKey, type Page } from '@vigil/contracts';
+import {
+  CreateApiKeyRequest,
+  PageRequest,
+  RpcPatterns,
+  type ApiKeyView,
+  type CreatedApiKey,
+  type Page,
+} from '@vigil/contracts';
 import { Access } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UserServiceClient } from '../bus/user-service.client.js';
-import { ListQuery } from '../http-dtos.js';
 import { UUID_PARAM } from './ids.js';
 
 /**
@@ -24,7 +30,7 @@ export class ApiKeysController {
   /** Prefix, scopes, created, last used; never the secret. */
   @Get()
   @Access({ roles: ['admin'], scopes: ['admin'] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<ApiKeyView>> {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageRequest): Promise<Page<ApiKeyView>> {
     return this.userService.asCaller(RpcPatterns.UserApiKeysList, principal, query);
   }
 

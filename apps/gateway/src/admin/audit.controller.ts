@@ -1,9 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { RpcPatterns, type AuditEntryView, type Page } from '@vigil/contracts';
+import { AuditQuery, RpcPatterns, type AuditEntryView, type Page } from '@vigil/contracts';
 import { Access } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UserServiceClient } from '../bus/user-service.client.js';
-import { AuditListQuery } from '../http-dtos.js';
 
 /** The caller's tenant's audit log, newest first, filtered and paged by cursor. */
 @Controller('api/v1/audit')
@@ -12,7 +11,7 @@ export class AuditController {
 
   @Get()
   @Access({ roles: ['admin'], scopes: ['admin'] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: AuditListQuery): Promise<Page<AuditEntryView>> {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: AuditQuery): Promise<Page<AuditEntryView>> {
     return this.userService.asCaller(RpcPatterns.UserAuditList, principal, query);
   }
 }

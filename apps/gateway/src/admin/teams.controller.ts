@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
-import { CreateTeamRequest, RpcPatterns, type Page, type TeamView } from '@vigil/contracts';
+import { CreateTeamRequest, PageRequest, RpcPatterns, type Page, type TeamView } from '@vigil/contracts';
 import { Access, ANY_ROLE } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UserServiceClient } from '../bus/user-service.client.js';
-import { ListQuery, UpdateTeamBody } from '../http-dtos.js';
+import { UpdateTeamBody } from '../http-dtos.js';
 import { UUID_PARAM } from './ids.js';
 
 /** Teams of the caller's tenant: everyone reads, managers and admins edit. */
@@ -19,7 +19,7 @@ export class TeamsController {
 
   @Get()
   @Access({ roles: ANY_ROLE, scopes: ['admin'] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<TeamView>> {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageRequest): Promise<Page<TeamView>> {
     return this.userService.asCaller(RpcPatterns.UserTeamsList, principal, query);
   }
 

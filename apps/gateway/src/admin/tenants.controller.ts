@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
-import { CreateTenantRequest, RpcPatterns, type Page, type TenantView } from '@vigil/contracts';
+import { CreateTenantRequest, PageRequest, RpcPatterns, type Page, type TenantView } from '@vigil/contracts';
 import { Access } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UserServiceClient } from '../bus/user-service.client.js';
-import { ListQuery } from '../http-dtos.js';
 
 /** Tenants: platform administrators only (a tenant API key never reaches another tenant). */
 @Controller('api/v1/tenants')
@@ -19,7 +18,7 @@ export class TenantsController {
 
   @Get()
   @Access({ roles: ['platform-admin'] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<TenantView>> {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageRequest): Promise<Page<TenantView>> {
     return this.userService.asCaller(RpcPatterns.UserTenantsList, principal, query);
   }
 }

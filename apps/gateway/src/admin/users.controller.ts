@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
-import { CreateUserRequest, RpcPatterns, type Page, type UserView } from '@vigil/contracts';
+import { CreateUserRequest, PageRequest, RpcPatterns, type Page, type UserView } from '@vigil/contracts';
 import { Access } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UserServiceClient } from '../bus/user-service.client.js';
-import { ListQuery, UpdateUserBody } from '../http-dtos.js';
+import { UpdateUserBody } from '../http-dtos.js';
 import { UUID_PARAM } from './ids.js';
 
 /** Users of the caller's tenant. Users are deactivated, never deleted: the audit log keeps naming them. */
@@ -20,7 +20,7 @@ export class UsersController {
 
   @Get()
   @Access({ roles: ['admin', 'manager'], scopes: ['admin'] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<UserView>> {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageRequest): Promise<Page<UserView>> {
     return this.userService.asCaller(RpcPatterns.UserUsersList, principal, query);
   }
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
 import {
+  PageRequest,
   RpcPatterns,
   type AlertStats,
   type AlertView,
@@ -12,7 +13,6 @@ import { Access, ANY_ROLE } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UUID_PARAM } from '../admin/ids.js';
 import { AlertServiceClient } from '../bus/alert-service.client.js';
-import { ListQuery } from '../http-dtos.js';
 import { alertListQueryOf, alertStatsQueryOf } from './alert-queries.js';
 import { NoteBody, TransitionBody } from './alert-dtos.js';
 
@@ -45,7 +45,7 @@ export class AlertsController {
   /** Payloads that passed authentication but could not be mapped, raw with the reason, newest first. */
   @Get('rejected')
   @Access({ roles: ['admin', 'manager'], scopes: ['admin'] })
-  rejected(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<RejectedPayloadView>> {
+  rejected(@CurrentPrincipal() principal: Principal, @Query() query: PageRequest): Promise<Page<RejectedPayloadView>> {
     return this.alerts.asCaller(RpcPatterns.AlertRejectedList, principal, query);
   }
 

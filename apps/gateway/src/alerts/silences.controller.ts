@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
-import { CreateSilenceRequest, RpcPatterns, type Page, type SilenceView } from '@vigil/contracts';
+import { CreateSilenceRequest, PageRequest, RpcPatterns, type Page, type SilenceView } from '@vigil/contracts';
 import { Access, ANY_ROLE } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UUID_PARAM } from '../admin/ids.js';
 import { AlertServiceClient } from '../bus/alert-service.client.js';
-import { ListQuery } from '../http-dtos.js';
 import { UpdateSilenceBody } from './alert-dtos.js';
 import { RESPONDERS } from './alerts.controller.js';
 
@@ -25,7 +24,7 @@ export class SilencesController {
 
   @Get()
   @Access({ roles: ANY_ROLE, scopes: ['alerts:read'] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListQuery): Promise<Page<SilenceView>> {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageRequest): Promise<Page<SilenceView>> {
     return this.alerts.asCaller(RpcPatterns.AlertSilencesList, principal, query);
   }
 
