@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for every Vigil service (distributed mode, design §2 and §9):
+# One image recipe for every Vigil service in distributed mode (README, "Running modes"):
 #
 #   docker build --build-arg APP=user -t vigil/user .
 #
@@ -8,7 +8,7 @@
 # its own final stage below (app-<name>) that sets the port it listens on. Any other name fails
 # the build. Every image holds the whole of dist/, so any of them can also run the migrations:
 #
-#   docker run --rm -e DATABASE_URL=... vigil/gateway node dist/libs/persistence/src/cli/migrate.js
+#   docker run --rm -e DATABASE_URL=... vigil/gateway node dist/apps/standalone/src/cli/migrate.js
 #
 # Stages: base -> manifests (package.json files only, so `npm ci` is cached until they change)
 # -> build (npm ci, SWC build, prune dev dependencies) -> runtime -> app-<name>.
@@ -35,14 +35,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # Build native addons against this image's own Node headers rather than downloading them.
 ENV npm_config_nodedir=/usr/local
-# .npmr[c]: the project's npm settings when it has an .npmrc (the pattern may match nothing).
-COPY package.json package-lock.json .npmr[c] ./
+COPY package.json package-lock.json .npmrc ./
 COPY --from=manifests /app/ ./
-# npm install only when npm ci refuses the lock file: it lacks optional packages for other
-# platforms (@swc/core-darwin-*, ...) whenever it was written against a registry without them.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --no-audit --no-fund \
- || { echo "npm ci refused package-lock.json: npm install instead" >&2 && npm install --no-audit --no-fund; }
+    npm ci --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.json ./
 COPY scripts/ scripts/
 COPY apps/ apps/

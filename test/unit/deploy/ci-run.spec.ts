@@ -53,16 +53,21 @@ describe('.ci/run', () => {
 
   it('does nothing but define functions when sourced', async () => {
     const result = await bash(
-      'type main ensure_node install_dependencies ensure_postgres ensure_rabbitmq run_tests >/dev/null && echo defined',
+      'type main ensure_node install_dependencies run_lint ensure_postgres ensure_rabbitmq run_tests >/dev/null && echo defined',
     );
     expect(result).toEqual({ code: 0, stdout: 'defined\n', stderr: '' });
   });
 
-  it('ensures Node, installs, starts the services, then tests, in that order', () => {
+  it('ensures Node, installs, lints, starts the services, then tests, in that order', () => {
     const main = /^main\(\) \{\n([\s\S]*?)^\}/m.exec(text)![1];
-    const order = ['ensure_node', 'install_dependencies', 'ensure_postgres', 'ensure_rabbitmq', 'run_tests'].map(
-      (step) => main.indexOf(step),
-    );
+    const order = [
+      'ensure_node',
+      'install_dependencies',
+      'run_lint',
+      'ensure_postgres',
+      'ensure_rabbitmq',
+      'run_tests',
+    ].map((step) => main.indexOf(step));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
@@ -139,28 +144,64 @@ describe('.ci/run', () => {
     }
   });
 
-  it('falls back to npm install only when npm ci refuses the lock file', async () => {
+  it('installs with npm ci alone: a lock file npm ci refuses fails the run', async () => {
     const calls = path.join(bin, 'calls');
-    const npm = (ciOutput: string) =>
+    const npm = (ci: string) =>
+      fake('npm', ['echo "npm $*" >> "$CALLS"', 'case "$1" in', `ci) ${ci};;`, 'install) exit 0;;', 'esac'].join('\n'));
+    npm('exit 0');
+    expect((await bash('install_dependencies', { PATH: `${bin}:${process.env.PATH}`, CALLS: calls })).code).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe('npm ci --no-audit --no-fund\n');
+    rmSync(calls);
+    npm(
+      "echo 'npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.' >&2; exit 1",
+    );
+    expect((await bash('install_dependencies', { PATH: `${bin}:${process.env.PATH}`, CALLS: calls })).code).toBe(1);
+    expect(readFileSync(calls, 'utf8')).toBe('npm ci --no-audit --no-fund\n');
+    // The only other npm install is the one that fetches Node 24.
+    expect(text.match(/\bnpm (install|i)\b.*/g)).toEqual([
+      'npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error --prefix "$NODE_HOME" node@24 </dev/null',
+    ]);
+  });
+
+  describe('main', () => {
+    // main with the machine-facing steps stubbed and a stand-in npm: ci and test succeed, lint
+    // exits with $LINT.
+    async function main(lint: number) {
+      const calls = path.join(bin, 'calls');
       fake(
         'npm',
         [
-          'echo "npm $1" >> "$CALLS"',
+          'echo "npm $*" >> "$CALLS"',
           'case "$1" in',
-          `ci) echo '${ciOutput}' >&2; exit 1;;`,
-          'install) exit 0;;',
+          'run) exit "$LINT";;',
+          "test) echo 'Tests:       3 passed, 3 total';;",
           'esac',
         ].join('\n'),
       );
-    npm(
-      'npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.',
-    );
-    expect((await bash('install_dependencies', { PATH: `${bin}:${process.env.PATH}`, CALLS: calls })).code).toBe(0);
-    expect(readFileSync(calls, 'utf8')).toBe('npm ci\nnpm install\n');
-    rmSync(calls);
-    npm('npm error network ECONNREFUSED');
-    expect((await bash('install_dependencies', { PATH: `${bin}:${process.env.PATH}`, CALLS: calls })).code).toBe(1);
-    expect(readFileSync(calls, 'utf8')).toBe('npm ci\n');
+      const result = await bash('ensure_node() { :; }; ensure_postgres() { :; }; ensure_rabbitmq() { :; }; main', {
+        PATH: `${bin}:${process.env.PATH}`,
+        CALLS: calls,
+        LINT: String(lint),
+      });
+      return { ...result, calls: readFileSync(calls, 'utf8') };
+    }
+
+    it('runs npm ci, npm run lint and npm test, and passes when all three do', async () => {
+      const result = await main(0);
+      expect(result.calls).toBe('npm ci --no-audit --no-fund\nnpm run lint\nnpm test\n');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('\ntests: 3 passed, 0 failed\n');
+      expect(result.stdout).toMatch(/^ +\d+\.\ds {2}npm run lint$/m);
+    });
+
+    it("still runs the tests when lint fails, then fails with lint's exit status", async () => {
+      const result = await main(2);
+      expect(result.calls).toBe('npm ci --no-audit --no-fund\nnpm run lint\nnpm test\n');
+      expect(result.code).toBe(2);
+      expect(result.stdout).toContain('\ntests: 3 passed, 0 failed\n');
+      expect(result.stdout).toMatch(/^ +\d+\.\ds {2}npm run lint {2}\(failed: exit 2\)$/m);
+      expect(result.stdout).toContain('npm run lint failed (exit 2, above)');
+    });
   });
 
   it('gives up waiting for a service after the time it is given', async () => {

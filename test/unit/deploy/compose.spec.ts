@@ -1,4 +1,4 @@
-// docker-compose.yml for the distributed mode (design §2, §9), checked without a Docker engine:
+// docker-compose.yml for the distributed mode (README, "Running modes"), checked without a Docker engine:
 // parsed with its anchors and merge keys, interpolated with its own defaults, then checked for
 // what `docker compose up` needs to bring all six services up healthy.
 import { existsSync } from 'node:fs';

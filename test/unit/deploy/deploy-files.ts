@@ -10,7 +10,7 @@ export function readRepoFile(rel: string): string {
   return readFileSync(path.join(repoRoot, rel), 'utf8');
 }
 
-/** The six services of design §1, the port each listens on and the variable that sets it. */
+/** The six services, the port each listens on and the variable that sets it. */
 export interface AppSpec {
   name: string;
   port: number;

@@ -103,6 +103,17 @@ describe('Dockerfile', () => {
     if (targets.length) expect(targets).toEqual(expect.arrayContaining(['apps', 'libs']));
   });
 
+  it("installs with npm ci alone, under the project's .npmrc, from the complete lock file", () => {
+    const chain = chainInstructions(stageChain(file, stage('build'), {}));
+    const installs = runs(chain)
+      .filter((r) => /\bnpm (ci|install|i)\b/.test(r))
+      .map((r) => r.replace(/\s+/g, ' '));
+    expect(installs).toEqual(['--mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund']);
+    const copied = chain.findIndex((i) => i.keyword === 'COPY' && /(^|\s)\.npmrc\s/.test(i.args));
+    expect(copied).toBeGreaterThanOrEqual(0);
+    expect(copied).toBeLessThan(chain.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)));
+  });
+
   it.each(APPS.map((a) => [a.name, a] as const))(
     'image for APP=%s: runtime only, non-root, NODE_ENV=production, its port, a health check and its main.js',
     (name, app) => {
