@@ -24,7 +24,7 @@ export {
   type CreateDataSourceOptions,
   type OpenDataSourceOptions,
 } from './data-source.js';
-export { definePersistence, loadServicePersistence } from './registry.js';
+export { definePersistence, persistenceOf } from './registry.js';
 export { SHARED_ENTITIES, SHARED_MIGRATIONS } from './migrations/index.js';
 export {
   schemaDiff,

@@ -8,7 +8,7 @@ import {
   definePersistence,
   dialectFor,
   dialectOf,
-  loadServicePersistence,
+  persistenceOf,
   renderMigration,
   schemaNameOf,
   schemaOf,
@@ -127,13 +127,14 @@ describe('service registry', () => {
     });
   });
 
-  it('falls back to the shared tables when an app has no persistence module', async () => {
-    const persistence = await loadServicePersistence('history', { dir: '/nonexistent/apps', extension: '.js' });
-    expect(persistence).toEqual(definePersistence('history'));
+  it('finds a service in the list the apps hand over, and gives one absent from it only the shared tables', () => {
+    const alert = definePersistence('alert', { migrations: { postgres: [OwnMigration1900000000001] } });
+    expect(persistenceOf([definePersistence('user'), alert], 'alert')).toBe(alert);
+    expect(persistenceOf([alert], 'history')).toEqual(definePersistence('history'));
   });
 
-  it('refuses the gateway, which has no database', async () => {
-    await expect(loadServicePersistence('gateway' as 'user')).rejects.toThrow(/"gateway" has no database/);
+  it('refuses the gateway, which has no database', () => {
+    expect(() => persistenceOf([], 'gateway' as 'user')).toThrow(/"gateway" has no database/);
   });
 });
 

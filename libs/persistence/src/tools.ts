@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { openDataSource, runMigrations } from './data-source.js';
-import { defaultAppsDir, definePersistence, loadServicePersistence } from './registry.js';
+import { definePersistence, persistenceOf } from './registry.js';
 import { type SchemaDiff, type SchemaQuery, renderMigration, schemaDiff } from './schema-diff.js';
 import {
   DATABASE_SERVICES,
@@ -14,8 +14,6 @@ import {
   type ServicePersistence,
   isDatabaseService,
 } from './types.js';
-
-type Apps = ReturnType<typeof defaultAppsDir>;
 
 export interface MigrationReport {
   readonly service: DatabaseService;
@@ -41,15 +39,15 @@ export function servicesToMigrate(names: readonly string[]): DatabaseService[] {
   return [...new Set(requested as DatabaseService[])];
 }
 
-/** Migrates each service in turn (shared tables + the service's own), the work of `npm run migrate`. */
+/** Migrates each service in turn (shared tables + the service's own, found in `catalog`), the work of `npm run migrate`. */
 export async function migrateServices(
   services: readonly DatabaseService[],
   config: PersistenceConfig,
-  apps: Apps = defaultAppsDir(),
+  catalog: readonly ServicePersistence[],
 ): Promise<MigrationReport[]> {
   const reports: MigrationReport[] = [];
   for (const service of services) {
-    const persistence = await loadServicePersistence(service, apps);
+    const persistence = persistenceOf(catalog, service);
     const dataSource = await openDataSource({ ...persistence, config, migrate: false, logging: ['error'] });
     try {
       reports.push({ service, applied: await runMigrations(dataSource) });
@@ -73,7 +71,8 @@ export interface GenerateOptions {
   readonly timestamp?: number;
   /** Compute and report only, write nothing. */
   readonly dryRun?: boolean;
-  readonly apps?: Apps;
+  /** The persistence of every service, handed over by the apps (the target's is looked up in it). */
+  readonly catalog: readonly ServicePersistence[];
 }
 
 export interface GeneratedMigration {
@@ -137,7 +136,7 @@ export async function generateMigrations(options: GenerateOptions): Promise<Gene
   const persistence =
     options.target === 'shared'
       ? definePersistence(DATABASE_SERVICES[0])
-      : await loadServicePersistence(options.target, options.apps);
+      : persistenceOf(options.catalog, options.target);
   const timestamp = options.timestamp ?? Date.now();
   const results: GeneratedMigration[] = [];
   for (const dialect of options.dialects) {

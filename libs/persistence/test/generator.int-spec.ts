@@ -1,21 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { MigrationClass } from '../src/index.js';
-import {
-  diffAgainstMigrations,
-  generateMigrations,
-  loadServicePersistence,
-  openDataSource,
-  schemaDiff,
-} from '../src/index.js';
+import { diffAgainstMigrations, generateMigrations, openDataSource, schemaDiff } from '../src/index.js';
+import { persistence as fixture } from './fixtures/widget-persistence.js';
 import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
-
-const FIXTURE_APPS = {
-  dir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'apps'),
-  extension: '.ts' as const,
-};
 
 describe(`migration generator (${DIALECT})`, () => {
   let env: Scratch;
@@ -30,13 +20,6 @@ describe(`migration generator (${DIALECT})`, () => {
     await env.cleanup();
   });
 
-  it('finds a service persistence module by convention and adds nothing when the app has none', async () => {
-    const fixture = await loadServicePersistence('alert', FIXTURE_APPS);
-    expect(fixture.entities.map((entity) => (entity as { name: string }).name)).toEqual(['Widget']);
-    const none = await loadServicePersistence('history', FIXTURE_APPS);
-    expect(none).toEqual({ service: 'history', entities: [], migrations: { postgres: [], sqlite: [] } });
-  });
-
   it('generates a migration that, once applied, leaves no difference (and nothing for the shared tables)', async () => {
     const shared = await generateMigrations({
       target: 'shared',
@@ -44,6 +27,7 @@ describe(`migration generator (${DIALECT})`, () => {
       dialects: [DIALECT],
       databaseUrl: env.config.DATABASE_URL,
       rootDir,
+      catalog: [],
     });
     expect(shared).toEqual([{ dialect: DIALECT, diff: { up: [], down: [] } }]);
 
@@ -54,7 +38,7 @@ describe(`migration generator (${DIALECT})`, () => {
       databaseUrl: env.config.DATABASE_URL,
       rootDir,
       timestamp: 1_900_000_000_000,
-      apps: FIXTURE_APPS,
+      catalog: [fixture],
     });
     expect(generated!.file).toBe(
       path.join(rootDir, 'apps', 'alert', 'src', 'migrations', DIALECT, '1900000000000-CreateWidgets.ts'),
@@ -66,7 +50,6 @@ describe(`migration generator (${DIALECT})`, () => {
 
     const module = (await import(pathToFileURL(generated!.file!).href)) as Record<string, MigrationClass>;
     const migration = module[generated!.className!]!;
-    const fixture = await loadServicePersistence('alert', FIXTURE_APPS);
     const withMigration = { ...fixture, migrations: { postgres: [], sqlite: [], [DIALECT]: [migration] } };
 
     const dataSource = await openDataSource({ ...withMigration, ...env.isolated('generated'), logging: false });
@@ -89,7 +72,7 @@ describe(`migration generator (${DIALECT})`, () => {
         dialects: [DIALECT],
         databaseUrl: env.config.DATABASE_URL,
         rootDir,
-        apps: FIXTURE_APPS,
+        catalog: [fixture],
       }),
     ).rejects.toThrow(/PascalCase/);
   });

@@ -4,13 +4,14 @@ import type { DataSource } from 'typeorm';
 import {
   DATABASE_SERVICES,
   SHARED_MIGRATIONS,
-  loadServicePersistence,
   migrateServices,
   openDataSource,
+  persistenceOf,
   runMigrations,
   schemaDiff,
   schemaNameOf,
 } from '../src/index.js';
+import { ALL_PERSISTENCE } from '../../../apps/standalone/src/persistence.js';
 import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
 
 describe(`migrations (${DIALECT})`, () => {
@@ -28,7 +29,7 @@ describe(`migrations (${DIALECT})`, () => {
   });
 
   async function migrated(service: (typeof DATABASE_SERVICES)[number], label: string = service): Promise<DataSource> {
-    const persistence = await loadServicePersistence(service);
+    const persistence = persistenceOf(ALL_PERSISTENCE, service);
     const dataSource = await openDataSource({ ...persistence, ...env.isolated(label), logging: false });
     open.push(dataSource);
     return dataSource;
@@ -63,7 +64,7 @@ describe(`migrations (${DIALECT})`, () => {
   });
 
   it('creates no table by itself when migrations are off (synchronize is never on)', async () => {
-    const persistence = await loadServicePersistence('alert');
+    const persistence = persistenceOf(ALL_PERSISTENCE, 'alert');
     const dataSource = await openDataSource({
       ...persistence,
       ...env.isolated('no-migrate'),
@@ -78,7 +79,7 @@ describe(`migrations (${DIALECT})`, () => {
   if (DIALECT === 'postgres') {
     it('creates the schema vigil_<service> and keeps the migrations table in it', async () => {
       // the real schema names, in the test database: what `npm run migrate` does for every service
-      const reports = await migrateServices(DATABASE_SERVICES, env.config);
+      const reports = await migrateServices(DATABASE_SERVICES, env.config, ALL_PERSISTENCE);
       expect(reports.map((report) => report.service)).toEqual([...DATABASE_SERVICES]);
       const dataSource = await openDataSource({
         service: 'agent-runner',
@@ -111,9 +112,9 @@ describe(`migrations (${DIALECT})`, () => {
     });
   } else {
     it('keeps one SQLite file per service in VIGIL_DATA_DIR, in WAL mode with a busy timeout', async () => {
-      const reports = await migrateServices(DATABASE_SERVICES, env.config);
+      const reports = await migrateServices(DATABASE_SERVICES, env.config, ALL_PERSISTENCE);
       for (const report of reports) {
-        const own = (await loadServicePersistence(report.service)).migrations.sqlite.length;
+        const own = persistenceOf(ALL_PERSISTENCE, report.service).migrations.sqlite.length;
         expect(report.applied).toHaveLength(SHARED_MIGRATIONS.sqlite.length + own);
       }
       for (const service of DATABASE_SERVICES)

@@ -4,8 +4,8 @@
 // the Kubernetes migration Job runs; apps also migrate at start-up, serialised by an advisory lock.
 import 'reflect-metadata';
 import { CommonConfig, loadConfigOrExit } from '@vigil/config';
-import { dialectFor } from '../naming.js';
-import { migrateServices, servicesToMigrate } from '../tools.js';
+import { dialectFor, migrateServices, servicesToMigrate } from '@vigil/persistence';
+import { ALL_PERSISTENCE } from '../persistence.js';
 
 const log = (level: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}) =>
   (level === 'error' ? process.stderr : process.stdout).write(
@@ -17,7 +17,7 @@ try {
   const args = process.argv.slice(2);
   const services = servicesToMigrate(args.length > 0 ? args : (process.env.VIGIL_SERVICE ?? '').split(','));
   log('info', 'migrating', { dialect: dialectFor(config), services });
-  for (const report of await migrateServices(services, config)) {
+  for (const report of await migrateServices(services, config, ALL_PERSISTENCE)) {
     log('info', report.applied.length ? 'migrated' : 'up to date', {
       service: report.service,
       applied: report.applied,

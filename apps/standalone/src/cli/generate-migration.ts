@@ -5,8 +5,14 @@
 // --check writes nothing and exits 1 when a migration is missing (for CI).
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { DIALECTS, type Dialect, isDatabaseService } from '../types.js';
-import { type MigrationTarget, generateMigrations } from '../tools.js';
+import {
+  DIALECTS,
+  type Dialect,
+  type MigrationTarget,
+  generateMigrations,
+  isDatabaseService,
+} from '@vigil/persistence';
+import { ALL_PERSISTENCE } from '../persistence.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -33,6 +39,7 @@ const results = await generateMigrations({
   databaseUrl: process.env.DATABASE_URL || undefined,
   rootDir: process.cwd(),
   dryRun: values['dry-run'] || values.check,
+  catalog: ALL_PERSISTENCE,
 });
 let changed = false;
 for (const result of results) {
