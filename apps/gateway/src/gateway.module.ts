@@ -27,6 +27,7 @@ import { IngestController } from './ingest/ingest.controller.js';
 import { WebhookMappingController } from './ingest/webhook-mapping.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemStatusService } from './system/system-status.service.js';
+import { JsonBodyInterceptor } from './json-body.js';
 import { GATEWAY_CONFIG, JWT_KEYRING } from './tokens.js';
 
 /** The gateway's HTTP controllers: tests read their declarations against docs/access.md. */
@@ -58,6 +59,7 @@ export const GATEWAY_CONTROLLERS = [
     { provide: CLOCK, useValue: systemClock },
     { provide: RateLimiter, useFactory: (clock: Clock) => new RateLimiter(100_000, clock), inject: [CLOCK] },
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: UpstreamErrorsInterceptor },
     RouteAccess,
     Authenticator,

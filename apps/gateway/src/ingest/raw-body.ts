@@ -37,10 +37,11 @@ function decodedStream(req: Request): Readable | undefined {
 }
 
 /**
- * Reads the body of the ingest routes as bytes, whatever its content type, up to `limit` (after
- * decompression), before Nest's JSON parser could: the receivers parse it themselves, so that `data`
- * reaches the bus exactly as sent, and a body that is not JSON (or not UTF-8) can be kept raw for
- * inspection. Over the limit: 413 as JSON, naming the limit.
+ * Reads the body of the ingest routes as bytes, up to `limit` (after decompression), before Nest's
+ * JSON parser could: the receivers parse it themselves, so that `data` reaches the bus exactly as
+ * sent, and a body that is not valid JSON (or not UTF-8) can be kept raw for inspection. Its content
+ * type is checked later, after authentication, like every route's (JsonBodyInterceptor). Over the
+ * limit: 413 as JSON, naming the limit.
  */
 export function rawIngestBody(limit: number): RequestHandler {
   const tooLarge = () => httpError(413, `request body is larger than ${limit} bytes (INGEST_MAX_BODY_BYTES)`);
@@ -108,7 +109,7 @@ export type DecodedBody = { ok: true; value: unknown } | { ok: false; problem: s
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** JSON from bytes: UTF-8 (RFC 8259), a BOM tolerated; otherwise the reason it is not JSON. */
+/** JSON from bytes (the content type was checked by JsonBodyInterceptor): UTF-8, a BOM tolerated; otherwise the reason it is not JSON. */
 export function decodeJsonBody(raw: RawIngestBody): DecodedBody {
   if (raw.bytes.length === 0) return { ok: false, problem: 'request body is empty: send JSON' };
   let text: string;
@@ -120,10 +121,6 @@ export function decodeJsonBody(raw: RawIngestBody): DecodedBody {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    const detail = (error as Error).message.slice(0, 200);
-    return {
-      ok: false,
-      problem: `request body is not valid JSON${raw.contentType && !/json/i.test(raw.contentType) ? ` (content-type ${raw.contentType.slice(0, 80)})` : ''}: ${detail}`,
-    };
+    return { ok: false, problem: `request body is not valid JSON: ${(error as Error).message.slice(0, 200)}` };
   }
 }
