@@ -27,8 +27,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The dedup key when the source gives none (design.md §5): a stable hash of the alert type and
- * its sorted labels, or of the whole payload when it has no labels.
+ * The dedup key when the source gives none (docs/architecture.md, "The alert model"): a stable
+ * hash of the alert type and its sorted labels, or of the whole payload when it has no labels.
  */
 export function fingerprintOf(alert: { alertType: string; labels?: Record<string, string>; data?: unknown }): string {
   const hasLabels = alert.labels && Object.keys(alert.labels).length > 0;

@@ -35,7 +35,7 @@ export class Actor {
 }
 
 /**
- * Every message on the bus, event or RPC, travels in this envelope (design.md §3).
+ * Every message on the bus, event or RPC, travels in this envelope (docs/architecture.md, "Messages").
  * `payload` is validated separately, with the class registered for `type` (see payloadClassOf).
  */
 export class Envelope<P = unknown> {

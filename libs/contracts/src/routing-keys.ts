@@ -1,5 +1,5 @@
 /**
- * Event routing keys on the `vigil.events` topic exchange (design.md §3).
+ * Event routing keys on the `vigil.events` topic exchange (docs/architecture.md, "Messages").
  * Shipped keys are never renamed: a payload change bumps the envelope's schemaVersion instead.
  */
 export const RoutingKeys = {

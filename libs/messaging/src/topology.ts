@@ -1,6 +1,7 @@
 /**
- * Names of the RabbitMQ objects (design.md §3). Everything hangs off a namespace, `vigil` in
- * production, so that a test run or a second environment can share a broker without sharing queues.
+ * Names of the RabbitMQ objects (docs/architecture.md, "Messages"). Everything hangs off a
+ * namespace, `vigil` in production, so that a test run or a second environment can share a broker
+ * without sharing queues.
  *
  *   <ns>.events                 durable topic exchange, all events
  *   <ns>.dlx                    durable direct exchange for dead letters (routing key: service)

@@ -9,7 +9,7 @@ export interface Probe {
 
 export const BROKER_PROBE = Symbol('BROKER_PROBE');
 
-/** Ready only when the message broker really answers (design.md §9: no "up" without checking). */
+/** Ready only when the message broker really answers: never "up" without checking. */
 @Injectable()
 export class BrokerHealthIndicator {
   constructor(

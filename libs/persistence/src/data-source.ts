@@ -16,7 +16,7 @@ export interface CreateDataSourceOptions {
   readonly config: PersistenceConfig;
   /** PostgreSQL schema; default `vigil_<service>`. Tests and the migration generator use scratch schemas. */
   readonly schemaName?: string;
-  /** For tests only: production code never synchronises, it migrates (design.md §9). */
+  /** For tests only: production code never synchronises, it migrates. */
   readonly synchronize?: boolean;
   readonly logging?: LoggerOptions;
   readonly logger?: Logger;

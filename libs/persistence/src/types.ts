@@ -1,7 +1,7 @@
 import type { ServiceName } from '@vigil/contracts';
 import type { EntitySchema, MigrationInterface } from 'typeorm';
 
-/** The services that own tables: every one but the gateway (design.md §1). */
+/** The services that own tables: every one but the gateway (docs/architecture.md, "Services"). */
 export const DATABASE_SERVICES = [
   'user',
   'alert',

@@ -19,7 +19,7 @@ function problems(result: MappingResult): string[] {
   return result.problems;
 }
 
-describe('POST /api/v1/alerts mapping (seed 002)', () => {
+describe('POST /api/v1/alerts mapping (the flexible alert model)', () => {
   it('needs only alert_type and runbook, and applies the defaults', () => {
     const [alert] = accepted(
       mapApiAlerts({ alert_type: 'kubernetes', runbook: 'https://runbooks.example.com/k8s' }, options),

@@ -4,7 +4,7 @@ import { parseTimestamp } from './timestamp.js';
 import { describeJsonType, isJsonObject, own, stringMap, type JsonObject } from './json-values.js';
 import type { MappingResult } from './mapping-result.js';
 
-/** The fields of seed 002's flexible model; anything else belongs in `data`. */
+/** The fields of the flexible alert model (docs/architecture.md); anything else belongs in `data`. */
 const KNOWN_FIELDS = new Set([
   'alert_type',
   'runbook',

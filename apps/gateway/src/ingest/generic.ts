@@ -10,7 +10,7 @@ export const GENERIC_MAPPING_FIELDS = WEBHOOK_MAPPING_FIELDS;
 export type GenericMappingField = (typeof GENERIC_MAPPING_FIELDS)[number];
 export type GenericMapping = Partial<Record<GenericMappingField, string>>;
 
-/** Where each field is looked for when no mapping names it: seed 002's own field names. */
+/** Where each field is looked for when no mapping names it: the alert model's own field names. */
 export const DEFAULT_GENERIC_MAPPING: Readonly<Record<Exclude<GenericMappingField, 'items'>, string>> = {
   type: 'alert_type',
   severity: 'severity',

@@ -11,7 +11,8 @@ import { IngestBody, type RawIngestBody } from './raw-body.js';
 import { webhookQueryProblems } from './webhook-query.js';
 
 /**
- * Where alerts enter: the flexible alert API (seed 002) and the webhook receivers. Each answers 202
+ * Where alerts enter: the flexible alert API (docs/architecture.md, "The alert model") and the
+ * webhook receivers. Each answers 202
  * with the alert ids once the broker confirmed the one message carrying them; see AlertIntake.
  */
 @Controller('api/v1')

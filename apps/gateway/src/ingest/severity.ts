@@ -6,7 +6,7 @@ const ALIASES: ReadonlyMap<string, Severity> = new Map([
 ]);
 
 /**
- * design.md §5: critical | high | warning | low | info, case-insensitive; `medium` → warning,
+ * The alert model's severities: critical | high | warning | low | info, case-insensitive; `medium` → warning,
  * `error` → high; anything else → warning (`recognised: false`, so the caller can keep the original).
  */
 export function normaliseSeverity(raw: string): { severity: Severity; recognised: boolean } {

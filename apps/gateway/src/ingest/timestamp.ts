@@ -8,7 +8,7 @@ export type ParsedTimestamp = { ok: true; micros: bigint } | { ok: false; proble
 const DIGITS = /^\d{1,19}$/;
 
 /**
- * A timestamp as clients send it (seed 002): unix microseconds as a JSON number or a decimal string,
+ * A timestamp as clients send it: unix microseconds as a JSON number or a decimal string,
  * or ISO-8601 with a zone (`Z` or an offset) and any fraction; stored as microseconds.
  */
 export function parseTimestamp(value: unknown): ParsedTimestamp {

@@ -188,7 +188,7 @@ describe('generic webhook mapping', () => {
     return mapGeneric(body, compiled.mapping, context);
   };
 
-  it("reads seed 002's own field names when nothing is mapped", () => {
+  it("reads the alert model's own field names when nothing is mapped", () => {
     const [alert] = accepted(
       mapped({ alert_type: 'disk', runbook: 'rb', severity: 'critical', labels: { host: 'a' } }),
       'generic',

@@ -33,7 +33,7 @@ export class AgentSessionStarted {
   @IsNotEmpty()
   agentType!: string;
 
-  /** Every alert field the agent was given (seed 002), kept for the history. */
+  /** Every field of the alert the agent was given, kept for the history. */
   @IsObject()
   alertData!: Record<string, unknown>;
 
@@ -55,7 +55,7 @@ export class TokenUsage {
   total!: number;
 }
 
-/** One model call: what was sent, what came back, how long it took (seed 001, LLMInteraction). */
+/** One model call: what was sent, what came back, how long it took. */
 export class AgentLlmInteraction {
   @IsUUID()
   sessionId!: string;
@@ -107,7 +107,7 @@ export class AgentLlmInteraction {
 export const MCP_COMMUNICATION_TYPES = ['tool_list', 'tool_call'] as const;
 export type McpCommunicationType = (typeof MCP_COMMUNICATION_TYPES)[number];
 
-/** One MCP exchange: a tool listing or a tool call (seed 001, MCPCommunication). */
+/** One MCP exchange: a tool listing or a tool call. */
 export class AgentMcpInteraction {
   @IsUUID()
   sessionId!: string;

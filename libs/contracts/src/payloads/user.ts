@@ -17,8 +17,8 @@ import {
 } from 'class-validator';
 import { PageRequest } from '../paging.js';
 
-/** design.md §4: viewers read; operators acknowledge, resolve and post alerts; managers edit rules,
- * channels and teams; admins manage users and API keys. */
+/** Viewers read; operators acknowledge, resolve and post alerts; managers edit rules, channels and
+ * teams; admins manage users and API keys (docs/architecture.md, "Roles"). */
 export const ROLES = ['admin', 'manager', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
