@@ -1,6 +1,6 @@
-import { JwtKeyring } from '@vigil/auth';
-import { CommonConfig, Env, IsIntegerIn, IsParsedBy, loadServiceConfig } from '@vigil/config';
-import { IsDefined, IsString, Matches, ValidateIf } from 'class-validator';
+import { JwtKeysConfig } from '@vigil/auth';
+import { CommonConfig, Env, IsIntegerIn, loadServiceConfig } from '@vigil/config';
+import { IsString, Matches } from 'class-validator';
 
 const TTL_MAX_MS = 5_000;
 
@@ -8,7 +8,7 @@ const TTL_MAX_MS = 5_000;
  * The gateway's own variables. Cache TTLs are capped at 5 s: that cap is the promise that a
  * revoked key or a deactivated user stops working within 5 s even if the revocation event is lost.
  */
-export class GatewayConfig extends CommonConfig {
+export class GatewayConfig extends JwtKeysConfig {
   @Env(
     'Express "trust proxy": false (use the socket address), true, a hop count, or comma-separated addresses/subnets of trusted proxies; decides the client address used for rate limits and the audit log',
   )
@@ -17,14 +17,6 @@ export class GatewayConfig extends CommonConfig {
     message: 'must be false, true, a hop count, or a comma-separated list of addresses/subnets',
   })
   TRUST_PROXY = 'false';
-
-  @Env(
-    'JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); the same value on the gateway and the user service; required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR',
-  )
-  @ValidateIf((config: GatewayConfig) => config.VIGIL_MODE === 'distributed' || config.JWT_KEYS !== undefined)
-  @IsDefined({ message: "is required when VIGIL_MODE is distributed (the same value as the user service's)" })
-  @IsParsedBy((value) => JwtKeyring.parse(value))
-  JWT_KEYS?: string;
 
   @Env('how long a verified API key is trusted without asking the user service again, in milliseconds (at most 5000)')
   @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')

@@ -1,19 +1,11 @@
-import { CommonConfig, Env, IsIntegerIn, IsParsedBy, loadServiceConfig } from '@vigil/config';
-import { JwtKeyring } from '@vigil/auth';
-import { IsBoolean, IsDefined, IsEmail, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { CommonConfig, Env, IsIntegerIn, loadServiceConfig } from '@vigil/config';
+import { JwtKeysConfig } from '@vigil/auth';
+import { IsBoolean, IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 /** The user service's variables: tokens, the first admin, login throttling. */
-export class UserConfig extends CommonConfig {
-  @Env(
-    'JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR',
-  )
-  @ValidateIf((config: UserConfig) => config.VIGIL_MODE === 'distributed' || config.JWT_KEYS !== undefined)
-  @IsDefined({ message: 'is required when VIGIL_MODE is distributed (e.g. JWT_KEYS=k1:<48 random bytes, base64url>)' })
-  @IsParsedBy((value) => JwtKeyring.parse(value))
-  JWT_KEYS?: string;
-
+export class UserConfig extends JwtKeysConfig {
   @Env('lifetime of an access token, in seconds')
   @IsIntegerIn(60, 86_400, 'seconds')
   JWT_ACCESS_TTL_SECONDS = 900;

@@ -1,2 +1,3 @@
 export * from './jwt.js';
 export * from './api-key.js';
+export * from './jwt-keys.config.js';
