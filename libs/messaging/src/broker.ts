@@ -36,15 +36,6 @@ export interface Delivery {
   reply(body: Buffer): Promise<void>;
 }
 
-/** A message fetched with get(): already removed from its queue. */
-export interface FetchedMessage {
-  readonly body: Buffer;
-  readonly routingKey: string;
-  readonly headers: MessageHeaders;
-  readonly messageId?: string;
-  readonly correlationId?: string;
-}
-
 export type DeliveryHandler = (delivery: Delivery) => void | Promise<unknown>;
 
 export interface ConsumeOptions {
@@ -98,11 +89,6 @@ export interface MessageBroker {
   consume(queue: string, handler: DeliveryHandler, options?: ConsumeOptions): Promise<ConsumerHandle>;
   /** Request/reply: sends `body` to `queue` and resolves with the reply body. */
   request(queue: string, body: Buffer, options: RequestOptions): Promise<Buffer>;
-  /** Ready (not unacked) messages in a queue. */
-  queueDepth(queue: string): Promise<number>;
-  /** Takes one message off a queue (auto-ack), for inspecting dead letters. */
-  get(queue: string): Promise<FetchedMessage | undefined>;
-  purgeQueue(queue: string): Promise<void>;
   deleteQueue(queue: string): Promise<void>;
   deleteExchange(exchange: string): Promise<void>;
 }

@@ -5,7 +5,6 @@ import type {
   ConsumerHandle,
   Delivery,
   DeliveryHandler,
-  FetchedMessage,
   MessageBroker,
   MessageHeaders,
   OutgoingMessageOptions,
@@ -35,6 +34,15 @@ interface StoredMessage {
   /** Absolute expiry (ms since epoch) from a per-message expiration. */
   expiresAt?: number;
   redelivered: boolean;
+}
+
+/** A message taken off a queue by inspectQueue().take(). */
+export interface InspectedMessage {
+  readonly body: Buffer;
+  readonly routingKey: string;
+  readonly headers: MessageHeaders;
+  readonly messageId?: string;
+  readonly correlationId?: string;
 }
 
 interface DeadLetterTarget {
@@ -86,13 +94,6 @@ class MessageList {
     if (index === -1) return false;
     this.items.splice(index, 1);
     return true;
-  }
-
-  clear(): number {
-    const count = this.length;
-    this.items = [];
-    this.head = 0;
-    return count;
   }
 }
 
@@ -282,28 +283,24 @@ export class EmbeddedBroker implements MessageBroker {
     });
   }
 
-  async queueDepth(queue: string): Promise<number> {
-    const found = this.queues.get(queue);
-    if (!found) throw new Error(`embedded broker: no queue ${queue}`);
-    return found.messages.length;
-  }
-
-  async get(queueName: string): Promise<FetchedMessage | undefined> {
-    const queue = this.queues.get(queueName);
-    if (!queue) throw new Error(`embedded broker: no queue ${queueName}`);
-    const message = queue.messages.shift();
-    if (!message) return undefined;
+  /**
+   * A queue's ready messages, for tests (the MessageBroker port has no such operation): how many
+   * there are, and take() to remove the first one.
+   */
+  inspectQueue(name: string): { readonly depth: number; take(): InspectedMessage | undefined } {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`embedded broker: no queue ${name}`);
     return {
-      body: message.body,
-      routingKey: message.routingKey,
-      headers: message.headers,
-      messageId: message.messageId,
-      correlationId: message.correlationId,
+      get depth() {
+        return queue.messages.length;
+      },
+      take() {
+        const message = queue.messages.shift();
+        if (!message) return undefined;
+        const { body, routingKey, headers, messageId, correlationId } = message;
+        return { body, routingKey, headers, messageId, correlationId };
+      },
     };
-  }
-
-  async purgeQueue(queue: string): Promise<void> {
-    this.queues.get(queue)?.messages.clear();
   }
 
   async deleteQueue(name: string): Promise<void> {

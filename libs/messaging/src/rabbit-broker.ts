@@ -7,7 +7,6 @@ import type {
   ConsumerHandle,
   Delivery,
   DeliveryHandler,
-  FetchedMessage,
   MessageBroker,
   MessageHeaders,
   OutgoingMessageOptions,
@@ -526,28 +525,6 @@ export class RabbitBroker implements MessageBroker {
     } finally {
       await channel.close().catch(() => undefined);
     }
-  }
-
-  queueDepth(queue: string): Promise<number> {
-    return this.withAdminChannel(async (channel) => (await channel.checkQueue(queue)).messageCount);
-  }
-
-  get(queue: string): Promise<FetchedMessage | undefined> {
-    return this.withAdminChannel(async (channel) => {
-      const message = await channel.get(queue, { noAck: true });
-      if (!message) return undefined;
-      return {
-        body: message.content,
-        routingKey: message.fields.routingKey,
-        headers: (message.properties.headers ?? {}) as MessageHeaders,
-        messageId: message.properties.messageId as string | undefined,
-        correlationId: message.properties.correlationId as string | undefined,
-      };
-    });
-  }
-
-  purgeQueue(queue: string): Promise<void> {
-    return this.withAdminChannel(async (channel) => void (await channel.purgeQueue(queue)));
   }
 
   async deleteQueue(queue: string): Promise<void> {

@@ -2,15 +2,10 @@
 // and VIGIL_TEST_MODE=distributed (RabbitMQ at AMQP_URL).
 import { jest } from '@jest/globals';
 import { createEnvelope, SYSTEM_TENANT, type Envelope } from '@vigil/contracts';
-import {
-  BusContext,
-  currentMessageContext,
-  Headers,
-  RpcRemoteError,
-  RpcTimeoutError,
-  type FetchedMessage,
-} from '../src/index.js';
-import { deliveredPayload, mode, sleep, TestBus, waitFor } from './harness.js';
+import { BusContext, currentMessageContext, Headers, RpcRemoteError, RpcTimeoutError } from '../src/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TEST_MODE, TestBus, waitFor, type FetchedMessage } from '@vigil/testing';
+import { deliveredPayload } from './payloads.js';
 
 jest.setTimeout(60_000);
 
@@ -19,10 +14,13 @@ const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 async function drain(bus: TestBus, queue: string, expected: number): Promise<FetchedMessage[]> {
   const messages: FetchedMessage[] = [];
-  await waitFor(async () => {
-    for (let m = await bus.broker.get(queue); m; m = await bus.broker.get(queue)) messages.push(m);
-    return messages.length >= expected;
-  }, `${expected} message(s) in ${queue}`);
+  await waitFor(
+    async () => {
+      for (let m = await bus.queues.take(queue); m; m = await bus.queues.take(queue)) messages.push(m);
+      return messages.length >= expected;
+    },
+    { what: `${expected} message(s) in ${queue}` },
+  );
   return messages;
 }
 
@@ -33,7 +31,7 @@ async function metricValue(bus: TestBus, name: string, labels: Record<string, st
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-describe(`messaging conformance (${mode})`, () => {
+describe(`messaging conformance (${TEST_MODE})`, () => {
   let bus: TestBus;
 
   beforeEach(async () => {
@@ -57,10 +55,9 @@ describe(`messaging conformance (${mode})`, () => {
       const envelope = await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
       sent.push(envelope.payload.deliveryId);
     }
-    await waitFor(
-      () => got.history.length === 5 && got.notification.length === 5 && got.agentRunner.length === 5,
-      'fan-out to three services',
-    );
+    await waitFor(() => got.history.length === 5 && got.notification.length === 5 && got.agentRunner.length === 5, {
+      what: 'fan-out to three services',
+    });
     await sleep(100);
     expect(got.history).toEqual(sent);
     expect(got.notification).toEqual(sent);
@@ -91,10 +88,9 @@ describe(`messaging conformance (${mode})`, () => {
       payload: { kind: 'api-key', id: '0192f0c1-0000-7000-8000-000000000001' },
     });
     await client.publish('notification.delivered', { tenantId: 'tenant-a', payload: deliveredPayload() });
-    await waitFor(
-      () => replicas.every((r) => r.broadcast === 1) && replicas[0].shared + replicas[1].shared === 1,
-      'one broadcast per replica, one shared delivery',
-    );
+    await waitFor(() => replicas.every((r) => r.broadcast === 1) && replicas[0].shared + replicas[1].shared === 1, {
+      what: 'one broadcast per replica, one shared delivery',
+    });
     await sleep(100);
     expect(replicas.map((r) => r.broadcast)).toEqual([1, 1]);
     expect(replicas[0].shared + replicas[1].shared).toBe(1);
@@ -128,7 +124,7 @@ describe(`messaging conformance (${mode})`, () => {
       payload: deliveredPayload(),
       correlationId: 'corr-123',
     });
-    await waitFor(() => seen.length === 1, 'the event');
+    await waitFor(() => seen.length === 1, { what: 'the event' });
     expect(seen[0]).toEqual({
       payload: sent.payload,
       envelope: expect.objectContaining({ id: sent.id, tenantId: 'tenant-a' }),
@@ -213,10 +209,10 @@ describe(`messaging conformance (${mode})`, () => {
       ),
     );
     await bus.client().publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
-    await waitFor(() => handled === 1, 'the third attempt');
+    await waitFor(() => handled === 1, { what: 'the third attempt' });
     await sleep(150);
     expect(attempts).toEqual([1, 2, 3]);
-    expect(await bus.broker.queueDepth(bus.broker.names.deadLetterQueue('history'))).toBe(0);
+    expect(await bus.queues.depth(bus.broker.names.deadLetterQueue('history'))).toBe(0);
     expect(await metricValue(bus, 'vigil_messages_retried_total', { service: 'history' })).toBe(2);
   });
 
@@ -292,7 +288,7 @@ describe(`messaging conformance (${mode})`, () => {
     );
     const good = await bus.client().publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
     const dead = await drain(bus, bus.broker.names.deadLetterQueue('history'), 4);
-    await waitFor(() => handled.length === 1, 'the valid message after the junk');
+    await waitFor(() => handled.length === 1, { what: 'the valid message after the junk' });
     expect(handled).toEqual([good.payload.deliveryId]);
     const reasons = dead.map((d) => [d.headers[Headers.ReasonKind], d.headers[Headers.Reason]]);
     expect(reasons).toEqual(
@@ -334,7 +330,7 @@ describe(`messaging conformance (${mode})`, () => {
         client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload(i + 1) }),
       ),
     );
-    await waitFor(() => order.length === count, `${count} ordered messages`);
+    await waitFor(() => order.length === count, { what: `${count} ordered messages` });
     expect(order).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   });
 
@@ -369,13 +365,13 @@ describe(`messaging conformance (${mode})`, () => {
       );
       sent.push(...envelopes.map((e) => e.payload.deliveryId));
     }
-    await waitFor(() => handledCount.size === total, `${total} handled messages`, 45_000);
+    await waitFor(() => handledCount.size === total, { what: `${total} handled messages`, timeoutMs: 45_000 });
     await sleep(200);
     expect(new Set(sent).size).toBe(total);
     expect(sent.every((id) => handledCount.get(id) === 1)).toBe(true);
     expect(failedOnce.size).toBe(100);
-    expect(await bus.broker.queueDepth(bus.broker.names.serviceQueue('history'))).toBe(0);
-    expect(await bus.broker.queueDepth(bus.broker.names.deadLetterQueue('history'))).toBe(0);
+    expect(await bus.queues.depth(bus.broker.names.serviceQueue('history'))).toBe(0);
+    expect(await bus.queues.depth(bus.broker.names.deadLetterQueue('history'))).toBe(0);
   });
 
   it('gives a redelivered envelope (same id published twice) no second effect', async () => {
@@ -383,11 +379,11 @@ describe(`messaging conformance (${mode})`, () => {
     await bus.server('history', (s) => s.addHandler('notification.delivered', async () => void effects++, true));
     const envelope = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: deliveredPayload() });
     await bus.broker.publish('notification.delivered', json(envelope));
-    await waitFor(() => effects === 1, 'the first copy');
+    await waitFor(() => effects === 1, { what: 'the first copy' });
     await bus.broker.publish('notification.delivered', json(envelope));
     await waitFor(
       async () => (await metricValue(bus, 'vigil_messages_consumed_total', { outcome: 'duplicate' })) === 1,
-      'the duplicate to be skipped',
+      { what: 'the duplicate to be skipped' },
     );
     expect(effects).toBe(1);
     expect(await metricValue(bus, 'vigil_messages_consumed_total', { outcome: 'handled' })).toBe(1);
@@ -413,17 +409,16 @@ describe(`messaging conformance (${mode})`, () => {
     const client = bus.client();
     for (let i = 0; i < 5; i++)
       await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
-    await waitFor(() => started === 5, 'five handlers in flight');
+    await waitFor(() => started === 5, { what: 'five handlers in flight' });
     expect(finished).toBe(0);
     await server.close();
     expect(finished).toBe(5);
     expect(server.inFlightCount).toBe(0);
     // Not consuming any more: a new message stays in the queue.
     await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload() });
-    await waitFor(
-      async () => (await bus.broker.queueDepth(bus.broker.names.serviceQueue('history'))) === 1,
-      'the message to wait in the queue',
-    );
+    await waitFor(async () => (await bus.queues.depth(bus.broker.names.serviceQueue('history'))) === 1, {
+      what: 'the message to wait in the queue',
+    });
     await sleep(100);
     expect(started).toBe(5);
   });
@@ -442,6 +437,6 @@ describe(`messaging conformance (${mode})`, () => {
     await bus.broker.connect();
     await expect(bus.broker.check()).resolves.toBeUndefined();
     expect(bus.broker.isConnected()).toBe(true);
-    expect(bus.broker.kind).toBe(mode === 'distributed' ? 'rabbitmq' : 'embedded');
+    expect(bus.broker.kind).toBe(TEST_MODE === 'distributed' ? 'rabbitmq' : 'embedded');
   });
 });

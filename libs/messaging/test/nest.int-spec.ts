@@ -13,7 +13,8 @@ import {
   VigilBusServer,
   VigilRpcExceptionFilter,
 } from '../src/index.js';
-import { deliveredPayload, logger, mode, TestBus, waitFor } from './harness.js';
+import { quietLogger as logger, TEST_MODE, TestBus, waitFor } from '@vigil/testing';
+import { deliveredPayload } from './payloads.js';
 
 type Delivered = ReturnType<typeof deliveredPayload>;
 const BUS_CLIENT = Symbol('BUS_CLIENT');
@@ -55,7 +56,7 @@ class AlertController {
   }
 }
 
-describe(`VigilBusServer in a Nest microservice (${mode})`, () => {
+describe(`VigilBusServer in a Nest microservice (${TEST_MODE})`, () => {
   let bus: TestBus;
   let app: INestMicroservice;
   let client: VigilBusClient;
@@ -91,7 +92,7 @@ describe(`VigilBusServer in a Nest microservice (${mode})`, () => {
       payload: deliveredPayload(),
       correlationId: 'corr-nest',
     });
-    await waitFor(() => seen.some((s) => s.envelopeId === sent.id), 'the event in the controller');
+    await waitFor(() => seen.some((s) => s.envelopeId === sent.id), { what: 'the event in the controller' });
     expect(seen.find((s) => s.envelopeId === sent.id)).toEqual({
       payload: sent.payload,
       envelopeId: sent.id,
@@ -131,7 +132,9 @@ describe(`VigilBusServer in a Nest microservice (${mode})`, () => {
     const envelope = await lastValueFrom(
       client.emit(RoutingKeys.NotificationDelivered, { tenantId: 't2', payload: deliveredPayload() }),
     );
-    await waitFor(() => seen.some((s) => s.envelopeId === (envelope as { id: string }).id), 'the emitted event');
+    await waitFor(() => seen.some((s) => s.envelopeId === (envelope as { id: string }).id), {
+      what: 'the emitted event',
+    });
   });
 
   it('rejects send() data that is not a MessageInit', async () => {

@@ -10,12 +10,14 @@ import net from 'node:net';
 import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import type { VigilBusClient } from '../src/index.js';
-import { amqpUrl, deliveredPayload, mode, sleep, TestBus, waitFor } from './harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AMQP_URL, TEST_MODE, TestBus, waitFor } from '@vigil/testing';
+import { deliveredPayload } from './payloads.js';
 
 const run = promisify(execFile);
 // rabbitmqctl lives in sbin, which a non-login PATH may lack.
 const SBIN_PATH = [process.env.PATH, '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
-const distributed = mode === 'distributed';
+const distributed = TEST_MODE === 'distributed';
 
 /** Forwards 127.0.0.1:<port> to RabbitMQ; cut() drops every connection and refuses new ones. */
 class TcpProxy {
@@ -97,14 +99,14 @@ async function publishAll(client: VigilBusClient, total: number, window: number,
 if (distributed) {
   describe('RabbitMQ outage (distributed only)', () => {
     jest.setTimeout(90_000);
-    const target = new URL(amqpUrl);
+    const target = new URL(AMQP_URL);
     const proxy = new TcpProxy(target.hostname, Number(target.port || 5672));
     let bus: TestBus;
     let connectionName: string;
 
     beforeAll(async () => {
       await proxy.start();
-      const viaProxy = new URL(amqpUrl);
+      const viaProxy = new URL(AMQP_URL);
       viaProxy.hostname = '127.0.0.1';
       viaProxy.port = String(proxy.port);
       connectionName = `vigil-test-outage-${process.pid}-${Date.now()}`;
@@ -137,10 +139,10 @@ if (distributed) {
       const started = Date.now();
       // Phase 1: 4,000 messages, with our connections force-closed while they flow.
       const firstBatch = publishAll(client, 4_000, 100, sent);
-      await waitFor(() => handled.size >= 1_000, '1,000 handled before the forced close', 30_000);
+      await waitFor(() => handled.size >= 1_000, { what: '1,000 handled before the forced close', timeoutMs: 30_000 });
       expect(await closeOurConnections(connectionName)).toBeGreaterThan(0);
       await firstBatch;
-      await waitFor(() => handled.size >= 3_000, '3,000 handled before the outage', 30_000);
+      await waitFor(() => handled.size >= 3_000, { what: '3,000 handled before the outage', timeoutMs: 30_000 });
 
       // Phase 2: the broker becomes unreachable for 10 s while the other 6,000 are being published.
       await proxy.cut();
@@ -154,20 +156,20 @@ if (distributed) {
       const publishing = secondBatch;
 
       await publishing;
-      await waitFor(() => handled.size >= total, `all ${total} messages handled`, 30_000);
+      await waitFor(() => handled.size >= total, { what: `all ${total} messages handled`, timeoutMs: 30_000 });
       await sleep(500);
       expect(sent).toHaveLength(total);
       expect(new Set(sent).size).toBe(total);
       expect(sent.every((id) => handled.get(id) === 1)).toBe(true);
       expect(handled.size).toBe(total);
       expect(bus.broker.isConnected()).toBe(true);
-      expect(await bus.broker.queueDepth(bus.broker.names.serviceQueue('history'))).toBe(0);
-      expect(await bus.broker.queueDepth(bus.broker.names.deadLetterQueue('history'))).toBe(0);
+      expect(await bus.queues.depth(bus.broker.names.serviceQueue('history'))).toBe(0);
+      expect(await bus.queues.depth(bus.broker.names.deadLetterQueue('history'))).toBe(0);
       expect(Date.now() - started).toBeLessThan(60_000);
     });
   });
 } else {
   it('runs only against RabbitMQ (VIGIL_TEST_MODE=distributed)', () => {
-    expect(mode).not.toBe('distributed');
+    expect(TEST_MODE).not.toBe('distributed');
   });
 }

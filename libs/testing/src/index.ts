@@ -1,0 +1,45 @@
+export { waitFor, type WaitForOptions } from './wait-for.js';
+export { ManualClock, type Clock } from './clock.js';
+export {
+  TEST_MODE,
+  DIALECT,
+  AMQP_URL,
+  DATABASE_URL,
+  uniqueSuffix,
+  uniqueNamespace,
+  scratchDirectory,
+  freshPostgresDatabase,
+  logCollector,
+  setProcessEnv,
+  type TestMode,
+  type ScratchDirectory,
+  type FreshDatabase,
+} from './environment.js';
+export {
+  QueueInspector,
+  createTestBroker,
+  removeNamespace,
+  quietLogger,
+  type FetchedMessage,
+  type TestBrokerOptions,
+} from './broker.js';
+export {
+  TestHarness,
+  TEST_ADMIN,
+  TEST_JWT_KEYS,
+  type HarnessOptions,
+  type RequestCall,
+  type RpcFailure,
+} from './harness.js';
+export { call, login, createApiKey, authHeaders, type Answer, type Auth } from './http.js';
+export { createTestTenant, ROLES, TEST_PASSWORD, type RoleName, type TestTenant } from './tenants.js';
+export { TestBus } from './bus.js';
+export {
+  FakeOpenAI,
+  type ChatReply,
+  type RecordedChatRequest,
+  type ScriptedToolCall,
+  type TokenUsage,
+} from './fakes/openai.js';
+export { FakeSlack, type SlackCall, type SlackWebhookPost } from './fakes/slack.js';
+export { FakeSmtp, type FakeSmtpOptions, type ReceivedMail } from './fakes/smtp.js';
