@@ -2,30 +2,57 @@ import { Module } from '@nestjs/common';
 import type { CommonConfig } from '@vigil/config';
 import { CONFIG } from '@vigil/runtime';
 import { ALERT_CONFIG, loadAlertConfig } from './alert.config.js';
-import { AlertHandlers } from './alert.handlers.js';
-import { AlertService } from './alert.service.js';
-import { IngestService } from './ingest.service.js';
-import { RejectedService } from './rejected.service.js';
-import { SilenceService } from './silence.service.js';
-import { AlertDb } from './store/alert-db.js';
-import { IngestStore } from './store/ingest.store.js';
-import { OutboxRelay } from './store/outbox.js';
+import { AlertStore } from './alerts/alert.store.js';
+import { IngestHandlers } from './ingest/ingest.handlers.js';
+import { IngestService } from './ingest/ingest.service.js';
+import { LifecycleHandlers } from './lifecycle/lifecycle.handlers.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
+import { QueriesHandlers } from './queries/queries.handlers.js';
+import { QueriesService } from './queries/queries.service.js';
+import { QueriesStore } from './queries/queries.store.js';
+import { RejectedHandlers } from './rejected/rejected.handlers.js';
+import { RejectedService } from './rejected/rejected.service.js';
+import { RejectedStore } from './rejected/rejected.store.js';
+import { SilencesHandlers } from './silences/silences.handlers.js';
+import { SilencesService } from './silences/silences.service.js';
+import { SilencesStore } from './silences/silences.store.js';
+import { StatsHandlers } from './stats/stats.handlers.js';
+import { StatsService } from './stats/stats.service.js';
+import { StatsStore } from './stats/stats.store.js';
 import { WebhookMappingHandlers } from './webhook-mappings/webhook-mapping.handlers.js';
 import { WebhookMappingService } from './webhook-mappings/webhook-mapping.service.js';
+import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js';
 
-/** The alert service: alerts, their timelines and notes, silences, rejected payloads, stored webhook mappings. */
+/**
+ * The alert service, one folder per capability (handlers → service → rules, with its SQL in a
+ * store beside them): ingest, lifecycle (acknowledge, resolve, notes), queries, stats, silences,
+ * rejected payloads, stored webhook mappings. alerts/ holds the alert row they share.
+ */
 @Module({
-  controllers: [AlertHandlers, WebhookMappingHandlers],
+  controllers: [
+    IngestHandlers,
+    LifecycleHandlers,
+    QueriesHandlers,
+    StatsHandlers,
+    SilencesHandlers,
+    RejectedHandlers,
+    WebhookMappingHandlers,
+  ],
   providers: [
     { provide: ALERT_CONFIG, useFactory: (common: CommonConfig) => loadAlertConfig(common), inject: [CONFIG] },
-    AlertDb,
-    OutboxRelay,
-    IngestStore,
+    AlertStore,
     IngestService,
-    AlertService,
-    SilenceService,
+    LifecycleService,
+    QueriesService,
+    QueriesStore,
+    StatsService,
+    StatsStore,
+    SilencesService,
+    SilencesStore,
     RejectedService,
+    RejectedStore,
     WebhookMappingService,
+    WebhookMappingStore,
   ],
 })
 export class AlertModule {}

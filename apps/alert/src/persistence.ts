@@ -1,5 +1,5 @@
 import { definePersistence } from '@vigil/persistence';
-import { ALERT_ENTITIES } from './entities/alert.entity.js';
+import { ALERT_ENTITIES } from './alerts/alert.entity.js';
 import { CreateAlerts1795363152116 as CreateAlertsPostgres } from './migrations/postgres/1795363152116-CreateAlerts.js';
 import { AlertSearchAndSecurity1795363152117 } from './migrations/postgres/1795363152117-AlertSearchAndSecurity.js';
 import { WebhookMappings1795365977853 as WebhookMappingsPostgres } from './migrations/postgres/1795365977853-WebhookMappings.js';

@@ -51,7 +51,11 @@ export class BusContext extends BaseRpcContext<BusContextArgs> {
 
 export interface BusServerOptions {
   service: ServiceName;
-  idempotency?: IdempotencyStore;
+  /**
+   * Dedupe of event deliveries before the handler: in memory by default; `null` when the handlers
+   * claim envelopes themselves, in their database transaction (every service with a database).
+   */
+  idempotency?: IdempotencyStore | null;
   registry?: Registry;
   logger?: Logger;
   /** Attempts per event before the DLQ, the first one included (default 5). */
@@ -90,7 +94,7 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
   readonly service: ServiceName;
   private readonly log: Logger;
   private readonly metrics: MessagingMetrics;
-  private readonly idempotency: IdempotencyStore;
+  private readonly idempotency: IdempotencyStore | undefined;
   private readonly policy: RetryPolicy;
   private readonly consumers: ConsumerHandle[] = [];
   private inFlight = 0;
@@ -110,7 +114,7 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     // The service's own logger already names the service on every line.
     this.log = options.logger ?? createMessagingLogger().child({ service: options.service });
     this.metrics = MessagingMetrics.of(options.registry ?? new Registry());
-    this.idempotency = options.idempotency ?? new MemoryIdempotencyStore();
+    this.idempotency = options.idempotency === null ? undefined : (options.idempotency ?? new MemoryIdempotencyStore());
     this.policy = normalizeRetryPolicy(options.maxAttempts, options.retryDelaysMs);
   }
 
@@ -157,7 +161,7 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       this.pipeline = new EventPipeline({
         broker,
         service,
-        idempotency: this.idempotency,
+        ...(this.idempotency ? { idempotency: this.idempotency } : {}),
         metrics: this.metrics,
         logger: this.log,
         policy: this.policy,

@@ -13,7 +13,12 @@ export type EnvelopeHandler = (envelope: Envelope<object>, attempt: number, deli
 export interface EventPipelineOptions {
   broker: Pick<MessageBroker, 'names' | 'publishTo' | 'sendToQueue'>;
   service: string;
-  idempotency: IdempotencyStore;
+  /**
+   * Skips envelopes already handled, recorded after the handler: for consumers without a database
+   * (broadcast caches). A service with a database passes none: its handlers claim the envelope in
+   * their own transaction (Transactions in @vigil/persistence), which a crash cannot split.
+   */
+  idempotency?: IdempotencyStore;
   metrics: MessagingMetrics;
   logger: Logger;
   policy: RetryPolicy;
@@ -142,7 +147,7 @@ export class EventPipeline {
     let handled = false;
     const stopTimer = metrics.handlerDuration.startTimer({ service, routing_key: label });
     try {
-      if (await idempotency.isHandled(service, envelope.id)) {
+      if (idempotency && (await idempotency.isHandled(service, envelope.id))) {
         stopTimer();
         delivery.ack();
         metrics.consumed.inc({ service, routing_key: label, outcome: 'duplicate' });
@@ -155,7 +160,7 @@ export class EventPipeline {
       await handler(envelope, attempt, delivery);
       handled = true;
       stopTimer();
-      await idempotency.markHandled(service, envelope.id);
+      await idempotency?.markHandled(service, envelope.id);
     } catch (error) {
       if (!handled) {
         stopTimer();

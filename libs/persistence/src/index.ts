@@ -44,7 +44,21 @@ export {
   type GeneratedMigration,
 } from './tools.js';
 export { InboxEntry } from './inbox/inbox-entry.entity.js';
-export { TypeOrmIdempotencyStore, markHandledIn, type IdempotencyStore } from './inbox/typeorm-idempotency-store.js';
+export { sqlOf, insertStatements, chunks, placeholders, type Sql, type Row, type Column } from './sql.js';
+export { OutboxEntry } from './reliable/outbox-entry.entity.js';
+export { Batcher, type BatcherOptions } from './reliable/batcher.js';
+export { OutboxRelay, type OutboxRecord } from './reliable/outbox.js';
+export {
+  Transactions,
+  DUPLICATE,
+  type Duplicate,
+  type Tx,
+  type EmitOptions,
+  type EnvelopeSource,
+  type BatchOptions,
+  type BatchConsumer,
+  type TransactionsOptions,
+} from './reliable/transactions.js';
 export { DatabaseHealthIndicator, DEFAULT_DATABASE_CHECK_TIMEOUT_MS } from './health/database-health.indicator.js';
 export { PersistenceModule, repositoriesFor, type PersistenceModuleOptions } from './persistence.module.js';
 export { ensurePostgresDatabase } from './ensure-database.js';
@@ -55,6 +69,8 @@ export {
   dropTenantRowLevelSecuritySql,
   runAsPlatform,
   runInTenant,
+  runScoped,
+  type EnterTenant,
   tenantRowLevelSecuritySql,
   type TenantSecurityTables,
   type TenantWork,

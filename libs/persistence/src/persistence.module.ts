@@ -12,7 +12,6 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { openDataSource } from './data-source.js';
 import { DatabaseHealthIndicator } from './health/database-health.indicator.js';
-import { TypeOrmIdempotencyStore } from './inbox/typeorm-idempotency-store.js';
 import type { EntityClass, PersistenceConfig, ServicePersistence } from './types.js';
 
 export interface PersistenceModuleOptions {
@@ -59,7 +58,7 @@ async function openWithRetries(options: PersistenceModuleOptions): Promise<DataS
 
 /**
  * The database of one service in a Nest app: its TypeORM `DataSource`, connected and migrated
- * before the app starts and closed on shutdown, plus the inbox store and the health indicator.
+ * before the app starts and closed on shutdown, plus the health indicator.
  * Import it once in the app's root module.
  *
  * The DataSource is a plain provider rather than `TypeOrmModule.forRoot`, whose process-wide name
@@ -72,18 +71,13 @@ export class PersistenceModule {
     const providers: Provider[] = [
       { provide: DataSource, useFactory: () => openWithRetries(options) },
       DataSourceCloser,
-      {
-        provide: TypeOrmIdempotencyStore,
-        useFactory: (dataSource: DataSource) => new TypeOrmIdempotencyStore(dataSource),
-        inject: [DataSource],
-      },
       DatabaseHealthIndicator,
     ];
     return {
       module: PersistenceModule,
       imports: [TerminusModule],
       providers,
-      exports: [DataSource, TypeOrmIdempotencyStore, DatabaseHealthIndicator],
+      exports: [DataSource, DatabaseHealthIndicator],
     };
   }
 }

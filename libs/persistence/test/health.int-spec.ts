@@ -1,11 +1,9 @@
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
   DatabaseHealthIndicator,
   PersistenceModule,
-  TypeOrmIdempotencyStore,
   definePersistence,
   openDataSource,
 } from '../src/index.js';
@@ -74,7 +72,7 @@ describe(`PersistenceModule in a Nest app (${DIALECT})`, () => {
     await env.cleanup();
   });
 
-  it('connects and migrates before start-up, serves the inbox and the readiness check, closes on shutdown', async () => {
+  it('connects and migrates before start-up, serves the readiness check, closes on shutdown', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         PersistenceModule.forService({
@@ -91,11 +89,6 @@ describe(`PersistenceModule in a Nest app (${DIALECT})`, () => {
     const dataSource = app.get(DataSource);
     expect(dataSource.isInitialized).toBe(true);
     expect(await tablesOf(dataSource)).toEqual(expect.arrayContaining(['inbox', 'migrations']));
-
-    const store = app.get(TypeOrmIdempotencyStore);
-    const id = randomUUID();
-    await store.markHandled('alert.test', id);
-    expect(await store.isHandled('alert.test', id)).toBe(true);
 
     const indicator = app.get(DatabaseHealthIndicator);
     const result = await app.get(HealthCheckService).check([() => indicator.check()]);

@@ -14,7 +14,8 @@ import {
   type LoggerOptions,
   type Registry,
 } from '@vigil/observability';
-import { PersistenceModule, TypeOrmIdempotencyStore } from '@vigil/persistence';
+import { PersistenceModule, Transactions } from '@vigil/persistence';
+import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller.js';
 import { installJsonFallback, requestContextMiddleware } from './http.js';
 import { EXPOSED_REGISTRIES, MetricsController } from './metrics.controller.js';
@@ -99,8 +100,23 @@ export async function startService(
     { provide: VigilBusClient, useValue: client },
     BrokerHealthIndicator,
   ];
-  // The service's database: connected and migrated before the app starts, closed on shutdown.
+  // The service's database: connected and migrated before the app starts, closed on shutdown; and
+  // the one way to change it, Transactions (inbox, tenant scope, outbox and its relay).
   const database = def.persistence ? [PersistenceModule.forService({ persistence: def.persistence, config })] : [];
+  if (def.persistence) {
+    providers.push({
+      provide: Transactions,
+      useFactory: (dataSource: DataSource) =>
+        new Transactions(dataSource, {
+          service: def.service,
+          broker,
+          logger,
+          outboxSweepMs: config.OUTBOX_SWEEP_MS,
+          inboxRetentionDays: config.INBOX_RETENTION_DAYS,
+        }),
+      inject: [DataSource],
+    });
+  }
   const core: DynamicModule = {
     module: ServiceCoreModule,
     global: true,
@@ -129,7 +145,8 @@ export async function startService(
     logger,
     prefetch: Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
     maxAttempts: config.BUS_MAX_ATTEMPTS,
-    ...(def.persistence ? { idempotency: app.get(TypeOrmIdempotencyStore) } : {}),
+    // A service with a database claims each envelope in its inbox, in the handler's own transaction.
+    ...(def.persistence ? { idempotency: null } : {}),
   });
   // Inherit the global filter: on bus handlers it turns errors into RPC replies with their status.
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });

@@ -6,8 +6,9 @@ import {
   type WebhookMapping,
   type WebhookMappingView,
 } from '@vigil/contracts';
-import { toIso } from '../domain/time.js';
-import { AlertDb, type Row, type Sql } from '../store/alert-db.js';
+import { Transactions, type Row, type Sql } from '@vigil/persistence';
+import { toIso } from '../alerts/time.js';
+import { WebhookMappingStore } from './webhook-mapping.store.js';
 
 /** The one source with a stored mapping today. */
 export const GENERIC_SOURCE = 'generic';
@@ -28,30 +29,24 @@ function viewOf(row: Row | undefined): WebhookMappingView {
  */
 @Injectable()
 export class WebhookMappingService {
-  constructor(private readonly db: AlertDb) {}
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly mappings: WebhookMappingStore,
+  ) {}
 
   get(tenantId: string): Promise<WebhookMappingView> {
-    return this.db.inTenant(tenantId, (sql) => this.load(sql, tenantId));
+    return this.transactions.inTenant(tenantId, ({ sql }) => this.view(sql, tenantId));
   }
 
   put(tenantId: string, mapping: WebhookMapping, actor: Actor | undefined): Promise<WebhookMappingView> {
     const text = JSON.stringify(webhookMappingOf(mapping));
-    const now = Number(nowMicros());
-    return this.db.inTenant(tenantId, async (sql) => {
-      await sql.run(
-        `INSERT INTO webhook_mappings (tenant_id, source, mapping, updated_at_us, updated_by) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (tenant_id, source) DO UPDATE SET mapping = excluded.mapping, updated_at_us = excluded.updated_at_us, updated_by = excluded.updated_by`,
-        [tenantId, GENERIC_SOURCE, text, now, actor?.id ?? null],
-      );
-      return this.load(sql, tenantId);
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      await this.mappings.put(sql, tenantId, GENERIC_SOURCE, text, Number(nowMicros()), actor?.id ?? null);
+      return this.view(sql, tenantId);
     });
   }
 
-  private async load(sql: Sql, tenantId: string): Promise<WebhookMappingView> {
-    const [row] = await sql.query<Row>(
-      'SELECT mapping, updated_at_us, updated_by FROM webhook_mappings WHERE tenant_id = ? AND source = ?',
-      [tenantId, GENERIC_SOURCE],
-    );
-    return viewOf(row);
+  private async view(sql: Sql, tenantId: string): Promise<WebhookMappingView> {
+    return viewOf(await this.mappings.load(sql, tenantId, GENERIC_SOURCE));
   }
 }

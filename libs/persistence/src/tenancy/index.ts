@@ -5,6 +5,8 @@ export {
   dropTenantRowLevelSecuritySql,
   runAsPlatform,
   runInTenant,
+  runScoped,
+  type EnterTenant,
   tenantRowLevelSecuritySql,
   type TenantSecurityTables,
   type TenantWork,

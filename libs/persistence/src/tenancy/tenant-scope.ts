@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
- * Tenant scoping (design.md §4). Every tenant-owned row carries `tenant_id`, and every query of a
+ * Tenant scoping (docs/architecture.md, "Tenancy"). Every tenant-owned row carries `tenant_id`, and every query of a
  * tenant's data runs inside `runInTenant`. On PostgreSQL that transaction switches to a restricted
  * role and binds the tenant, so the row-level-security policies (see `tenantRowLevelSecuritySql`)
  * hide and refuse every other tenant's rows even if a query forgets its `where tenant_id = ...`.
@@ -59,19 +59,41 @@ function assertTenantId(tenantId: string): void {
   }
 }
 
+/** Switches the transaction it belongs to into a tenant's scope (see runScoped). */
+export type EnterTenant = (tenantId: string) => Promise<void>;
+
 /**
- * Runs `work` in one transaction scoped to `tenantId`. PostgreSQL: `SET LOCAL ROLE vigil_tenant`
- * and `set_config('vigil.tenant_id', tenantId, true)`, both undone at commit or rollback, so a
- * pooled connection never carries a tenant into its next use. SQLite: a plain transaction.
+ * Runs `work` in one transaction that starts as the service itself (for its platform tables: the
+ * inbox) and enters tenant scopes with `enter(tenantId)`: on PostgreSQL the first call switches to
+ * the restricted role, each call binds its tenant, both undone at commit or rollback, so a pooled
+ * connection never carries a tenant into its next use. A batch spanning tenants enters each in
+ * turn and commits once. SQLite: a plain transaction, `enter` only checks the id.
+ */
+export async function runScoped<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager, enter: EnterTenant) => Promise<T>,
+): Promise<T> {
+  return transaction(dataSource, async (manager) => {
+    let restricted = false;
+    const enter: EnterTenant = async (tenantId) => {
+      assertTenantId(tenantId);
+      if (!isPostgres(dataSource)) return;
+      if (!restricted) await manager.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
+      restricted = true;
+      await manager.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, tenantId]);
+    };
+    return work(manager, enter);
+  });
+}
+
+/**
+ * Runs `work` in one transaction scoped to `tenantId` (runScoped, entered at once).
  * Do not nest: open one scope per unit of work (SQLite refuses a nested call).
  */
 export async function runInTenant<T>(dataSource: DataSource, tenantId: string, work: TenantWork<T>): Promise<T> {
   assertTenantId(tenantId);
-  return transaction(dataSource, async (manager) => {
-    if (isPostgres(dataSource)) {
-      await manager.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
-      await manager.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, tenantId]);
-    }
+  return runScoped(dataSource, async (manager, enter) => {
+    await enter(tenantId);
     return work(manager);
   });
 }

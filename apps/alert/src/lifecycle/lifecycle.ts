@@ -1,13 +1,14 @@
-import type {
-  AlertChange,
-  AlertSnapshot,
-  AlertSource,
-  AlertStatus,
-  ReceivedAlert,
-  Severity,
-  TIMELINE_KINDS,
+import {
+  RoutingKeys,
+  type AlertSnapshot,
+  type AlertSource,
+  type AlertStatus,
+  type EventOf,
+  type ReceivedAlert,
+  type Severity,
+  type TIMELINE_KINDS,
 } from '@vigil/contracts';
-import { toIso, type Micros } from './time.js';
+import { toIso, type Micros } from '../alerts/time.js';
 
 /** What the source said about the alert, kept exactly (the `doc` column). The latest occurrence wins. */
 export type AlertContent = Omit<ReceivedAlert, 'alertId' | 'status'>;
@@ -51,18 +52,18 @@ export interface TimelineDraft {
   details: Record<string, unknown>;
 }
 
-export type EventDraft =
-  | { routingKey: 'alert.created'; payload: { alert: AlertSnapshot } }
-  | { routingKey: 'alert.updated'; payload: { alert: AlertSnapshot; change: AlertChange } }
-  | {
-      routingKey: 'alert.acknowledged' | 'alert.resolved';
-      payload: { alert: AlertSnapshot; by: string; note?: string };
-    };
+/** An alert.* event the rules decided on, published through the outbox with the change. */
+export type AlertEvent = EventOf<
+  | typeof RoutingKeys.AlertCreated
+  | typeof RoutingKeys.AlertUpdated
+  | typeof RoutingKeys.AlertAcknowledged
+  | typeof RoutingKeys.AlertResolved
+>;
 
 export interface Outcome {
   state: AlertState;
   timeline: TimelineDraft[];
-  events: EventDraft[];
+  events: AlertEvent[];
 }
 
 /** One received alert, with what the batch knows about it. */
@@ -157,11 +158,11 @@ export function applyReceived(
     const timeline = [entry('created', seenAt, { source: received.source, status: state.status, silenced })];
     if (resolving) timeline.push(entry('resolved', seenAt, alert.endsAt ? { endsAt: alert.endsAt } : {}, SOURCE_ACTOR));
     // A resolved alert never seen firing is kept (nothing accepted is lost); its snapshot says resolved.
-    return { state, timeline, events: [{ routingKey: 'alert.created', payload: { alert: snapshotOf(state) } }] };
+    return { state, timeline, events: [{ type: RoutingKeys.AlertCreated, payload: { alert: snapshotOf(state) } }] };
   }
 
   const timeline: TimelineDraft[] = [];
-  const events: EventDraft[] = [];
+  const events: AlertEvent[] = [];
   const state: AlertState = { ...before, updatedAt: Math.max(before.updatedAt, seenAt) };
 
   if (resolving) {
@@ -171,7 +172,7 @@ export function applyReceived(
     state.resolved = { at: seenAt, by: SOURCE_ACTOR, note: null };
     state.silenced = silenced;
     timeline.push(entry('resolved', seenAt, alert.endsAt ? { endsAt: alert.endsAt } : {}, SOURCE_ACTOR));
-    events.push({ routingKey: 'alert.resolved', payload: { alert: snapshotOf(state), by: SOURCE_ACTOR } });
+    events.push({ type: RoutingKeys.AlertResolved, payload: { alert: snapshotOf(state), by: SOURCE_ACTOR } });
     return { state, timeline, events };
   }
 
@@ -182,7 +183,7 @@ export function applyReceived(
     state.silenced = silenced;
     timeline.push(entry('silenced', seenAt, { silenced }));
     if (before.status !== 'resolved')
-      events.push({ routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'silenced' } });
+      events.push({ type: RoutingKeys.AlertUpdated, payload: { alert: snapshotOf(state), change: 'silenced' } });
   }
 
   if (before.status === 'resolved') {
@@ -195,7 +196,7 @@ export function applyReceived(
     state.occLoggedAt = seenAt;
     state.occLogged = state.occurrences;
     timeline.push(entry('retriggered', seenAt, { occurrences: state.occurrences }));
-    events.push({ routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'retriggered' } });
+    events.push({ type: RoutingKeys.AlertUpdated, payload: { alert: snapshotOf(state), change: 'retriggered' } });
     return { state, timeline, events };
   }
 
@@ -204,31 +205,10 @@ export function applyReceived(
     timeline.push(
       entry('occurrence', seenAt, { occurrences: state.occurrences, since: state.occurrences - before.occLogged }),
     );
-    events.push({ routingKey: 'alert.updated', payload: { alert: snapshotOf(state), change: 'occurrence' } });
+    events.push({ type: RoutingKeys.AlertUpdated, payload: { alert: snapshotOf(state), change: 'occurrence' } });
     state.occLoggedAt = seenAt;
     state.occLogged = state.occurrences;
   }
-  return { state, timeline, events };
-}
-
-/** Folds every occurrence of one alert in a batch, in order. */
-export function applyAll(
-  before: AlertState | undefined,
-  received: readonly Received[],
-  rules: IngestRules,
-  tenantId: string,
-  id: string,
-): Outcome {
-  let state = before;
-  const timeline: TimelineDraft[] = [];
-  const events: EventDraft[] = [];
-  for (const item of received) {
-    const outcome = applyReceived(state, item, rules, tenantId, id);
-    state = outcome.state;
-    timeline.push(...outcome.timeline);
-    events.push(...outcome.events);
-  }
-  if (!state) throw new Error('applyAll needs at least one received alert');
   return { state, timeline, events };
 }
 
@@ -268,8 +248,26 @@ export function transition(
       state,
       timeline: [entry(kind, at, { from: before.status }, by, note)],
       events: [
-        { routingKey: `alert.${kind}`, payload: { alert: snapshotOf(state), by, ...(note !== null ? { note } : {}) } },
+        {
+          type: kind === 'acknowledged' ? RoutingKeys.AlertAcknowledged : RoutingKeys.AlertResolved,
+          payload: { alert: snapshotOf(state), by, ...(note !== null ? { note } : {}) },
+        },
       ],
     },
   };
+}
+
+/** A note on an alert: an entry in its timeline and an alert.updated; the status does not change. */
+export function addNote(before: AlertState, text: string, by: string, at: Micros): Outcome {
+  const state: AlertState = { ...before, updatedAt: Math.max(before.updatedAt, at) };
+  return {
+    state,
+    timeline: [entry('note', at, {}, by, text)],
+    events: [{ type: RoutingKeys.AlertUpdated, payload: { alert: snapshotOf(state), change: 'note' } }],
+  };
+}
+
+/** Who did it: the envelope's actor (the gateway sets it from the credential), else the system. */
+export function actorIdOf(actor: { id: string } | undefined): string {
+  return actor?.id ?? 'system';
 }

@@ -1,5 +1,5 @@
 import type { LabelMatcher } from '@vigil/contracts';
-import type { Micros } from './time.js';
+import type { Micros } from '../alerts/time.js';
 
 export type LabelPredicate = (labels: Record<string, string>) => boolean;
 

@@ -34,9 +34,7 @@ function fold(items: Received[], start?: AlertState) {
     const outcome = applyReceived(state, item, rules, T, ID);
     state = outcome.state;
     kinds.push(...outcome.timeline.map((t) => t.kind));
-    events.push(
-      ...outcome.events.map((e) => ('change' in e.payload ? `${e.routingKey}:${e.payload.change}` : e.routingKey)),
-    );
+    events.push(...outcome.events.map((e) => ('change' in e.payload ? `${e.type}:${e.payload.change}` : e.type)));
   }
   return { state: state!, kinds, events };
 }
@@ -147,7 +145,7 @@ describe('transition (triggered → acknowledged → resolved)', () => {
       acknowledged: { at: 5_000_000, by: 'u1', note: 'looking' },
     });
     expect(ack.outcome.events[0]).toMatchObject({
-      routingKey: 'alert.acknowledged',
+      type: 'alert.acknowledged',
       payload: { by: 'u1', note: 'looking' },
     });
     const resolved = transition(ack.outcome.state, 'resolve', 'u2', null, 9_000_000);

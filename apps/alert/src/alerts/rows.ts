@@ -13,11 +13,11 @@ import {
   type AlertState,
   type Step,
   type TimelineDraft,
-} from '../domain/lifecycle.js';
-import { silenceStateAt } from '../domain/silences.js';
-import { searchable, searchableLabels, searchTextOf } from '../domain/text.js';
-import { micros, toIso, type Micros } from '../domain/time.js';
-import type { Column, Row } from './alert-db.js';
+} from '../lifecycle/lifecycle.js';
+import { silenceStateAt } from '../silences/matchers.js';
+import { searchable, searchableLabels, searchTextOf } from './text.js';
+import { micros, toIso, type Micros } from './time.js';
+import type { Column, Row } from '@vigil/persistence';
 
 /** The columns an AlertState (and an AlertView) is read from. */
 export const STATE_COLUMNS =
@@ -234,11 +234,4 @@ export function rejectedViewOf(row: Row): RejectedPayloadView {
     contentType: doc.contentType,
     body: doc.body,
   };
-}
-
-/** Splits items for statements with one parameter per item (IN lists). */
-export function chunks<T>(items: readonly T[], size = 10_000): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

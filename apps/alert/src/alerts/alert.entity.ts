@@ -1,10 +1,11 @@
+import { OutboxEntry } from '@vigil/persistence';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One alert per (tenant, fingerprint); `id` = alertIdOf(tenantId, fingerprint). Times are integer
  * unix microseconds (`*_us`), exact in both dialects. What the API returns verbatim lives in JSON
  * text columns (`doc`, `steps`); the plain columns beside them exist for filters, sorting and
- * search (NUL replaced: see domain/text.ts). The schema is built by SQL in store/ (upserts), not
+ * search (NUL replaced: see alerts/text.ts). The schema is written by SQL in the *.store.ts files (upserts), not
  * through repositories; this class describes it for migrations.
  */
 @Entity({ name: 'alerts' })
@@ -186,28 +187,4 @@ export class RejectedPayloadRow {
   doc!: string;
 }
 
-/**
- * Transactional outbox: the alert.* envelopes written in the transaction that made the change;
- * the relay publishes and deletes them (platform table, no tenant policy).
- */
-@Entity({ name: 'outbox' })
-@Index('IDX_outbox_created', ['createdAtUs'])
-export class OutboxRow {
-  /** The envelope id (UUIDv7): a re-publish after a crash is the same envelope, deduplicated by consumers. */
-  @PrimaryColumn({ name: 'id', type: 'uuid' })
-  id!: string;
-
-  @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
-  tenantId!: string;
-
-  @Column({ name: 'routing_key', type: 'varchar', length: 64 })
-  routingKey!: string;
-
-  @Column({ name: 'envelope', type: 'text' })
-  envelope!: string;
-
-  @Column({ name: 'created_at_us', type: 'bigint' })
-  createdAtUs!: string;
-}
-
-export const ALERT_ENTITIES = [AlertRow, AlertSearchRow, AlertEventRow, SilenceRow, RejectedPayloadRow, OutboxRow];
+export const ALERT_ENTITIES = [AlertRow, AlertSearchRow, AlertEventRow, SilenceRow, RejectedPayloadRow, OutboxEntry];

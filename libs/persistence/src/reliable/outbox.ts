@@ -1,14 +1,11 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { createEnvelope, nowMicros, type Actor } from '@vigil/contracts';
-import { VigilBusClient } from '@vigil/messaging';
-import type { Logger } from '@vigil/observability';
-import { LOGGER } from '@vigil/runtime';
-import { ALERT_CONFIG, type AlertConfig } from '../alert.config.js';
-import type { EventDraft } from '../domain/lifecycle.js';
-import { AlertDb, type Column, type Row, type Sql } from './alert-db.js';
-import { chunks } from './rows.js';
+import { createEnvelope, nowMicros, type Actor, type EventOf } from '@vigil/contracts';
+import type { Logger, MessageBroker } from '@vigil/messaging';
+import type { DataSource } from 'typeorm';
+import { chunks, placeholders, sqlOf, type Column, type Row, type Sql } from '../sql.js';
+import { dialectOf } from '../data-source.js';
+import { runAsPlatform } from '../tenancy/index.js';
 
-/** One alert.* envelope, written with the change that caused it and published after the commit. */
+/** One event envelope, written with the change that caused it and published after the commit. */
 export interface OutboxRecord {
   id: string;
   tenantId: string;
@@ -19,21 +16,21 @@ export interface OutboxRecord {
 
 export function outboxRecordOf(
   tenantId: string,
-  draft: EventDraft,
-  correlationId: string,
-  actor?: Actor,
+  event: EventOf,
+  correlationId: string | undefined,
+  actor: Actor | undefined,
 ): OutboxRecord {
   const envelope = createEnvelope({
-    type: draft.routingKey,
+    type: event.type,
     tenantId,
-    payload: draft.payload,
-    correlationId,
+    payload: event.payload,
+    ...(correlationId ? { correlationId } : {}),
     ...(actor ? { actor } : {}),
   });
   return {
     id: envelope.id,
     tenantId,
-    routingKey: draft.routingKey,
+    routingKey: event.type,
     envelope: JSON.stringify(envelope),
     correlationId: envelope.correlationId,
   };
@@ -47,7 +44,7 @@ const OUTBOX_COLUMNS: readonly Column[] = [
   { name: 'created_at_us', pg: 'bigint' },
 ];
 
-/** Writes the records in the caller's transaction (tenant-scoped on PostgreSQL: the outbox has tenant_id). */
+/** Writes the records in the caller's transaction (inside their tenant's scope on PostgreSQL). */
 export async function writeOutbox(sql: Sql, records: readonly OutboxRecord[]): Promise<void> {
   const now = Number(nowMicros());
   await sql.insert(
@@ -61,42 +58,54 @@ export async function writeOutbox(sql: Sql, records: readonly OutboxRecord[]): P
 const SWEEP_GRACE_US = 5_000_000;
 const SWEEP_LIMIT = 500;
 
+export interface OutboxRelayOptions {
+  service: string;
+  sweepMs: number;
+  logger: Logger;
+}
+
 /**
  * Publishes the outbox. Fast path: right after a transaction commits, its records are published
- * (confirmed by the broker) and deleted. Sweep: every ALERT_OUTBOX_SWEEP_MS, rows that the fast path
- * did not get to (broker down, process killed between commit and publish) are published oldest
- * first, claimed with SKIP LOCKED so replicas do not both take them. Delivery is at least once:
- * a crash between publish and delete publishes the same envelope (same id) again, and consumers
- * are idempotent on the envelope id.
+ * (confirmed by the broker) and deleted. Sweep: every `sweepMs`, rows that the fast path did not
+ * get to (broker down, process killed between commit and publish) are published oldest first,
+ * claimed with SKIP LOCKED so replicas do not both take them. Delivery is at least once: a crash
+ * between publish and delete publishes the same envelope (same id) again, and consumers are
+ * idempotent on the envelope id.
  */
-@Injectable()
-export class OutboxRelay implements OnModuleInit, OnApplicationShutdown {
+export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private sweeping: Promise<void> | undefined;
 
   constructor(
-    private readonly db: AlertDb,
-    @Inject(VigilBusClient) private readonly client: VigilBusClient,
-    @Inject(ALERT_CONFIG) private readonly config: AlertConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly dataSource: DataSource,
+    private readonly broker: Pick<MessageBroker, 'publish'>,
+    private readonly options: OutboxRelayOptions,
   ) {}
 
-  onModuleInit(): void {
-    this.timer = setInterval(() => {
+  start(): void {
+    this.timer ??= setInterval(() => {
       this.sweeping ??= this.sweep()
         .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn({ err }, 'outbox sweep failed; will try again'))
+        .catch((err: unknown) => this.options.logger.warn({ err }, 'outbox sweep failed; will try again'))
         .finally(() => (this.sweeping = undefined));
-    }, this.config.ALERT_OUTBOX_SWEEP_MS);
+    }, this.options.sweepMs);
     this.timer.unref();
+  }
+
+  /** Stops the sweep and waits for publishes under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sweeping;
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** After the commit: publish, then delete what was published. Never throws. */
   dispatch(records: readonly OutboxRecord[]): void {
     if (records.length === 0) return;
     const run = this.publishAndDelete(records).catch((err: unknown) =>
-      this.logger.warn({ err, events: records.length }, 'outbox publish failed; the sweep will publish them'),
+      this.options.logger.warn({ err, events: records.length }, 'outbox publish failed; the sweep will publish them'),
     );
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
@@ -106,7 +115,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationShutdown {
   async sweep(): Promise<number> {
     let total = 0;
     for (;;) {
-      const published = await this.db.asPlatform(async (sql) => {
+      const published = await this.platform(async (sql) => {
         const lock = sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
         const rows = await sql.query<Row>(
           `SELECT id, tenant_id, routing_key, envelope FROM outbox WHERE created_at_us < ? ORDER BY created_at_us, id LIMIT ${SWEEP_LIMIT}${lock}`,
@@ -131,26 +140,23 @@ export class OutboxRelay implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
-    await Promise.allSettled([...this.inFlight]);
+  private platform<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return runAsPlatform(this.dataSource, (manager) => work(sqlOf(manager, dialectOf(this.dataSource))));
   }
 
   private async publishAndDelete(records: readonly OutboxRecord[]): Promise<void> {
     await this.publish(records);
-    await this.db.asPlatform((sql) => this.delete(sql, records));
+    await this.platform((sql) => this.delete(sql, records));
   }
 
   private async publish(records: readonly OutboxRecord[]): Promise<void> {
-    const { broker } = this.client;
     // In order on one channel; the confirms are awaited together.
     await Promise.all(
       records.map((r) =>
-        broker.publish(r.routingKey, Buffer.from(r.envelope), {
+        this.broker.publish(r.routingKey, Buffer.from(r.envelope), {
           messageId: r.id,
           correlationId: r.correlationId,
-          appId: 'alert',
+          appId: this.options.service,
         }),
       ),
     );
@@ -160,7 +166,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationShutdown {
     for (const part of chunks(records)) {
       if (part.length)
         await sql.run(
-          `DELETE FROM outbox WHERE id IN (${part.map(() => '?').join(', ')})`,
+          `DELETE FROM outbox WHERE id IN (${placeholders(part.length)})`,
           part.map((r) => r.id),
         );
     }

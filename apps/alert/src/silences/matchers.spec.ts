@@ -1,5 +1,5 @@
 import type { LabelMatcher } from '@vigil/contracts';
-import { compileMatchers, isSilenced, matcherProblems, silenceStateAt } from './silences.js';
+import { compileMatchers, isSilenced, matcherProblems, silenceStateAt } from './matchers.js';
 
 const m = (name: string, op: LabelMatcher['op'], value: string): LabelMatcher => ({ name, op, value });
 

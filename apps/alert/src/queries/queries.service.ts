@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import {
+  pageWindow,
+  toPage,
+  type AlertListQuery,
+  type AlertView,
+  type AlertWithTimeline,
+  type Page,
+} from '@vigil/contracts';
+import { Transactions } from '@vigil/persistence';
+import { AlertStore } from '../alerts/alert.store.js';
+import { stateOf, timelineEntryOf, viewOf } from '../alerts/rows.js';
+import { likePatternOf, searchable } from '../alerts/text.js';
+import { fromIso } from '../alerts/time.js';
+import { QueriesStore, type AlertFilter, type SortField } from './queries.store.js';
+
+/** The filters of a list request in the stored form: searchable text (NUL replaced), microseconds. */
+export function filterOf(query: AlertListQuery): AlertFilter {
+  return {
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.severity ? { severity: query.severity } : {}),
+    ...(query.alertType !== undefined ? { alertType: searchable(query.alertType) } : {}),
+    labels: (query.label ?? []).map((matcher) => {
+      const eq = matcher.indexOf('=');
+      return [searchable(matcher.slice(0, eq)), searchable(matcher.slice(eq + 1))] as [string, string];
+    }),
+    ...(query.q !== undefined && query.q !== '' ? { like: likePatternOf(query.q) } : {}),
+    ...(query.from !== undefined ? { from: fromIso(query.from) } : {}),
+    ...(query.to !== undefined ? { to: fromIso(query.to) } : {}),
+  };
+}
+
+/** Alerts as people look at them: the list (filters, sort, keyset pages) and one alert with its timeline. */
+@Injectable()
+export class QueriesService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly queries: QueriesStore,
+    private readonly alerts: AlertStore,
+  ) {}
+
+  async list(tenantId: string, query: AlertListQuery): Promise<Page<AlertView>> {
+    const keyset = { sort: (query.sort ?? 'last_seen_at') as SortField, order: query.order ?? 'desc' } as const;
+    const window = pageWindow(query, keyset);
+    const filter = filterOf(query);
+    const search = this.queries.searchConditions(this.transactions, filter);
+    const matchIds =
+      search.where.length && this.transactions.dialect === 'postgres'
+        ? await this.transactions.asPlatform((sql) => this.queries.fewMatches(sql, tenantId, search))
+        : undefined;
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      const rows = await this.queries.list(sql, tenantId, filter, { ...keyset, ...window }, matchIds);
+      return toPage(
+        rows,
+        window.limit,
+        keyset,
+        (row) => ({ key: Number(row['sort_key']), id: row['id'] as string }),
+        (row) => viewOf(stateOf(row)),
+      );
+    });
+  }
+
+  get(tenantId: string, id: string): Promise<AlertWithTimeline> {
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      const state = await this.alerts.load(sql, tenantId, id, false);
+      const timeline = await this.queries.timeline(sql, tenantId, id);
+      return { ...viewOf(state), timeline: timeline.map(timelineEntryOf) };
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import { Injectable, UnprocessableEntityException } from '@nestjs/common';
+import {
+  nowMicros,
+  pageWindow,
+  toPage,
+  type Actor,
+  type CreateSilenceRequest,
+  type LabelMatcher,
+  type Page,
+  type PageRequest,
+  type SilenceView,
+  type UpdateSilenceRequest,
+} from '@vigil/contracts';
+import { Transactions, type Sql } from '@vigil/persistence';
+import { v7 as uuidv7 } from 'uuid';
+import { silenceViewOf, type SilenceDoc } from '../alerts/rows.js';
+import { fromIso, type Micros } from '../alerts/time.js';
+import { compileMatchers, matcherProblems, type LabelPredicate } from './matchers.js';
+import { SilencesStore, type SilenceRecord } from './silences.store.js';
+
+const KEYSET = { sort: 'silences', order: 'desc' } as const;
+/** Compiled matchers kept for reuse, by the silence's stored text. */
+const COMPILED_CACHE_SIZE = 1000;
+
+/** The record of a silence: validated (a bad regex or an empty window is a 422 naming it). */
+function recordOf(
+  id: string,
+  matchers: LabelMatcher[],
+  comment: string | null,
+  startsAt: Micros,
+  endsAt: Micros,
+): SilenceRecord {
+  const problems = matcherProblems(matchers);
+  if (!(startsAt < endsAt)) problems.push('endsAt: must be after startsAt');
+  if (problems.length) throw new UnprocessableEntityException(problems.join('; '));
+  const doc: SilenceDoc = { matchers: matchers.map(({ name, op, value }) => ({ name, op, value })), comment };
+  return { id, doc: JSON.stringify(doc), startsAt, endsAt };
+}
+
+/** Silences (matchers + time window): they mark matching alerts silenced at ingest; storage goes on. */
+@Injectable()
+export class SilencesService {
+  private readonly compiled = new Map<string, LabelPredicate>();
+
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly store: SilencesStore,
+  ) {}
+
+  create(tenantId: string, request: CreateSilenceRequest, actor: Actor | undefined): Promise<SilenceView> {
+    const record = recordOf(
+      uuidv7(),
+      request.matchers,
+      request.comment ?? null,
+      fromIso(request.startsAt),
+      fromIso(request.endsAt),
+    );
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      await this.store.insert(sql, tenantId, record, actor?.id ?? null, Number(nowMicros()));
+      return this.view(sql, tenantId, record.id);
+    });
+  }
+
+  list(tenantId: string, request: PageRequest): Promise<Page<SilenceView>> {
+    const window = pageWindow(request, KEYSET);
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      const rows = await this.store.page(sql, tenantId, window);
+      const now = Number(nowMicros());
+      return toPage(
+        rows,
+        window.limit,
+        KEYSET,
+        (row) => ({ key: Number(row['created_at_us']), id: row['id'] as string }),
+        (row) => silenceViewOf(row, now),
+      );
+    });
+  }
+
+  get(tenantId: string, id: string): Promise<SilenceView> {
+    return this.transactions.inTenant(tenantId, ({ sql }) => this.view(sql, tenantId, id));
+  }
+
+  update(tenantId: string, request: UpdateSilenceRequest): Promise<SilenceView> {
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      const current = await this.view(sql, tenantId, request.id);
+      const record = recordOf(
+        request.id,
+        request.matchers ?? current.matchers,
+        request.comment !== undefined ? request.comment : current.comment,
+        fromIso(request.startsAt ?? current.startsAt),
+        fromIso(request.endsAt ?? current.endsAt),
+      );
+      await this.store.update(sql, tenantId, record, Number(nowMicros()));
+      return this.view(sql, tenantId, request.id);
+    });
+  }
+
+  /** Deletes the silence; returns it as it was. */
+  delete(tenantId: string, id: string): Promise<SilenceView> {
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      const current = await this.view(sql, tenantId, id);
+      await this.store.delete(sql, tenantId, id);
+      return current;
+    });
+  }
+
+  /** The matchers of the tenant's silences active at `now`, compiled (ingest asks once per batch and tenant). */
+  async activeMatchers(sql: Sql, tenantId: string, now: Micros): Promise<LabelPredicate[]> {
+    const docs = await this.store.activeDocs(sql, tenantId, now);
+    return docs.map((doc) => {
+      let predicate = this.compiled.get(doc);
+      if (!predicate) {
+        if (this.compiled.size >= COMPILED_CACHE_SIZE) this.compiled.clear();
+        predicate = compileMatchers((JSON.parse(doc) as SilenceDoc).matchers);
+        this.compiled.set(doc, predicate);
+      }
+      return predicate;
+    });
+  }
+
+  private async view(sql: Sql, tenantId: string, id: string): Promise<SilenceView> {
+    return silenceViewOf(await this.store.load(sql, tenantId, id), Number(nowMicros()));
+  }
+}
