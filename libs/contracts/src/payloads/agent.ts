@@ -55,14 +55,35 @@ export class TokenUsage {
   total!: number;
 }
 
-/** One model call: what was sent, what came back, how long it took. */
-export class AgentLlmInteraction {
+/** What every recorded step of an agent session says: which session, which step, how it went. */
+export abstract class AgentInteraction {
   @IsUUID()
   sessionId!: string;
 
   @IsUUID()
   interactionId!: string;
 
+  @IsNumber()
+  @Min(0)
+  durationMs!: number;
+
+  @IsBoolean()
+  success!: boolean;
+
+  @IsOptional()
+  @IsString()
+  error?: string;
+
+  @IsString()
+  @MaxLength(500)
+  stepDescription!: string;
+
+  @Matches(ISO_MICROS)
+  timestamp!: string;
+}
+
+/** One model call: what was sent, what came back, how long it took. */
+export class AgentLlmInteraction extends AgentInteraction {
   @IsString()
   @IsNotEmpty()
   model!: string;
@@ -84,37 +105,13 @@ export class AgentLlmInteraction {
   @ValidateNested()
   @Type(() => TokenUsage)
   tokens?: TokenUsage;
-
-  @IsNumber()
-  @Min(0)
-  durationMs!: number;
-
-  @IsBoolean()
-  success!: boolean;
-
-  @IsOptional()
-  @IsString()
-  error?: string;
-
-  @IsString()
-  @MaxLength(500)
-  stepDescription!: string;
-
-  @Matches(ISO_MICROS)
-  timestamp!: string;
 }
 
 export const MCP_COMMUNICATION_TYPES = ['tool_list', 'tool_call'] as const;
 export type McpCommunicationType = (typeof MCP_COMMUNICATION_TYPES)[number];
 
 /** One MCP exchange: a tool listing or a tool call. */
-export class AgentMcpInteraction {
-  @IsUUID()
-  sessionId!: string;
-
-  @IsUUID()
-  interactionId!: string;
-
+export class AgentMcpInteraction extends AgentInteraction {
   @IsString()
   @IsNotEmpty()
   serverName!: string;
@@ -133,24 +130,6 @@ export class AgentMcpInteraction {
   @IsOptional()
   @IsObject()
   result?: Record<string, unknown>;
-
-  @IsNumber()
-  @Min(0)
-  durationMs!: number;
-
-  @IsBoolean()
-  success!: boolean;
-
-  @IsOptional()
-  @IsString()
-  error?: string;
-
-  @IsString()
-  @MaxLength(500)
-  stepDescription!: string;
-
-  @Matches(ISO_MICROS)
-  timestamp!: string;
 }
 
 export class AgentSessionCompleted {

@@ -3,7 +3,8 @@ import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Min } from 'clas
 export const CHANNEL_TYPES = ['slack', 'email'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-export class NotificationDelivered {
+/** One notification of an alert on one channel, after `attempts` tries. */
+export abstract class NotificationOutcome {
   @IsUUID()
   deliveryId!: string;
 
@@ -21,23 +22,9 @@ export class NotificationDelivered {
   attempts!: number;
 }
 
-export class NotificationFailed {
-  @IsUUID()
-  deliveryId!: string;
+export class NotificationDelivered extends NotificationOutcome {}
 
-  @IsUUID()
-  alertId!: string;
-
-  @IsUUID()
-  channelId!: string;
-
-  @IsIn(CHANNEL_TYPES)
-  channelType!: ChannelType;
-
-  @IsInt()
-  @Min(1)
-  attempts!: number;
-
+export class NotificationFailed extends NotificationOutcome {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
