@@ -36,50 +36,30 @@ const routes = (declaration: unknown) => ({ of: () => declaration }) as unknown 
 const authenticator = {} as Authenticator;
 const logger = pino({ level: 'silent' });
 
+/** A guard over one route declaration, with the default configuration unless `env` says otherwise. */
+const guardFor = (declaration: unknown, env: NodeJS.ProcessEnv = {}) =>
+  new AccessGuard(routes(declaration), authenticator, new RateLimiter(), loadConfig(GatewayConfig, env), logger);
+
 describe('AccessGuard', () => {
   it('answers 500 to a route that declares nothing', async () => {
-    const guard = new AccessGuard(
-      routes(undefined),
-      authenticator,
-      new RateLimiter(),
-      loadConfig(GatewayConfig, {}),
-      logger,
-    );
+    const guard = guardFor(undefined);
     await expect(guard.canActivate(httpContext().context)).rejects.toBeInstanceOf(InternalServerErrorException);
   });
 
   it('leaves bus handlers alone', async () => {
-    const guard = new AccessGuard(
-      routes(undefined),
-      authenticator,
-      new RateLimiter(),
-      loadConfig(GatewayConfig, {}),
-      logger,
-    );
+    const guard = guardFor(undefined);
     await expect(guard.canActivate({ getType: () => 'rpc' } as unknown as ExecutionContext)).resolves.toBe(true);
   });
 
   it('challenges a request without credential on a protected route', async () => {
-    const guard = new AccessGuard(
-      routes({ kind: 'credential', roles: ['admin'], scopes: [] }),
-      authenticator,
-      new RateLimiter(),
-      loadConfig(GatewayConfig, {}),
-      logger,
-    );
+    const guard = guardFor({ kind: 'credential', roles: ['admin'], scopes: [] });
     const { context, res } = httpContext();
     await expect(guard.canActivate(context)).rejects.toMatchObject({ status: 401 });
     expect(res.headers['WWW-Authenticate']).toMatch(/^Bearer realm="vigil"/);
   });
 
   it('throttles sign-in routes per address with Retry-After', async () => {
-    const guard = new AccessGuard(
-      routes({ kind: 'public', signIn: true }),
-      authenticator,
-      new RateLimiter(),
-      loadConfig(GatewayConfig, { RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '1' }),
-      logger,
-    );
+    const guard = guardFor({ kind: 'public', signIn: true }, { RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '1' });
     const first = httpContext();
     await expect(guard.canActivate(first.context)).resolves.toBe(true);
     const second = httpContext();
