@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Application } from 'express';
 import type { ServiceDefinition } from '@vigil/runtime';
 import { GatewayConfig } from './gateway.config.js';
@@ -18,6 +19,8 @@ export const gatewayApp: ServiceDefinition = {
     (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy());
     // Before Nest's JSON parser: the receivers read their bodies as bytes (see rawIngestBody).
     app.use(rawIngestBody(config.INGEST_MAX_BODY_BYTES));
+    // In place of Nest's JSON parser (application/json only): the body policy (json-body.ts) takes +json types too.
+    (app as NestExpressApplication).useBodyParser('json', { type: ['application/json', 'application/*+json'] });
     app.useGlobalPipes(createValidationPipe());
   },
 };
