@@ -1,7 +1,6 @@
 // Rate limits at the gateway: per API key, per tenant, and sign-in attempts per client address;
 // each answers 429 with Retry-After and a JSON body that says which limit it was.
-import { call, createApiKey, login, type Answer } from '../support/http.js';
-import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
+import { call, createApiKey, login, TEST_MODE, TestHarness, type Answer } from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const PER_KEY = 5;
@@ -22,14 +21,16 @@ function expectLimited(answer: Answer, what: RegExp): void {
 }
 
 describe(`rate limits (${TEST_MODE})`, () => {
-  let system: TestSystem;
+  let system: TestHarness;
   let adminToken: string;
 
   beforeAll(async () => {
-    system = await startTestSystem({
-      RATE_LIMIT_PER_KEY_PER_MIN: String(PER_KEY),
-      RATE_LIMIT_PER_TENANT_PER_MIN: String(PER_TENANT),
-      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: String(SIGN_IN_PER_IP),
+    system = await TestHarness.system({
+      env: {
+        RATE_LIMIT_PER_KEY_PER_MIN: String(PER_KEY),
+        RATE_LIMIT_PER_TENANT_PER_MIN: String(PER_TENANT),
+        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: String(SIGN_IN_PER_IP),
+      },
     });
     adminToken = (await login(system.url, system.admin.email, system.admin.password)).access_token; // sign-in attempt 1
   }, 60_000);

@@ -11,8 +11,7 @@ import {
   policyMap,
   type AccessRow,
 } from '../support/access-table.js';
-import { call, createApiKey, login, type Answer, type Auth } from '../support/http.js';
-import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
+import { call, createApiKey, login, TEST_MODE, TestHarness, type Answer, type Auth } from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const PASSWORD = 'correct horse battery staple 42';
@@ -58,7 +57,7 @@ function expectJsonError(answer: Answer, status: number, message: RegExp | strin
 }
 
 describe(`access through the gateway (${TEST_MODE})`, () => {
-  let system: TestSystem;
+  let system: TestHarness;
   let platform: TokenPair;
   let a: Tenant;
   let b: Tenant;
@@ -111,10 +110,12 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
   }
 
   beforeAll(async () => {
-    system = await startTestSystem({
-      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-      RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-      RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+    system = await TestHarness.system({
+      env: {
+        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+      },
     });
     platform = await login(system.url, system.admin.email, system.admin.password);
     [a, b] = await Promise.all([tenant('a'), tenant('b')]);

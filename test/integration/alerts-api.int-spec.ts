@@ -3,9 +3,17 @@
 // payloads; roles and scopes as docs/access.md says; another tenant's alert answered as a missing one.
 import type { AlertView, AlertWithTimeline, Page, SilenceView, TimelineEntry } from '@vigil/contracts';
 import { parseAccessTable } from '../support/access-table.js';
-import { call, login, type Answer, type Auth } from '../support/http.js';
-import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
-import { createTestTenant, eventually, type TestTenant } from '../support/tenants.js';
+import {
+  call,
+  createTestTenant,
+  login,
+  TEST_MODE,
+  TestHarness,
+  waitFor,
+  type Answer,
+  type Auth,
+  type TestTenant,
+} from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const MISSING_ID = '01900000-0000-7000-8000-000000000000';
@@ -23,7 +31,7 @@ function expectJsonError(answer: Answer, status: number, message: RegExp): void 
 }
 
 describe(`alert API through the gateway (${TEST_MODE})`, () => {
-  let system: TestSystem;
+  let system: TestHarness;
   let a: TestTenant;
   let b: TestTenant;
   let ids: { disk: string; cpu: string; net: string };
@@ -37,10 +45,12 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
   }
 
   beforeAll(async () => {
-    system = await startTestSystem({
-      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-      RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-      RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+    system = await TestHarness.system({
+      env: {
+        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+      },
     });
     const platform: Auth = {
       bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token,
@@ -77,12 +87,15 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
     );
     const [disk, cpu, net] = posted.ids as [string, string, string];
     ids = { disk, cpu, net };
-    await eventually('alerts stored', async () => {
-      const page = await api<Page<AlertView>>('GET', '/api/v1/alerts?limit=200', {
-        apiKey: a.keys['alerts:read']!.key,
-      });
-      return page.body.items?.length === 3 ? page : undefined;
-    });
+    await waitFor(
+      async () => {
+        const page = await api<Page<AlertView>>('GET', '/api/v1/alerts?limit=200', {
+          apiKey: a.keys['alerts:read']!.key,
+        });
+        return page.body.items?.length === 3 ? page : undefined;
+      },
+      { what: 'alerts stored' },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -238,14 +251,17 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
       { nothing: 'here' },
     );
     expect(refused.status).toBe(422);
-    const page = await eventually('rejected kept', async () => {
-      const answer = await api<Page<{ id: string; source: string }>>(
-        'GET',
-        '/api/v1/alerts/rejected',
-        a.users.manager.auth,
-      );
-      return answer.body.items?.some((item) => item.id === refused.body.rejectedId) ? answer.body : undefined;
-    });
+    const page = await waitFor(
+      async () => {
+        const answer = await api<Page<{ id: string; source: string }>>(
+          'GET',
+          '/api/v1/alerts/rejected',
+          a.users.manager.auth,
+        );
+        return answer.body.items?.some((item) => item.id === refused.body.rejectedId) ? answer.body : undefined;
+      },
+      { what: 'rejected kept' },
+    );
     expect(page.items.find((item) => item.id === refused.body.rejectedId)).toMatchObject({ source: 'alertmanager' });
     expect((await api('GET', '/api/v1/alerts/rejected', { apiKey: a.keys['admin']!.key })).status).toBe(200);
     expectJsonError(

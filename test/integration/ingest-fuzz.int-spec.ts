@@ -4,9 +4,7 @@
 // (FUZZ_SEED to replay one; the seed is in the test name).
 import { readFileSync } from 'node:fs';
 import type { AlertView, Page } from '@vigil/contracts';
-import { call, login } from '../support/http.js';
-import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
-import { createTestTenant, eventually } from '../support/tenants.js';
+import { call, createTestTenant, login, TEST_MODE, TestHarness, waitFor } from '@vigil/testing';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const PER_RECEIVER = Number(process.env.FUZZ_PER_RECEIVER ?? 1500);
@@ -212,15 +210,17 @@ function generator(random: () => number) {
 }
 
 describe(`ingest fuzzing (${TEST_MODE})`, () => {
-  let system: TestSystem;
+  let system: TestHarness;
   let key: string;
   let readKey: string;
 
   beforeAll(async () => {
-    system = await startTestSystem({
-      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-      RATE_LIMIT_PER_KEY_PER_MIN: '1000000',
-      RATE_LIMIT_PER_TENANT_PER_MIN: '1000000',
+    system = await TestHarness.system({
+      env: {
+        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+        RATE_LIMIT_PER_KEY_PER_MIN: '1000000',
+        RATE_LIMIT_PER_TENANT_PER_MIN: '1000000',
+      },
     });
     const platform = await login(system.url, system.admin.email, system.admin.password);
     const tenant = await createTestTenant(
@@ -309,8 +309,7 @@ describe(`ingest fuzzing (${TEST_MODE})`, () => {
     // Accepted means stored: nothing answered 202 was dead-lettered by the alert service.
     let lastMissing: string[] = [];
     const drained = Date.now();
-    const missing = await eventually(
-      'every accepted alert stored',
+    const missing = await waitFor(
       async () => {
         const seen = new Set<string>();
         let cursor: string | null = null;
@@ -329,7 +328,7 @@ describe(`ingest fuzzing (${TEST_MODE})`, () => {
         lastMissing = [...accepted].filter((id) => !seen.has(id));
         return lastMissing.length === 0 ? lastMissing : undefined;
       },
-      STORE_TIMEOUT_MS,
+      { what: 'every accepted alert stored', timeoutMs: STORE_TIMEOUT_MS },
     ).catch(() => {
       // Say why: the alert service's dead-letter reasons (a 202 the contract then refused, say).
       const deadLettered = system.logs

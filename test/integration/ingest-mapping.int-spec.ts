@@ -2,15 +2,22 @@
 // tool's `alerts:write` key posts with it, a query parameter overrides one path, another tenant does
 // not see it, and only managers and admins may change it (paths checked with the receiver's parser).
 import { alertIdOf, type AlertWithTimeline, type WebhookMappingView } from '@vigil/contracts';
-import { call, login, type Auth } from '../support/http.js';
-import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
-import { createTestTenant, eventually, type TestTenant } from '../support/tenants.js';
+import {
+  call,
+  createTestTenant,
+  login,
+  TEST_MODE,
+  TestHarness,
+  waitFor,
+  type Auth,
+  type TestTenant,
+} from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const MAPPING_PATH = '/api/v1/webhooks/generic/mapping';
 
 describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
-  let system: TestSystem;
+  let system: TestHarness;
   let a: TestTenant;
   let b: TestTenant;
   const api = <T = Record<string, unknown>>(method: string, path: string, auth?: Auth, body?: unknown) =>
@@ -20,10 +27,13 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
 
   /** The alert as the alert service stored it, once it has. */
   const stored = (t: TestTenant, id: string) =>
-    eventually(`alert ${id} stored`, async () => {
-      const answer = await api<AlertWithTimeline>('GET', `/api/v1/alerts/${id}`, readerOf(t));
-      return answer.status === 200 ? answer.body : undefined;
-    });
+    waitFor(
+      async () => {
+        const answer = await api<AlertWithTimeline>('GET', `/api/v1/alerts/${id}`, readerOf(t));
+        return answer.status === 200 ? answer.body : undefined;
+      },
+      { what: `alert ${id} stored` },
+    );
 
   /** A check result as some in-house tool sends it: nothing where Vigil looks by default. */
   const check = (key: string) => ({
@@ -33,10 +43,12 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
   });
 
   beforeAll(async () => {
-    system = await startTestSystem({
-      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-      RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-      RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+    system = await TestHarness.system({
+      env: {
+        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+      },
     });
     const platform = { bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token };
     [a, b] = await Promise.all([

@@ -5,9 +5,18 @@ import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { alertIdOf, RoutingKeys, type AlertWithTimeline, type Page, type RejectedPayloadView } from '@vigil/contracts';
 import { VigilBusClient } from '@vigil/messaging';
-import { authHeaders, call, login, type Answer, type Auth } from '../support/http.js';
-import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
-import { createTestTenant, eventually, type TestTenant } from '../support/tenants.js';
+import {
+  authHeaders,
+  call,
+  createTestTenant,
+  login,
+  TEST_MODE,
+  TestHarness,
+  waitFor,
+  type Answer,
+  type Auth,
+  type TestTenant,
+} from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const MAX_BATCH = 50;
@@ -44,7 +53,7 @@ function expectJsonError(answer: Answer, status: number, message: RegExp): void 
 }
 
 describe(`alert ingest through the gateway (${TEST_MODE})`, () => {
-  let system: TestSystem;
+  let system: TestHarness;
   let t: TestTenant;
   let writer: Auth;
   let reader: Auth;
@@ -58,28 +67,36 @@ describe(`alert ingest through the gateway (${TEST_MODE})`, () => {
 
   /** The alert as the alert service stores it, once it has. */
   const stored = (id: string, until: (alert: AlertWithTimeline) => boolean = () => true) =>
-    eventually(`alert ${id} stored`, async () => {
-      const answer = await api<AlertWithTimeline>('GET', `/api/v1/alerts/${id}`, reader);
-      return answer.status === 200 && until(answer.body) ? answer.body : undefined;
-    });
+    waitFor(
+      async () => {
+        const answer = await api<AlertWithTimeline>('GET', `/api/v1/alerts/${id}`, reader);
+        return answer.status === 200 && until(answer.body) ? answer.body : undefined;
+      },
+      { what: `alert ${id} stored` },
+    );
 
   const rejected = (id: string) =>
-    eventually(`rejected payload ${id} kept`, async () => {
-      const page = await api<Page<RejectedPayloadView>>(
-        'GET',
-        '/api/v1/alerts/rejected?limit=200',
-        t.users.manager.auth,
-      );
-      return page.body.items?.find((item) => item.id === id);
-    });
+    waitFor(
+      async () => {
+        const page = await api<Page<RejectedPayloadView>>(
+          'GET',
+          '/api/v1/alerts/rejected?limit=200',
+          t.users.manager.auth,
+        );
+        return page.body.items?.find((item) => item.id === id);
+      },
+      { what: `rejected payload ${id} kept` },
+    );
 
   beforeAll(async () => {
-    system = await startTestSystem({
-      RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-      RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-      RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
-      ALERTS_MAX_BATCH: String(MAX_BATCH),
-      INGEST_PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS),
+    system = await TestHarness.system({
+      env: {
+        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+        ALERTS_MAX_BATCH: String(MAX_BATCH),
+        INGEST_PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS),
+      },
     });
     const platform = await login(system.url, system.admin.email, system.admin.password);
     t = await createTestTenant(system.url, { bearer: platform.access_token }, `ingest-${RUN}`);

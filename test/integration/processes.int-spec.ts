@@ -5,11 +5,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensurePostgresDatabase } from '@vigil/persistence';
-import { TEST_MODE } from '../support/system.js';
+import { AMQP_URL, DATABASE_URL, TEST_MODE, waitFor } from '@vigil/testing';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil_test';
 
 interface Started {
   child: ChildProcess;
@@ -30,15 +28,16 @@ function run(app: string, env: Record<string, string | undefined>): Started {
   return { child, output: () => text, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }
 
-async function waitFor(started: Started, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = pattern.exec(started.output());
-    if (match) return match;
-    if (started.child.exitCode !== null) throw new Error(`exited with ${started.child.exitCode}:\n${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${started.output()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** The first match of `pattern` in the process's output; fails at once if the process exits. */
+function outputMatching(started: Started, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  return waitFor(
+    () => {
+      if (started.child.exitCode !== null)
+        throw new Error(`exited with ${started.child.exitCode}:\n${started.output()}`);
+      return pattern.exec(started.output());
+    },
+    { what: `${pattern} in the output`, timeoutMs, intervalMs: 25 },
+  );
 }
 
 describe(`processes (${TEST_MODE})`, () => {
@@ -91,7 +90,7 @@ describe(`processes (${TEST_MODE})`, () => {
         DATABASE_URL: undefined,
         VIGIL_MODE: undefined,
       });
-      const [, url] = await waitFor(started, /Vigil is ready at (http:\/\/localhost:\d+)/);
+      const [, url] = await outputMatching(started, /Vigil is ready at (http:\/\/localhost:\d+)/);
       const status = (await (await fetch(`${url.replace('localhost', '127.0.0.1')}/api/v1/system/status`)).json()) as {
         services: { status: string }[];
       };
@@ -111,7 +110,7 @@ describe(`processes (${TEST_MODE})`, () => {
         VIGIL_DATA_DIR: dataDir,
         LOG_LEVEL: 'info',
       });
-      const [, url] = await waitFor(started, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+      const [, url] = await outputMatching(started, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
       const ready = await fetch(`${url}/health/ready`);
       expect(ready.status).toBe(200);
       const metrics = await (await fetch(`${url}/metrics`)).text();

@@ -1,11 +1,11 @@
 import { SERVICES } from '@vigil/contracts';
-import { startTestSystem, TEST_MODE, type TestSystem } from '../support/system.js';
+import { TEST_MODE, TestHarness } from '@vigil/testing';
 
 describe(`the six services (${TEST_MODE})`, () => {
-  let system: TestSystem;
+  let system: TestHarness;
 
   beforeAll(async () => {
-    system = await startTestSystem();
+    system = await TestHarness.system();
   }, 60_000);
 
   afterAll(async () => {

@@ -6,19 +6,25 @@
 // RabbitMQ (another test run) would share the `vigil.alert` queue and take some of the messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Writable } from 'node:stream';
 import path from 'node:path';
 import pg from 'pg';
-import { pino } from 'pino';
 import { alertIdOf, RoutingKeys, type ReceivedAlert } from '@vigil/contracts';
-import { CommonConfig, loadConfig } from '@vigil/config';
-import { EmbeddedBroker, RabbitBroker, VigilBusClient } from '@vigil/messaging';
-import { startService } from '@vigil/runtime';
+import { VigilBusClient, type MessageBroker } from '@vigil/messaging';
+import {
+  AMQP_URL,
+  createTestBroker,
+  freshPostgresDatabase,
+  removeNamespace,
+  TEST_MODE,
+  TestHarness,
+  uniqueNamespace,
+  waitFor,
+  type FreshDatabase,
+} from '@vigil/testing';
 import { alertApp } from '../src/alert.app.js';
-import { alertDatabaseUrl, AMQP_URL, receivedAlert, resetAlertSchema, TEST_MODE, waitFor } from './harness.js';
+import { receivedAlert } from './alerts.js';
 
 /** better-sqlite3 (no type declarations installed), to read the service's file with the same SQLite library it writes with. */
 interface SqliteReader {
@@ -35,15 +41,15 @@ const ALERTS = 20_000;
 const PER_MESSAGE = 10;
 const TENANTS = Array.from({ length: 5 }, () => `crash-${randomBytes(4).toString('hex')}`);
 
-const NAMESPACE = `vigil-test-crash-${randomBytes(3).toString('hex')}`;
-function startAlertProcess(): { child: ChildProcess; output: () => string } {
+const NAMESPACE = uniqueNamespace('crash');
+function startAlertProcess(databaseUrl: string): { child: ChildProcess; output: () => string } {
   const entry = path.join(root, 'dist/apps/alert/src/main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (node scripts/build.mjs)`);
   const child = spawn(process.execPath, [entry], {
     env: {
       ...process.env,
       AMQP_URL,
-      DATABASE_URL: alertDatabaseUrl(),
+      DATABASE_URL: databaseUrl,
       BUS_NAMESPACE: NAMESPACE,
       HEALTH_PORT: '0',
       LOG_LEVEL: 'info',
@@ -64,8 +70,7 @@ async function started(proc: { child: ChildProcess; output: () => string }): Pro
         throw new Error(`alert service exited with ${proc.child.exitCode}:\n${proc.output()}`);
       return proc.output().includes('"msg":"alert started"') ? true : undefined;
     },
-    'the alert service to start',
-    30_000,
+    { what: 'the alert service to start', timeoutMs: 30_000 },
   );
 }
 
@@ -117,19 +122,8 @@ if (TEST_MODE === 'embedded') {
   // One process: no SIGKILL here, but the same promise across a stop in the middle of the work.
   describe('alert service restart (embedded)', () => {
     it('stores every accepted alert exactly once across a stop and start mid-run', async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-alert-restart-'));
-      const broker = new EmbeddedBroker({ logger: pino({ level: 'silent' }) });
-      await broker.connect();
-      const config = loadConfig(CommonConfig, { VIGIL_DATA_DIR: dataDir, LOG_LEVEL: 'warn', BUS_PREFETCH: '500' });
-      const start = () =>
-        startService(alertApp, {
-          mode: 'standalone',
-          config,
-          broker,
-          registries: [],
-          logDestination: new Writable({ write: (_c, _e, done) => done() }),
-        });
-      const sqlite = () => new SqliteDatabase(path.join(dataDir, 'alert.sqlite'), { readonly: true });
+      const h = await TestHarness.service(alertApp, { config: { LOG_LEVEL: 'warn', BUS_PREFETCH: '500' } });
+      const sqlite = () => new SqliteDatabase(path.join(h.dataDir.path, 'alert.sqlite'), { readonly: true });
       const persisted = () => {
         const db = sqlite();
         try {
@@ -139,15 +133,16 @@ if (TEST_MODE === 'embedded') {
         }
       };
       try {
-        const first = await start();
         const { messages, expected } = workload(40_000);
-        await publishAll(new VigilBusClient(broker, { service: 'gateway' }), messages);
-        await waitFor(() => (persisted() >= 500 ? true : undefined), 'some alerts stored');
-        await first.close();
+        await publishAll(h.client, messages);
+        await waitFor(() => (persisted() >= 500 ? true : undefined), { what: 'some alerts stored' });
+        await h.stop(h.service);
         expect(persisted()).toBeLessThan(40_000);
-        const second = await start();
-        await waitFor(() => (persisted() >= 40_000 ? true : undefined), 'every alert stored', 60_000);
-        await second.close();
+        await h.start();
+        await waitFor(() => (persisted() >= 40_000 ? true : undefined), {
+          what: 'every alert stored',
+          timeoutMs: 60_000,
+        });
         const db = sqlite();
         const rows = db.prepare('SELECT tenant_id, id, occurrences FROM alerts').all() as {
           tenant_id: string;
@@ -157,41 +152,39 @@ if (TEST_MODE === 'embedded') {
         db.close();
         expect(new Map(rows.map((r) => [`${r.tenant_id}/${r.id}`, r.occurrences]))).toEqual(expected);
       } finally {
-        await broker.close();
-        rmSync(dataDir, { recursive: true, force: true });
+        await h.close();
       }
     }, 120_000);
   });
 } else
   describe('alert service crash (distributed)', () => {
+    let database: FreshDatabase;
     let db: pg.Client;
-    let broker: RabbitBroker;
+    let broker: MessageBroker;
     const children: ChildProcess[] = [];
 
     beforeAll(async () => {
-      await resetAlertSchema();
-      db = new pg.Client({ connectionString: alertDatabaseUrl() });
+      database = await freshPostgresDatabase('crash');
+      db = new pg.Client({ connectionString: database.url });
       await db.connect();
-      broker = new RabbitBroker({ url: AMQP_URL, namespace: NAMESPACE, logger: pino({ level: 'silent' }) });
+      broker = createTestBroker({ namespace: NAMESPACE });
       await broker.connect();
     });
     afterAll(async () => {
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
       if (broker) {
-        for (const queue of broker.names.queuesOf('alert', [200, 1_000, 5_000, 15_000]))
-          await broker.deleteQueue(queue).catch(() => undefined);
-        await broker.deleteExchange(broker.names.events).catch(() => undefined);
-        await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
+        await removeNamespace(broker, ['alert']);
         await broker.close();
       }
       await db?.end();
+      await database?.drop();
     });
 
     const persisted = async () =>
       Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
 
     it('stores every accepted alert exactly once across a SIGKILL mid-run', async () => {
-      const first = startAlertProcess();
+      const first = startAlertProcess(database.url);
       children.push(first.child);
       await started(first);
 
@@ -199,16 +192,22 @@ if (TEST_MODE === 'embedded') {
       await publishAll(new VigilBusClient(broker, { service: 'gateway' }), messages);
 
       // Kill it while batches are being written.
-      await waitFor(async () => ((await persisted()) >= 2_000 ? true : undefined), 'some alerts stored', 60_000);
+      await waitFor(async () => ((await persisted()) >= 2_000 ? true : undefined), {
+        what: 'some alerts stored',
+        timeoutMs: 60_000,
+      });
       first.child.kill('SIGKILL');
       await new Promise((r) => first.child.once('exit', r));
       const atKill = await persisted();
       expect(atKill).toBeLessThan(ALERTS);
 
-      const second = startAlertProcess();
+      const second = startAlertProcess(database.url);
       children.push(second.child);
       await started(second);
-      await waitFor(async () => ((await persisted()) >= ALERTS ? true : undefined), 'every alert stored', 120_000);
+      await waitFor(async () => ((await persisted()) >= ALERTS ? true : undefined), {
+        what: 'every alert stored',
+        timeoutMs: 120_000,
+      });
       await new Promise((r) => setTimeout(r, 500));
 
       const rows = (
@@ -223,8 +222,7 @@ if (TEST_MODE === 'embedded') {
       await waitFor(
         async () =>
           Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.outbox')).rows[0].n) === 0 ? true : undefined,
-        'outbox drained',
-        30_000,
+        { what: 'outbox drained', timeoutMs: 30_000 },
       );
 
       second.child.kill('SIGTERM');

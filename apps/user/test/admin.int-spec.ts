@@ -11,19 +11,12 @@ import {
   type TokenPair,
   type UserView,
 } from '@vigil/contracts';
-import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
-  claimsOf,
-  TEST_MODE,
-  UserHarness,
-  userActor,
-  waitFor,
-  type Call,
-} from './support.js';
+import { TEST_MODE, TestHarness, waitFor, type RequestCall as Call } from '@vigil/testing';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, userActor, startUserHarness, revocations } from './users.js';
 
 describe(`user service: administration and tenant isolation (${TEST_MODE})`, () => {
-  let h: UserHarness;
+  let h: TestHarness;
+  const revocationEvents = () => revocations(h);
   let root: Call; // the platform admin of the default tenant
   let a: Call; // admin of tenant A
   let b: Call; // admin of tenant B
@@ -38,7 +31,7 @@ describe(`user service: administration and tenant isolation (${TEST_MODE})`, () 
   }
 
   beforeAll(async () => {
-    h = new UserHarness({
+    h = await startUserHarness({
       VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
       VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
       API_KEY_LAST_USED_INTERVAL_SECONDS: '60',
@@ -64,7 +57,7 @@ describe(`user service: administration and tenant isolation (${TEST_MODE})`, () 
   }, 60_000);
 
   afterAll(async () => {
-    await h?.dispose();
+    await h?.close();
   });
 
   describe('tenants', () => {
@@ -322,7 +315,7 @@ describe(`user service: administration and tenant isolation (${TEST_MODE})`, () 
           (await h.request<Page<ApiKeyView>>(RpcPatterns.UserApiKeysList, {}, a)).items.some(
             (k) => k.id === created.id && k.lastUsedAt !== null,
           ),
-        'lastUsedAt to be written',
+        { what: 'lastUsedAt to be written' },
       );
       const listed = (await h.request<Page<ApiKeyView>>(RpcPatterns.UserApiKeysList, {}, a)).items.find(
         (k) => k.id === created.id,
@@ -341,8 +334,10 @@ describe(`user service: administration and tenant isolation (${TEST_MODE})`, () 
       const revoked = await h.request<ApiKeyView>(RpcPatterns.UserApiKeysRevoke, { id: created.id }, a);
       expect(revoked.revokedAt).toEqual(expect.any(String));
       expect(await h.failure(RpcPatterns.UserVerifyApiKey, { key: created.key })).toMatchObject({ status: 401 });
-      await waitFor(() => h.revoked.some((e) => e.payload.id === created.id), 'the revocation event');
-      expect(h.revoked.filter((e) => e.payload.id === created.id)).toEqual([
+      await waitFor(() => revocationEvents().some((e) => e.payload.id === created.id), {
+        what: 'the revocation event',
+      });
+      expect(revocationEvents().filter((e) => e.payload.id === created.id)).toEqual([
         expect.objectContaining({ tenantId: tenantA.id, payload: { kind: 'api-key', id: created.id } }),
       ]);
       // revoking again changes nothing and publishes nothing more
@@ -404,7 +399,7 @@ describe(`user service: administration and tenant isolation (${TEST_MODE})`, () 
       await expect(h.request(RpcPatterns.UserVerifyApiKey, { key: key.key })).resolves.toMatchObject({
         tenantId: tenantA.id,
       });
-      expect(h.revoked.some((e) => e.payload.id === key.id || e.payload.id === user.id)).toBe(false);
+      expect(revocationEvents().some((e) => e.payload.id === key.id || e.payload.id === user.id)).toBe(false);
 
       // lists and the audit log never show A's rows to B
       const users = await h.request<Page<UserView>>(RpcPatterns.UserUsersList, { limit: 200 }, b);

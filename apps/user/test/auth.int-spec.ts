@@ -7,17 +7,19 @@ import {
   type TokenPair,
   type UserView,
 } from '@vigil/contracts';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, TEST_MODE, UserHarness, userActor, waitFor } from './support.js';
+import { TEST_MODE, TestHarness, waitFor } from '@vigil/testing';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, userActor, startUserHarness, revocations } from './users.js';
 
 const IP = '198.51.100.23';
 
 describe(`user service: sign-in (${TEST_MODE})`, () => {
-  let h: UserHarness;
+  let h: TestHarness;
+  const revocationEvents = () => revocations(h);
   let admin: UserView;
   const asAdmin = () => ({ tenantId: admin.tenantId, actor: userActor(admin.id, IP) });
 
   beforeAll(async () => {
-    h = new UserHarness({
+    h = await startUserHarness({
       VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
       VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LOGIN_MAX_FAILURES: '3',
@@ -39,7 +41,7 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
   }, 60_000);
 
   afterAll(async () => {
-    await h?.dispose();
+    await h?.close();
   });
 
   async function newUser(email: string, password = 'meadow-copper-falcon-9'): Promise<CreatedUser> {
@@ -246,8 +248,8 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
     expect(
       await h.failure(RpcPatterns.UserMe, {}, { tenantId: admin.tenantId, actor: userActor(created.id) }),
     ).toMatchObject({ status: 401 });
-    await waitFor(() => h.revoked.some((e) => e.payload.id === created.id), 'the revocation event');
-    expect(h.revoked.find((e) => e.payload.id === created.id)).toMatchObject({
+    await waitFor(() => revocationEvents().some((e) => e.payload.id === created.id), { what: 'the revocation event' });
+    expect(revocationEvents().find((e) => e.payload.id === created.id)).toMatchObject({
       type: 'auth.credential.revoked',
       tenantId: admin.tenantId,
       payload: { kind: 'user', id: created.id },

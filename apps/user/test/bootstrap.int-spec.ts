@@ -1,12 +1,12 @@
 import { jest } from '@jest/globals';
 import { RpcPatterns, type Page, type TenantView, type TokenPair } from '@vigil/contracts';
-import { DataSource } from 'typeorm';
 import { TenantEntity } from '../src/tenants/tenant.entity.js';
 import { UserEntity } from '../src/users/user.entity.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, TEST_MODE, UserHarness, userActor } from './support.js';
+import { TEST_MODE, TestHarness } from '@vigil/testing';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, userActor, startUserHarness } from './users.js';
 
-async function counts(h: UserHarness): Promise<{ tenants: number; users: number }> {
-  const dataSource = h.instances[0]!.app.get(DataSource);
+async function counts(h: TestHarness): Promise<{ tenants: number; users: number }> {
+  const dataSource = h.dataSource();
   return {
     tenants: await dataSource.getRepository(TenantEntity).count(),
     users: await dataSource.getRepository(UserEntity).count(),
@@ -14,7 +14,7 @@ async function counts(h: UserHarness): Promise<{ tenants: number; users: number 
 }
 
 describe(`user service: first start (${TEST_MODE})`, () => {
-  let h: UserHarness | undefined;
+  let h: TestHarness | undefined;
   let written: string[] = [];
   let restoreStderr: () => void;
 
@@ -28,14 +28,14 @@ describe(`user service: first start (${TEST_MODE})`, () => {
   });
   afterEach(async () => {
     restoreStderr();
-    await h?.dispose();
+    await h?.close();
     h = undefined;
   });
 
   const printed = () => written.join('');
 
   it('creates the default tenant and its platform admin from VIGIL_ADMIN_*, once: a restart changes nothing', async () => {
-    h = new UserHarness({
+    h = await startUserHarness({
       VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
       VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
       VIGIL_DEFAULT_TENANT: 'main-org',
@@ -61,13 +61,13 @@ describe(`user service: first start (${TEST_MODE})`, () => {
   }, 60_000);
 
   it('refuses to start with a weak VIGIL_ADMIN_PASSWORD, naming it', async () => {
-    h = new UserHarness({ VIGIL_ADMIN_EMAIL: ADMIN_EMAIL, VIGIL_ADMIN_PASSWORD: 'admin123' });
+    h = await startUserHarness({ VIGIL_ADMIN_EMAIL: ADMIN_EMAIL, VIGIL_ADMIN_PASSWORD: 'admin123' });
     await expect(h.start()).rejects.toThrow(/VIGIL_ADMIN_PASSWORD is shorter than 12 characters/);
   }, 60_000);
 
   if (TEST_MODE === 'embedded') {
     it('standalone without a password: generates one and prints it once on stderr with the email', async () => {
-      h = new UserHarness({
+      h = await startUserHarness({
         VIGIL_ADMIN_EMAIL: undefined,
         VIGIL_ADMIN_PASSWORD: undefined,
         VIGIL_PLATFORM_ADMIN: undefined,
@@ -87,7 +87,7 @@ describe(`user service: first start (${TEST_MODE})`, () => {
     }, 60_000);
   } else {
     it('replicas starting at the same time on an empty store create one tenant and one admin', async () => {
-      h = new UserHarness({
+      h = await startUserHarness({
         VIGIL_ADMIN_EMAIL: ADMIN_EMAIL,
         VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
         VIGIL_PLATFORM_ADMIN: 'false',
@@ -102,7 +102,7 @@ describe(`user service: first start (${TEST_MODE})`, () => {
     }, 60_000);
 
     it('distributed without a password: creates no admin, warns, and prints nothing', async () => {
-      h = new UserHarness({ VIGIL_ADMIN_EMAIL: undefined, VIGIL_ADMIN_PASSWORD: undefined });
+      h = await startUserHarness({ VIGIL_ADMIN_EMAIL: undefined, VIGIL_ADMIN_PASSWORD: undefined });
       await h.start();
       expect(await counts(h)).toEqual({ tenants: 0, users: 0 });
       expect(printed()).not.toContain('password:');

@@ -1,7 +1,8 @@
 import { runAsPlatform, runInTenant } from '@vigil/persistence';
 import { DataSource } from 'typeorm';
 import { TeamEntity } from '../src/teams/team.entity.js';
-import { DIALECT, TEST_MODE, UserHarness } from './support.js';
+import { DIALECT, TEST_MODE, TestHarness } from '@vigil/testing';
+import { startUserHarness } from './users.js';
 
 const now = new Date();
 const team = (tenantId: string, name: string) =>
@@ -15,13 +16,16 @@ const team = (tenantId: string, name: string) =>
   });
 
 describe(`tenant scoping of the user tables (${TEST_MODE})`, () => {
-  let h: UserHarness;
+  let h: TestHarness;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    h = new UserHarness({ VIGIL_ADMIN_EMAIL: 'root@example.com', VIGIL_ADMIN_PASSWORD: 'orbit-lantern-velvet-42' });
+    h = await startUserHarness({
+      VIGIL_ADMIN_EMAIL: 'root@example.com',
+      VIGIL_ADMIN_PASSWORD: 'orbit-lantern-velvet-42',
+    });
     await h.start();
-    dataSource = h.dataSource;
+    dataSource = h.dataSource();
     await runAsPlatform(dataSource, (manager) =>
       manager
         .getRepository(TeamEntity)
@@ -30,7 +34,7 @@ describe(`tenant scoping of the user tables (${TEST_MODE})`, () => {
   }, 60_000);
 
   afterAll(async () => {
-    await h?.dispose();
+    await h?.close();
   });
 
   it('scopes code-level queries by tenant_id in both dialects', async () => {

@@ -1,33 +1,28 @@
-/** A source of the current time, injected where code reads the time. */
-export interface Clock {
+import type { Clock } from '@vigil/runtime';
+
+/**
+ * A CLOCK that moves only when told (`{ provide: CLOCK, useValue: clock }`): time-dependent rules
+ * tested without waiting. Called, it gives epoch milliseconds, as every Clock does.
+ */
+export type ManualClock = Clock & {
+  /** The current time as a Date (a copy). */
   now(): Date;
-}
+  /** Moves the time forward by `ms`; returns the new epoch milliseconds. */
+  advance(ms: number): number;
+  /** Sets the time (forwards or backwards); returns its epoch milliseconds. */
+  set(time: Date | string | number): number;
+};
 
-/** A clock that moves only when told: time-dependent rules tested without waiting. */
-export class ManualClock implements Clock {
-  private current: number;
-
-  constructor(start: Date | string | number = '2026-01-01T00:00:00.000Z') {
-    this.current = new Date(start).getTime();
-  }
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  /** Milliseconds since the epoch, for code that wants a number. */
-  nowMs(): number {
-    return this.current;
-  }
-
-  advance(ms: number): Date {
-    if (ms < 0) throw new Error('a clock does not go backwards: use set()');
-    this.current += ms;
-    return this.now();
-  }
-
-  set(time: Date | string | number): Date {
-    this.current = new Date(time).getTime();
-    return this.now();
-  }
+export function manualClock(start: Date | string | number = '2026-01-01T00:00:00.000Z'): ManualClock {
+  let current = new Date(start).getTime();
+  return Object.assign(() => current, {
+    now: () => new Date(current),
+    advance(ms: number) {
+      if (ms < 0) throw new Error('a clock does not go backwards by advance(): use set()');
+      return (current += ms);
+    },
+    set(time: Date | string | number) {
+      return (current = new Date(time).getTime());
+    },
+  });
 }

@@ -1,5 +1,5 @@
 export { waitFor, type WaitForOptions } from './wait-for.js';
-export { ManualClock, type Clock } from './clock.js';
+export { manualClock, type ManualClock } from './clock.js';
 export {
   TEST_MODE,
   DIALECT,

@@ -50,15 +50,16 @@ export class FakeOpenAI {
   private readonly script: ChatReply[] = [];
   private calls = 0;
 
+  private http!: LocalHttpServer;
+
   private constructor(
-    private readonly http: LocalHttpServer,
     readonly models: string[],
+    private readonly apiKey?: string,
   ) {}
 
   static async start(options: { apiKey?: string; models?: string[] } = {}): Promise<FakeOpenAI> {
-    let fake: FakeOpenAI | undefined;
-    const http = await LocalHttpServer.start((req, res, raw) => fake!.handle(req, res, raw, options.apiKey));
-    fake = new FakeOpenAI(http, options.models ?? ['gpt-4o-mini']);
+    const fake = new FakeOpenAI(options.models ?? ['gpt-4o-mini'], options.apiKey);
+    fake.http = await LocalHttpServer.start((req, res, raw) => fake.handle(req, res, raw));
     return fake;
   }
 
@@ -76,9 +77,9 @@ export class FakeOpenAI {
     return this.http.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, raw: string, apiKey?: string): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const path = pathOf(req);
-    if (apiKey && req.headers.authorization !== `Bearer ${apiKey}`)
+    if (this.apiKey && req.headers.authorization !== `Bearer ${this.apiKey}`)
       return sendJson(res, 401, {
         error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
       });

@@ -31,15 +31,13 @@ export class FakeSlack {
   private sequence = 0;
   private readonly posted = new Map<string, Set<string>>();
 
-  private constructor(
-    private readonly http: LocalHttpServer,
-    readonly token: string,
-  ) {}
+  private http!: LocalHttpServer;
+
+  private constructor(readonly token: string) {}
 
   static async start(options: { token?: string } = {}): Promise<FakeSlack> {
-    let fake: FakeSlack | undefined;
-    const http = await LocalHttpServer.start((req, res, raw) => fake!.handle(req, res, raw));
-    fake = new FakeSlack(http, options.token ?? 'xoxb-test-token');
+    const fake = new FakeSlack(options.token ?? 'xoxb-test-token');
+    fake.http = await LocalHttpServer.start((req, res, raw) => fake.handle(req, res, raw));
     return fake;
   }
 
