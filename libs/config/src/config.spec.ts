@@ -49,6 +49,8 @@ describe('CommonConfig', () => {
       BUS_MAX_ATTEMPTS: 5,
       BUS_NAMESPACE: 'vigil',
       DB_POOL_SIZE: 10,
+      OUTBOX_SWEEP_MS: 2000,
+      INBOX_RETENTION_DAYS: 7,
     });
     expect(config.AMQP_URL).toBeUndefined();
     expect(config.HEALTH_PORT).toBeUndefined();
@@ -229,6 +231,8 @@ describe('.env.example', () => {
       'BUS_MAX_ATTEMPTS:integer',
       'BUS_NAMESPACE:string',
       'DB_POOL_SIZE:integer',
+      'OUTBOX_SWEEP_MS:integer',
+      'INBOX_RETENTION_DAYS:integer',
     ]);
   });
 
