@@ -1,6 +1,6 @@
 // Ingest benchmark (`npm run bench:ingest`): the whole system, through the gateway's HTTP API.
-//   Distributed: the six services as six child processes (this file with `child <service>`) over
-//   RabbitMQ (a messaging namespace of its own) and PostgreSQL (database `vigil_bench_ingest`,
+//   Distributed: the six services as six processes, each its real entry point (dist/apps/<app>/src/main.js)
+//   with the default settings, over RabbitMQ (a messaging namespace of its own) and PostgreSQL (database `vigil_bench_ingest`,
 //   recreated). 10 tenants and their alerts:write keys are created through the API as the bootstrap
 //   admin. Alertmanager-format requests of 10 alerts each, 30 % repeats of earlier fingerprints.
 //   Prints: sustained alerts/s persisted (first request → every alert counted in the alert store),
@@ -23,10 +23,8 @@ import pg from 'pg';
 import { seedAlerts } from './support/seed-alerts.js';
 import { pino } from 'pino';
 import { Pool } from 'undici';
-import { CommonConfig, loadConfig } from '@vigil/config';
 import { DEFAULT_RETRY_DELAYS_MS, RabbitBroker } from '@vigil/messaging';
 import { ensurePostgresDatabase } from '@vigil/persistence';
-import { startService } from '@vigil/runtime';
 import { ALL_SERVICES } from '../apps/standalone/src/services.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -357,31 +355,6 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Child mode: one service as its own process on the bench's RabbitMQ namespace. */
-async function child(service: string): Promise<void> {
-  const def = ALL_SERVICES.find((d) => d.service === service);
-  if (!def) throw new Error(`no service ${service}`);
-  const config = loadConfig(CommonConfig, process.env);
-  const broker = new RabbitBroker({
-    url: AMQP_URL,
-    namespace: process.env.BENCH_NAMESPACE!,
-    prefetch: config.BUS_PREFETCH,
-    logger: brokerLogger,
-  });
-  await broker.connect();
-  const running = await startService(
-    def,
-    { mode: 'distributed', config, broker, registries: [] },
-    Number(process.env.BENCH_PORT),
-  );
-  process.once('SIGTERM', () => {
-    void running
-      .close()
-      .then(() => broker.close())
-      .then(() => process.exit(0));
-  });
-}
-
 async function distributedRun(): Promise<void> {
   const databaseUrl = benchDatabaseUrl();
   const server = new URL(databaseUrl);
@@ -392,23 +365,22 @@ async function distributedRun(): Promise<void> {
   await admin.end();
   await ensurePostgresDatabase(databaseUrl);
   const namespace = `vigil-bench-ingest-${randomBytes(3).toString('hex')}`;
+  // The real entry points, as an operator runs them, with the default settings; only addresses,
+  // the shared secrets, the first admin and the rate limits (a load test is far above them) are set.
   const children = ALL_SERVICES.map((def, i) => {
     const port = def.service === 'gateway' ? GATEWAY_PORT : GATEWAY_PORT + 1 + i;
     const env = {
       ...process.env,
       ...SERVICE_ENV,
-      VIGIL_MODE: 'distributed',
       AMQP_URL,
       DATABASE_URL: databaseUrl,
-      BENCH_NAMESPACE: namespace,
-      BENCH_PORT: String(port),
-      DB_POOL_SIZE: '8',
-      BUS_PREFETCH: '200',
+      BUS_NAMESPACE: namespace,
+      ...(def.service === 'gateway' ? { PORT: String(port) } : { HEALTH_PORT: String(port) }),
     };
     return {
       service: def.service,
       port,
-      process: spawn(process.execPath, [fileURLToPath(import.meta.url), 'child', def.service], {
+      process: spawn(process.execPath, [path.join(root, `dist/apps/${def.service}/src/main.js`)], {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
       }),
@@ -502,10 +474,6 @@ async function standaloneRun(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'child') {
-  await child(process.argv[3]!);
-} else {
-  await distributedRun();
-  if (process.env.BENCH_SKIP_STANDALONE !== '1') await standaloneRun();
-  process.exit(0);
-}
+await distributedRun();
+if (process.env.BENCH_SKIP_STANDALONE !== '1') await standaloneRun();
+process.exit(0);

@@ -12,6 +12,7 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { openDataSource } from './data-source.js';
 import { DatabaseHealthIndicator } from './health/database-health.indicator.js';
+import { Transactions, type TransactionsOptions } from './reliable/transactions.js';
 import type { EntityClass, PersistenceConfig, ServicePersistence } from './types.js';
 
 export interface PersistenceModuleOptions {
@@ -25,14 +26,23 @@ export interface PersistenceModuleOptions {
   /** Connection attempts before the app gives up at start-up (PostgreSQL may still be starting). Default 10, 3 s apart. */
   readonly retryAttempts?: number;
   readonly retryDelayMs?: number;
+  /** What the service's Transactions publish with: its broker, logger and the outbox/inbox settings. */
+  readonly transactions: Omit<TransactionsOptions, 'service'>;
 }
 
-/** Closes the service's data source when the app shuts down, after the bus has drained. */
+/**
+ * When the app shuts down, after the bus has drained: flushes the batches and the outbox publishes
+ * under way, then closes the service's data source (in this order, which Nest's hooks do not fix).
+ */
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Transactions) private readonly transactions: Transactions,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.transactions.stop();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
@@ -58,7 +68,8 @@ async function openWithRetries(options: PersistenceModuleOptions): Promise<DataS
 
 /**
  * The database of one service in a Nest app: its TypeORM `DataSource`, connected and migrated
- * before the app starts and closed on shutdown, plus the health indicator.
+ * before the app starts and closed on shutdown, the Transactions every change goes through, and the
+ * health indicator.
  * Import it once in the app's root module.
  *
  * The DataSource is a plain provider rather than `TypeOrmModule.forRoot`, whose process-wide name
@@ -70,6 +81,12 @@ export class PersistenceModule {
   static forService(options: PersistenceModuleOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: DataSource, useFactory: () => openWithRetries(options) },
+      {
+        provide: Transactions,
+        useFactory: (dataSource: DataSource) =>
+          new Transactions(dataSource, { ...options.transactions, service: options.persistence.service }),
+        inject: [DataSource],
+      },
       DataSourceCloser,
       DatabaseHealthIndicator,
     ];
@@ -77,7 +94,7 @@ export class PersistenceModule {
       module: PersistenceModule,
       imports: [TerminusModule],
       providers,
-      exports: [DataSource, DatabaseHealthIndicator],
+      exports: [DataSource, Transactions, DatabaseHealthIndicator],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
+import { createMessagingLogger } from '@vigil/messaging';
 import {
   DatabaseHealthIndicator,
   PersistenceModule,
@@ -79,6 +80,12 @@ describe(`PersistenceModule in a Nest app (${DIALECT})`, () => {
           persistence: definePersistence('alert'),
           ...env.isolated('nest'),
           retryAttempts: 0,
+          transactions: {
+            broker: { publish: async () => undefined },
+            logger: createMessagingLogger(),
+            outboxSweepMs: 60_000,
+            inboxRetentionDays: 7,
+          },
         }),
         TerminusModule,
       ],

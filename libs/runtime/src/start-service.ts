@@ -14,8 +14,7 @@ import {
   type LoggerOptions,
   type Registry,
 } from '@vigil/observability';
-import { PersistenceModule, Transactions } from '@vigil/persistence';
-import { DataSource } from 'typeorm';
+import { PersistenceModule } from '@vigil/persistence';
 import { HealthController } from './health.controller.js';
 import { installJsonFallback, requestContextMiddleware } from './http.js';
 import { EXPOSED_REGISTRIES, MetricsController } from './metrics.controller.js';
@@ -101,22 +100,21 @@ export async function startService(
     BrokerHealthIndicator,
   ];
   // The service's database: connected and migrated before the app starts, closed on shutdown; and
-  // the one way to change it, Transactions (inbox, tenant scope, outbox and its relay).
-  const database = def.persistence ? [PersistenceModule.forService({ persistence: def.persistence, config })] : [];
-  if (def.persistence) {
-    providers.push({
-      provide: Transactions,
-      useFactory: (dataSource: DataSource) =>
-        new Transactions(dataSource, {
-          service: def.service,
-          broker,
-          logger,
-          outboxSweepMs: config.OUTBOX_SWEEP_MS,
-          inboxRetentionDays: config.INBOX_RETENTION_DAYS,
+  // Transactions, the one way to change it (inbox, tenant scope, outbox and its relay).
+  const database = def.persistence
+    ? [
+        PersistenceModule.forService({
+          persistence: def.persistence,
+          config,
+          transactions: {
+            broker,
+            logger,
+            outboxSweepMs: config.OUTBOX_SWEEP_MS,
+            inboxRetentionDays: config.INBOX_RETENTION_DAYS,
+          },
         }),
-      inject: [DataSource],
-    });
-  }
+      ]
+    : [];
   const core: DynamicModule = {
     module: ServiceCoreModule,
     global: true,

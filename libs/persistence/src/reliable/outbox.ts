@@ -111,15 +111,15 @@ export class OutboxRelay {
     void run.finally(() => this.inFlight.delete(run));
   }
 
-  /** Publishes rows left behind; returns how many. */
-  async sweep(): Promise<number> {
+  /** Publishes rows left behind (older than `graceUs`, which the fast path may still be publishing); returns how many. */
+  async sweep(graceUs = SWEEP_GRACE_US): Promise<number> {
     let total = 0;
     for (;;) {
       const published = await this.platform(async (sql) => {
         const lock = sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
         const rows = await sql.query<Row>(
           `SELECT id, tenant_id, routing_key, envelope FROM outbox WHERE created_at_us < ? ORDER BY created_at_us, id LIMIT ${SWEEP_LIMIT}${lock}`,
-          [Number(nowMicros()) - SWEEP_GRACE_US],
+          [Number(nowMicros()) - graceUs],
         );
         const records = rows.map((row): OutboxRecord => {
           const envelope = row['envelope'] as string;

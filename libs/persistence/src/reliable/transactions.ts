@@ -103,11 +103,6 @@ export class Transactions {
     this.start();
   }
 
-  /** Nest calls it after the bus has drained and before the database closes. */
-  onApplicationShutdown(): Promise<void> {
-    return this.stop();
-  }
-
   /** Starts the relay's sweep and the inbox pruning (both on unref'd timers). */
   start(): void {
     if (this.hasOutbox) this.relay.start();
@@ -221,29 +216,29 @@ export class Transactions {
         this.options.service,
         envelopes.map((e) => e.id),
       );
-      // The first copy of each claimed id runs; later copies in the same batch are duplicates.
-      const byTenant = new Map<string, Envelope<P>[]>();
-      const fresh = new Set<Envelope<P>>();
-      for (const envelope of envelopes) {
-        const id = envelope.id.toLowerCase();
-        if (!claimed.delete(id)) continue;
-        fresh.add(envelope);
+      // The first copy of each claimed id runs; later copies (in this batch or before it) are duplicates.
+      const byTenant = new Map<string, number[]>();
+      envelopes.forEach((envelope, index) => {
+        if (!claimed.delete(envelope.id.toLowerCase())) return;
         const list = byTenant.get(envelope.tenantId);
-        if (list) list.push(envelope);
-        else byTenant.set(envelope.tenantId, [envelope]);
-      }
-      const results = new Map<Envelope<P>, R>();
+        if (list) list.push(index);
+        else byTenant.set(envelope.tenantId, [index]);
+      });
+      const results: (R | Duplicate)[] = envelopes.map(() => DUPLICATE);
       for (const tenantId of [...byTenant.keys()].sort()) {
-        const group = byTenant.get(tenantId)!;
+        const indexes = byTenant.get(tenantId)!;
         await enter(tenantId);
-        const out = await work(this.tx(manager, tenantId, outbox, undefined), group);
-        if (out.length !== group.length)
-          throw new Error(`batch handler returned ${out.length} results for ${group.length} envelopes`);
-        group.forEach((envelope, i) => results.set(envelope, out[i]!));
+        const out = await work(
+          this.tx(manager, tenantId, outbox, undefined),
+          indexes.map((i) => envelopes[i]!),
+        );
+        if (out.length !== indexes.length)
+          throw new Error(`batch handler returned ${out.length} results for ${indexes.length} envelopes`);
+        indexes.forEach((i, k) => (results[i] = out[k]!));
         // Written while still in this tenant's scope (the outbox is tenant-scoped too).
         await this.flushOutbox(manager, outbox);
       }
-      return envelopes.map((envelope) => (fresh.has(envelope) ? results.get(envelope)! : DUPLICATE));
+      return results;
     });
   }
 
