@@ -101,13 +101,13 @@ export class CommonConfig implements ResolvesDerivedValues {
   @IsIntegerIn(1, 1000)
   DB_POOL_SIZE = 10;
 
-  @Env(
-    'how often a service publishes outbox events its fast path could not (broker down, crash), in milliseconds',
-  )
+  @Env('how often a service publishes outbox events its fast path could not (broker down, crash), in milliseconds')
   @IsIntegerIn(1, undefined, 'milliseconds')
   OUTBOX_SWEEP_MS = 2_000;
 
-  @Env('days a service remembers the envelopes it handled (redeliveries come within minutes); older inbox rows are deleted hourly')
+  @Env(
+    'days a service remembers the envelopes it handled (redeliveries come within minutes); older inbox rows are deleted hourly',
+  )
   @IsIntegerIn(1, 3650, 'days')
   INBOX_RETENTION_DAYS = 7;
 

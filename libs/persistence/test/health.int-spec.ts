@@ -2,12 +2,7 @@ import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { createMessagingLogger } from '@vigil/messaging';
-import {
-  DatabaseHealthIndicator,
-  PersistenceModule,
-  definePersistence,
-  openDataSource,
-} from '../src/index.js';
+import { DatabaseHealthIndicator, PersistenceModule, definePersistence, openDataSource } from '../src/index.js';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
 
