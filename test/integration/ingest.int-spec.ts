@@ -1,4 +1,4 @@
-// Alerts in through the gateway, end to end: the flexible alert API (seed 002), the Alertmanager,
+// Alerts in through the gateway, end to end: the flexible alert API, the Alertmanager,
 // Grafana and generic receivers with real payloads, what is refused and how it is kept, and 503 when
 // the broker cannot take a request.
 import { readFileSync } from 'node:fs';

@@ -54,7 +54,7 @@ function cut(text: string, max: number): string {
 }
 
 /**
- * Applies seed 002's defaults (severity warning, timestamp now, environment production), normalises
+ * Applies the alert model's defaults (severity warning, timestamp now, environment production), normalises
  * the severity, derives the fingerprint when the source gave none and the alert id from it. Problems
  * (`field: what is wrong`, prefixed with `at`) go to `problems`; undefined is returned then.
  */

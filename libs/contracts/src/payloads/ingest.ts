@@ -24,7 +24,7 @@ export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 const MICROS = /^\d{1,19}$/;
 
 /**
- * One alert as the gateway accepted and normalised it (seed 002's flexible model): the fields
+ * One alert as the gateway accepted and normalised it (the flexible model of docs/architecture.md, "The alert model"): the fields
  * Vigil itself reads, and `data` — everything the source sent — kept whole.
  */
 export class ReceivedAlert {

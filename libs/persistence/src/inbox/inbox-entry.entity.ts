@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * The idempotency guard of a consumer: one row per envelope it has handled (design.md §3). Every
+ * The idempotency guard of a consumer: one row per envelope it has handled (docs/architecture.md, "Reliable messaging"). Every
  * service with a database has this table in its own schema / SQLite file.
  */
 @Entity({ name: 'inbox' })
