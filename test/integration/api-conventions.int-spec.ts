@@ -1,6 +1,6 @@
 // What every route shares, through the gateway: one body policy (JSON as application/json or +json,
 // anything else 415 naming the content type, checked after authentication) and one way to page
-// (limit ≤ 200, an opaque cursor bound to its list; a bad cursor is 422 naming `cursor`).
+// (limit ≤ 200, an opaque cursor bound to its list; a bad cursor is 422 naming `cursor` on every list).
 import {
   call,
   createTestTenant,
@@ -120,7 +120,16 @@ describe(`API conventions (${TEST_MODE})`, () => {
   });
 
   describe('paging', () => {
-    const lists = ['/api/v1/users', '/api/v1/teams', '/api/v1/api-keys', '/api/v1/tenants', '/api/v1/audit'];
+    const lists = [
+      '/api/v1/users',
+      '/api/v1/teams',
+      '/api/v1/api-keys',
+      '/api/v1/tenants',
+      '/api/v1/audit',
+      '/api/v1/alerts',
+      '/api/v1/silences',
+      '/api/v1/alerts/rejected',
+    ];
     const foreign = Buffer.from(`["alerts","desc",1,"${MISSING_ID}"]`).toString('base64url');
 
     it.each(lists)('answers a bad cursor on %s with 422 naming cursor', async (path) => {
