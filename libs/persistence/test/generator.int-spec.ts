@@ -5,14 +5,14 @@ import { pathToFileURL } from 'node:url';
 import type { MigrationClass } from '../src/index.js';
 import { diffAgainstMigrations, generateMigrations, openDataSource, schemaDiff } from '../src/index.js';
 import { persistence as fixture } from './fixtures/widget-persistence.js';
-import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
+import { DIALECT, scratchDatabase, tablesOf, type ScratchDatabase } from '@vigil/testing';
 
 describe(`migration generator (${DIALECT})`, () => {
-  let env: Scratch;
+  let env: ScratchDatabase;
   let rootDir: string;
 
   beforeAll(async () => {
-    env = await scratch();
+    env = await scratchDatabase();
     rootDir = mkdtempSync(path.join(tmpdir(), 'vigil-generated-'));
   });
   afterAll(async () => {

@@ -12,14 +12,14 @@ import {
   schemaNameOf,
 } from '../src/index.js';
 import { ALL_PERSISTENCE } from '../../../apps/standalone/src/persistence.js';
-import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
+import { DIALECT, scratchDatabase, tablesOf, type ScratchDatabase } from '@vigil/testing';
 
 describe(`migrations (${DIALECT})`, () => {
-  let env: Scratch;
+  let env: ScratchDatabase;
   const open: DataSource[] = [];
 
   beforeAll(async () => {
-    env = await scratch();
+    env = await scratchDatabase();
   });
   afterEach(async () => {
     for (const dataSource of open.splice(0)) if (dataSource.isInitialized) await dataSource.destroy();

@@ -43,3 +43,4 @@ export {
 } from './fakes/openai.js';
 export { FakeSlack, type SlackCall, type SlackWebhookPost } from './fakes/slack.js';
 export { FakeSmtp, type FakeSmtpOptions, type ReceivedMail } from './fakes/smtp.js';
+export { scratchDatabase, tablesOf, type ScratchDatabase } from './database.js';
