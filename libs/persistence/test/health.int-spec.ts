@@ -4,13 +4,13 @@ import { DataSource } from 'typeorm';
 import { createMessagingLogger } from '@vigil/messaging';
 import { DatabaseHealthIndicator, PersistenceModule, definePersistence, openDataSource } from '../src/index.js';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { DIALECT, type Scratch, scratch, tablesOf } from './support.js';
+import { DIALECT, scratchDatabase, tablesOf, type ScratchDatabase } from '@vigil/testing';
 
 describe(`DatabaseHealthIndicator (${DIALECT})`, () => {
-  let env: Scratch;
+  let env: ScratchDatabase;
 
   beforeAll(async () => {
-    env = await scratch(1);
+    env = await scratchDatabase(1);
   });
   afterAll(async () => {
     await env.cleanup();
@@ -59,10 +59,10 @@ describe(`DatabaseHealthIndicator (${DIALECT})`, () => {
 });
 
 describe(`PersistenceModule in a Nest app (${DIALECT})`, () => {
-  let env: Scratch;
+  let env: ScratchDatabase;
 
   beforeAll(async () => {
-    env = await scratch();
+    env = await scratchDatabase();
   });
   afterAll(async () => {
     await env.cleanup();
