@@ -11,6 +11,12 @@ export class AlertConfig extends CommonConfig {
   ALERT_BATCH_FLUSH_MS = 5;
 
   @Env(
+    'alert service: ingest batches written at the same time, each for its own share of the tenants (a tenant always in the same one, in order)',
+  )
+  @IsIntegerIn(1, 16, 'batches')
+  ALERT_BATCH_LANES = 2;
+
+  @Env(
     'alert service: repeats of an alert write one timeline entry and one alert.updated at most this often per alert, in milliseconds (0: every repeat)',
   )
   @IsIntegerIn(0, undefined, 'milliseconds')

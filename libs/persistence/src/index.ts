@@ -51,6 +51,7 @@ export { OutboxRelay, type OutboxRecord } from './reliable/outbox.js';
 export {
   Transactions,
   DUPLICATE,
+  laneOf,
   type Duplicate,
   type Tx,
   type EmitOptions,

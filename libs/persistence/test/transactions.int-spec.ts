@@ -9,6 +9,7 @@ import {
   DUPLICATE,
   OutboxEntry,
   Transactions,
+  laneOf,
   openDataSource,
   tenantRowLevelSecuritySql,
   type Tx,
@@ -240,6 +241,32 @@ describe(`Transactions (${DIALECT})`, () => {
   });
 
   if (DIALECT === 'postgres') {
+    // SQLite has one connection: its transactions run one at a time, whatever the lanes.
+    it('writes the lanes at the same time, each tenant always in its own lane and in order', async () => {
+      const tenants = ['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d', 'tenant-e'];
+      const first = tenants.find((t) => laneOf(t, 2) === 0)!;
+      const second = tenants.find((t) => laneOf(t, 2) === 1)!;
+      let secondStored!: () => void;
+      const secondDone = new Promise<void>((resolve) => (secondStored = resolve));
+      const order: string[] = [];
+      const consumer = transactions.batched<{ name: string }, string>(
+        { maxWeight: 1, maxDelayMs: 1, lanes: 2 },
+        async (tx, envelopes) => {
+          // The first lane's batch waits for the second lane's: with one lane this would never end.
+          if (tx.tenantId === first && envelopes[0]!.payload.name === 'f1') await secondDone;
+          const names = await Promise.all(envelopes.map((e) => storeWidget(tx, e)));
+          order.push(...names);
+          if (tx.tenantId === second) secondStored();
+          return names;
+        },
+      );
+      const results = await Promise.all(
+        [created(first, 'f1'), created(first, 'f2'), created(second, 's1')].map((e) => consumer.consume(e)),
+      );
+      expect(results).toEqual(['f1', 'f2', 's1']);
+      expect(order).toEqual(['s1', 'f1', 'f2']);
+    });
+
     it('scopes the handler to the envelope tenant: another tenant is neither visible nor writable', async () => {
       await transactions.consume(created('tenant-b', 'theirs'), (tx) => storeWidget(tx, created('tenant-b', 'theirs')));
       const mine = created('tenant-a', 'mine');

@@ -33,6 +33,7 @@ export class IngestService implements OnModuleInit {
       {
         maxWeight: this.config.ALERT_BATCH_MAX_ALERTS,
         maxDelayMs: this.config.ALERT_BATCH_FLUSH_MS,
+        lanes: this.config.ALERT_BATCH_LANES,
         weigh: (envelope) => envelope.payload.alerts.length,
       },
       (tx, envelopes) => this.store(tx, envelopes),
