@@ -32,13 +32,19 @@ export async function claimEnvelopes(
   // PostgreSQL's uuid column would refuse another id; SQLite would not: refuse it in both.
   const bad = unique.find((id) => !UUID.test(id));
   if (bad !== undefined) throw new TypeError(`inbox envelope id must be a UUID (got "${bad}")`);
-  const handledAt = timestampParam(sql.dialect, at);
-  const rows = await sql.insert(
-    'inbox',
-    INBOX_COLUMNS,
-    unique.map((id) => [consumer, id, handledAt]),
-    'ON CONFLICT DO NOTHING RETURNING envelope_id',
-  );
+  const rows =
+    sql.dialect === 'postgres'
+      ? // One array parameter, the time taken by the server: nothing per row to serialise.
+        await sql.query(
+          'INSERT INTO inbox (consumer, envelope_id, handled_at) SELECT ?, id, ? FROM unnest(?::uuid[]) AS id ON CONFLICT DO NOTHING RETURNING envelope_id',
+          [consumer, at, unique],
+        )
+      : await sql.insert(
+          'inbox',
+          INBOX_COLUMNS,
+          unique.map((id) => [consumer, id, timestampParam(sql.dialect, at)]),
+          'ON CONFLICT DO NOTHING RETURNING envelope_id',
+        );
   return new Set(rows.map((row) => String(row['envelope_id']).toLowerCase()));
 }
 

@@ -140,8 +140,16 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * The relay's own transactions (claiming and deleting published rows) commit without waiting for
+   * the disk: if one is lost in a crash, its rows are published again, which consumers deduplicate.
+   */
   private platform<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    return runAsPlatform(this.dataSource, (manager) => work(sqlOf(manager, dialectOf(this.dataSource))));
+    return runAsPlatform(this.dataSource, async (manager) => {
+      const sql = sqlOf(manager, dialectOf(this.dataSource));
+      if (sql.dialect === 'postgres') await sql.query('SET LOCAL synchronous_commit = off');
+      return work(sql);
+    });
   }
 
   private async publishAndDelete(records: readonly OutboxRecord[]): Promise<void> {
