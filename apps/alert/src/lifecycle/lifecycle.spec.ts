@@ -1,5 +1,5 @@
 import type { ReceivedAlert } from '@vigil/contracts';
-import { applyReceived, SOURCE_ACTOR, transition, type AlertState, type Received } from './lifecycle.js';
+import { addNote, applyReceived, SOURCE_ACTOR, transition, type AlertState, type Received } from './lifecycle.js';
 
 const T = 't1';
 const ID = '00000000-0000-4000-8000-000000000001';
@@ -166,5 +166,22 @@ describe('transition (triggered → acknowledged → resolved)', () => {
   ] as const)('refuses to %s an alert that is %s, naming its status', (action, status) => {
     const result = transition({ ...open, status }, action, 'u1', null, 2);
     expect(result).toEqual({ ok: false, conflict: `cannot ${action} alert ${ID}: its status is ${status}` });
+  });
+});
+
+describe('addNote', () => {
+  const open = fold([received(1_000_000)]).state;
+
+  it('adds a note entry by its author and an alert.updated, and leaves the status alone', () => {
+    const { state, timeline, events } = addNote(open, 'looking into it', 'u1', 7_000_000);
+    expect(state).toMatchObject({ status: 'triggered', updatedAt: 7_000_000, occurrences: 1 });
+    expect(timeline).toEqual([{ kind: 'note', at: 7_000_000, by: 'u1', note: 'looking into it', details: {} }]);
+    expect(events.map((e) => [e.type, 'change' in e.payload ? e.payload.change : undefined])).toEqual([
+      ['alert.updated', 'note'],
+    ]);
+  });
+
+  it('never moves updatedAt back', () => {
+    expect(addNote(open, 'late clock', 'u1', 5).state.updatedAt).toBe(open.updatedAt);
   });
 });

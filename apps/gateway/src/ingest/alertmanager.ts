@@ -6,35 +6,24 @@ import type { MappingResult } from './mapping-result.js';
 
 export const DEFAULT_TYPE_LABEL = 'alertname';
 
+/** The group fields of an Alertmanager (v4) notification. */
+const ALERTMANAGER_GROUP_FIELDS = [
+  'receiver',
+  'status',
+  'groupKey',
+  'groupLabels',
+  'commonLabels',
+  'commonAnnotations',
+  'externalURL',
+  'version',
+  'truncatedAlerts',
+] as const;
+
 /** The group fields kept with every alert of a notification (as `data.group`), per source. */
 const GROUP_FIELDS = {
-  alertmanager: [
-    'receiver',
-    'status',
-    'groupKey',
-    'groupLabels',
-    'commonLabels',
-    'commonAnnotations',
-    'externalURL',
-    'version',
-    'truncatedAlerts',
-  ],
-  // Grafana unified alerting adds a rendered title/message, its own state and the org.
-  grafana: [
-    'receiver',
-    'status',
-    'groupKey',
-    'groupLabels',
-    'commonLabels',
-    'commonAnnotations',
-    'externalURL',
-    'version',
-    'truncatedAlerts',
-    'orgId',
-    'title',
-    'state',
-    'message',
-  ],
+  alertmanager: ALERTMANAGER_GROUP_FIELDS,
+  // Grafana unified alerting sends Alertmanager's and adds a rendered title/message, its own state and the org.
+  grafana: [...ALERTMANAGER_GROUP_FIELDS, 'orgId', 'title', 'state', 'message'],
 } as const;
 
 export interface WebhookOptions extends BuildOptions {
