@@ -54,6 +54,8 @@ function benchDatabaseUrl(): string {
 /** The messages of the run: each one tenant's, 30 % of its alerts repeating one of that tenant's earlier fingerprints. */
 function workload(total: number): { tenantId: string; alerts: ReceivedAlert[] }[] {
   const seen = new Map<string, string[]>(TENANTS.map((t) => [t, []]));
+  // A repeat carries the labels it first came with (a fingerprint is the hash of a label set).
+  const first = new Map<string, { labels: Record<string, string>; summary: string }>();
   const messages: { tenantId: string; alerts: ReceivedAlert[] }[] = [];
   let n = 0;
   for (let m = 0; n < total; m++) {
@@ -66,6 +68,20 @@ function workload(total: number): { tenantId: string; alerts: ReceivedAlert[] }[
         ? earlier[Math.floor(Math.random() * earlier.length)]!
         : `fp-${randomBytes(8).toString('hex')}`;
       if (!repeat) earlier.push(fingerprint);
+      let identity = first.get(fingerprint);
+      if (!identity) {
+        identity = {
+          labels: {
+            alertname: `HighLatency${n % 50}`,
+            service: `svc-${n % 30}`,
+            namespace: 'payments',
+            cluster: 'prod-eu-1',
+            instance: `10.0.${n % 255}.${n % 7}:9100`,
+          },
+          summary: `p99 latency of svc-${n % 30} above 2s for 5 minutes`,
+        };
+        first.set(fingerprint, identity);
+      }
       alerts.push({
         alertId: alertIdOf(tenantId, fingerprint),
         alertType: `type-${n % 20}`,
@@ -75,15 +91,9 @@ function workload(total: number): { tenantId: string; alerts: ReceivedAlert[] }[
         environment: 'production',
         fingerprint,
         status: 'firing',
-        labels: {
-          alertname: `HighLatency${n % 50}`,
-          service: `svc-${n % 30}`,
-          namespace: 'payments',
-          cluster: 'prod-eu-1',
-          instance: `10.0.${n % 255}.${n % 7}:9100`,
-        },
+        labels: identity.labels,
         annotations: { summary: 'p99 latency above 2s', runbook_url: 'https://runbooks.example.com/high-latency' },
-        summary: `p99 latency of svc-${n % 30} above 2s for 5 minutes`,
+        summary: identity.summary,
         description:
           'The 99th percentile of request latency has been above the 2 s objective for five minutes. Check recent deploys and the database.',
         data: {

@@ -151,9 +151,14 @@ async function createTenants(api: Api, run: string): Promise<BenchTenant[]> {
 
 // ---- workload -------------------------------------------------------------------------------------
 
-/** Alertmanager v4 notifications of 10 alerts for one tenant; 30 % of alerts repeat one of its earlier fingerprints (never twice in one request). */
+/**
+ * Alertmanager v4 notifications of 10 alerts for one tenant; 30 % of alerts repeat one of its
+ * earlier fingerprints (never twice in one request). A repeat carries the labels it first came with,
+ * as Alertmanager's do: its fingerprint is the hash of its label set.
+ */
 function notifications(tenants: readonly BenchTenant[], alerts: number): { tenant: BenchTenant; body: string }[] {
   const seen = tenants.map(() => [] as string[]);
+  const labelsOf = new Map<string, Record<string, string>>();
   const out: { tenant: BenchTenant; body: string }[] = [];
   for (let sent = 0, n = 0; sent < alerts; n++) {
     const t = n % tenants.length;
@@ -171,14 +176,19 @@ function notifications(tenants: readonly BenchTenant[], alerts: number): { tenan
       }
       used.add(fingerprint);
       const pod = `pod-${fingerprint.slice(0, 6)}`;
-      entries.push({
-        status: 'firing',
-        labels: {
+      let labels = labelsOf.get(fingerprint);
+      if (!labels) {
+        labels = {
           alertname: `Bench${sent % 20}`,
           namespace: `ns-${sent % 7}`,
           pod,
-          severity: ['critical', 'warning', 'info'][sent % 3],
-        },
+          severity: ['critical', 'warning', 'info'][sent % 3]!,
+        };
+        labelsOf.set(fingerprint, labels);
+      }
+      entries.push({
+        status: 'firing',
+        labels,
         annotations: {
           summary: `Pod ${pod} is crash looping`,
           runbook_url: 'https://runbooks.example.com/KubePodCrashLooping',

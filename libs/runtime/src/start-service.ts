@@ -133,29 +133,36 @@ export async function startService(
     forceCloseConnections: true,
     abortOnError: false,
   });
-  app.use(requestContextMiddleware(createHttpMetrics(registry)));
-  def.configureHttp?.(app);
-  installJsonFallback(app, logger);
-
-  const server = new VigilBusServer(broker, {
-    service: def.service,
-    registry,
-    logger,
-    prefetch: Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
-    maxAttempts: config.BUS_MAX_ATTEMPTS,
-    // A service with a database claims each envelope in its inbox, in the handler's own transaction.
-    ...(def.persistence ? { idempotency: null } : {}),
-  });
-  // Inherit the global filter: on bus handlers it turns errors into RPC replies with their status.
-  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
-
   let url: string | undefined;
-  if (port !== undefined) {
-    await app.listen(port, '0.0.0.0');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  } else {
-    await app.init();
+  try {
+    app.use(requestContextMiddleware(createHttpMetrics(registry)));
+    def.configureHttp?.(app);
+    installJsonFallback(app, logger);
+
+    const server = new VigilBusServer(broker, {
+      service: def.service,
+      registry,
+      logger,
+      prefetch: Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
+      maxAttempts: config.BUS_MAX_ATTEMPTS,
+      // A service with a database claims each envelope in its inbox, in the handler's own transaction.
+      ...(def.persistence ? { idempotency: null } : {}),
+    });
+    // Inherit the global filter: on bus handlers it turns errors into RPC replies with their status.
+    app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+
+    if (port !== undefined) {
+      await app.listen(port, '0.0.0.0');
+      url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    } else {
+      await app.init();
+    }
+  } catch (error) {
+    // A refused start-up (say, a bootstrap check) must not leave the database pool or consumers open.
+    await app.close().catch(() => undefined);
+    await client.close().catch(() => undefined);
+    throw error;
   }
   logger.info({ mode: runtime.mode, version: info.version, url }, `${def.service} started`);
 
