@@ -44,7 +44,16 @@ export {
   type GeneratedMigration,
 } from './tools.js';
 export { InboxEntry } from './inbox/inbox-entry.entity.js';
-export { sqlOf, insertStatements, chunks, placeholders, type Sql, type Row, type Column } from './sql.js';
+export {
+  sqlOf,
+  insertStatements,
+  chunks,
+  placeholders,
+  type Sql,
+  type Row,
+  type Column,
+  type MultiRowInsert,
+} from './sql.js';
 export { OutboxEntry } from './reliable/outbox-entry.entity.js';
 export { Batcher, type BatcherOptions } from './reliable/batcher.js';
 export { OutboxRelay, type OutboxRecord } from './reliable/outbox.js';

@@ -22,6 +22,20 @@ export interface Sql {
     rows: readonly (readonly unknown[])[],
     suffix?: string,
   ): Promise<T[]>;
+  /**
+   * Several multi-row inserts (no RETURNING) into different tables. PostgreSQL: one statement, the
+   * inserts as data-modifying CTEs (one round trip instead of one each); SQLite: one after another.
+   */
+  insertAll(inserts: readonly MultiRowInsert[]): Promise<void>;
+}
+
+/** One multi-row insert for Sql.insertAll. */
+export interface MultiRowInsert {
+  table: string;
+  columns: readonly Column[];
+  rows: readonly (readonly unknown[])[];
+  /** `ON CONFLICT …`; no RETURNING. */
+  suffix?: string;
 }
 
 /** Most parameters one SQLite statement takes here (its limit is 32,766). */
@@ -106,6 +120,19 @@ export function sqlOf(manager: EntityManager, dialect: Dialect): Sql {
         else await runner().query(text(statement.sql), statement.params, true);
       }
       return out;
+    },
+    async insertAll(inserts: readonly MultiRowInsert[]) {
+      const statements = inserts.flatMap((i) => insertStatements(dialect, i.table, i.columns, i.rows, i.suffix));
+      if (dialect !== 'postgres' || statements.length < 2) {
+        for (const statement of statements) await runner().query(text(statement.sql), statement.params, true);
+        return;
+      }
+      const ctes = statements.map((statement, i) => `w${i} AS (${statement.sql})`).join(', ');
+      await runner().query(
+        text(`WITH ${ctes} SELECT 1`),
+        statements.flatMap((statement) => statement.params),
+        true,
+      );
     },
     query: <T extends Row>(sql: string, params: readonly unknown[] = []) => manager.query<T[]>(text(sql), [...params]),
     async run(sql: string, params: readonly unknown[] = []) {

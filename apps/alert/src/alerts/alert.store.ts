@@ -77,18 +77,20 @@ export class AlertStore {
     timeline: readonly TimelineWrite[],
     searches: readonly SearchWrite[] = [],
   ): Promise<void> {
-    await sql.insert('alerts', ALERT_COLUMNS, states.map(alertParams), UPSERT_ALERTS);
-    await sql.insert(
-      'alert_search',
-      SEARCH_COLUMNS,
-      searches.map((s) => [tenantId, s.alertId, s.labels, s.search]),
-      UPSERT_SEARCH,
-    );
-    await sql.insert(
-      'alert_events',
-      EVENT_COLUMNS,
-      timeline.map((t) => eventParams(tenantId, t.alertId, uuidv7(), t.draft)),
-    );
+    await sql.insertAll([
+      { table: 'alerts', columns: ALERT_COLUMNS, rows: states.map(alertParams), suffix: UPSERT_ALERTS },
+      {
+        table: 'alert_search',
+        columns: SEARCH_COLUMNS,
+        rows: searches.map((s) => [tenantId, s.alertId, s.labels, s.search]),
+        suffix: UPSERT_SEARCH,
+      },
+      {
+        table: 'alert_events',
+        columns: EVENT_COLUMNS,
+        rows: timeline.map((t) => eventParams(tenantId, t.alertId, uuidv7(), t.draft)),
+      },
+    ]);
   }
 
   /** Inserts one timeline entry; returns its id. */
