@@ -131,6 +131,29 @@ describe(`Transactions (${DIALECT})`, () => {
     await waitFor(async () => (await count('outbox')) === 0, { what: 'the published row deleted' });
   });
 
+  it('writes the events emitted before an insertAll with it, once', async () => {
+    const envelope = created('tenant-a', 'together');
+    await transactions.consume(envelope, async (tx) => {
+      tx.emit(RoutingKeys.AlertCreated, { alert: snapshot('together') });
+      await tx.sql.insertAll([
+        {
+          table: 'widgets',
+          columns: [
+            { name: 'tenant_id', pg: 'varchar' },
+            { name: 'id', pg: 'varchar' },
+            { name: 'name', pg: 'varchar' },
+          ],
+          rows: [[tx.tenantId, randomUUID(), 'together']],
+        },
+      ]);
+    });
+    expect(await widgets()).toEqual(['together']);
+    await waitFor(() => broker.published.length === 1, { what: 'the event published' });
+    await waitFor(async () => (await count('outbox')) === 0, { what: 'its row deleted' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(broker.published.map((p) => p.routingKey)).toEqual(['alert.created']);
+  });
+
   it('runs a redelivered envelope once: the second copy is DUPLICATE and changes nothing', async () => {
     const envelope = created('tenant-a', 'once');
     let runs = 0;

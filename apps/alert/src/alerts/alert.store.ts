@@ -14,6 +14,14 @@ import {
   stateOf,
 } from './rows.js';
 
+/**
+ * The transaction-scoped advisory lock ingest takes on a tenant before it reads the tenant's alerts:
+ * two replicas never both create the same new alert.
+ */
+export function ingestLockOf(tenantId: string): string {
+  return `vigil.alert.ingest:${tenantId}`;
+}
+
 /** A timeline entry for one alert, as the rules drafted it. */
 export interface TimelineWrite {
   alertId: string;
@@ -35,18 +43,10 @@ export interface SearchWrite {
 export class AlertStore {
   /**
    * The stored states of `ids`, locked for the rest of the transaction on PostgreSQL (in id order,
-   * so two writers lock in the same order). A transaction-scoped advisory lock on the tenant comes
-   * first when `ingest` is set: two replicas never both create the same new alert.
+   * so two writers lock in the same order).
    */
-  async lockStates(
-    sql: Sql,
-    tenantId: string,
-    ids: readonly string[],
-    ingest = false,
-  ): Promise<Map<string, AlertState>> {
+  async lockStates(sql: Sql, tenantId: string, ids: readonly string[]): Promise<Map<string, AlertState>> {
     const postgres = sql.dialect === 'postgres';
-    if (postgres && ingest)
-      await sql.query('SELECT pg_advisory_xact_lock(hashtext(?))', [`vigil.alert.ingest:${tenantId}`]);
     const states = new Map<string, AlertState>();
     for (const part of chunks(ids)) {
       const rows = await sql.query<Row>(

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { nowMicros, type AlertsReceived, type Envelope } from '@vigil/contracts';
 import { Transactions, type BatchConsumer, type Duplicate, type EnvelopeSource, type Tx } from '@vigil/persistence';
 import { ALERT_CONFIG, type AlertConfig } from '../alert.config.js';
-import { AlertStore } from '../alerts/alert.store.js';
+import { AlertStore, ingestLockOf } from '../alerts/alert.store.js';
 import { fromIso } from '../alerts/time.js';
 import { SilencesService } from '../silences/silences.service.js';
 import { foldArrivals, type Arrival } from './fold.js';
@@ -53,17 +53,13 @@ export class IngestService implements OnModuleInit {
       for (const alert of envelope.payload.alerts)
         arrivals.push({ alert, source: envelope.payload.source, seenAt, cause: envelope });
     }
-    const stored = await this.alerts.lockStates(
-      sql,
-      tenantId,
-      [...new Set(arrivals.map((a) => a.alert.alertId))],
-      true,
-    );
-    const silences = await this.silences.activeMatchers(sql, tenantId, Number(nowMicros()));
+    // The tenant's ingest lock first (with its active silences), then its alerts: a fresh read.
+    const silences = await this.silences.activeMatchers(sql, tenantId, Number(nowMicros()), ingestLockOf(tenantId));
+    const stored = await this.alerts.lockStates(sql, tenantId, [...new Set(arrivals.map((a) => a.alert.alertId))]);
     const rules = { occurrenceLogIntervalUs: this.config.ALERT_OCCURRENCE_LOG_INTERVAL_MS * 1000 };
     const folded = foldArrivals(tenantId, stored, arrivals, silences, rules);
-    await this.alerts.save(sql, tenantId, folded.states, folded.timeline, folded.searches);
     for (const { event, cause } of folded.events) tx.emitEvent(event, { cause });
+    await this.alerts.save(sql, tenantId, folded.states, folded.timeline, folded.searches); // with the events
     return envelopes.map((envelope) => ({ alerts: envelope.payload.alerts.length }));
   }
 }

@@ -26,13 +26,13 @@ export class LifecycleService {
       const result = transition(before, action, actorIdOf(actor), note, Number(nowMicros()));
       if (!result.ok) throw new ConflictException(result.conflict);
       const { state, timeline, events } = result.outcome;
+      for (const event of events) tx.emitEvent(event, actor ? { actor } : {});
       await this.alerts.save(
         tx.sql,
         tenantId,
         [state],
         timeline.map((draft) => ({ alertId: id, draft })),
       );
-      for (const event of events) tx.emitEvent(event, actor ? { actor } : {});
       return viewOf(state);
     });
   }

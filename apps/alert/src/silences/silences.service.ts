@@ -104,9 +104,12 @@ export class SilencesService {
     });
   }
 
-  /** The matchers of the tenant's silences active at `now`, compiled (ingest asks once per batch and tenant). */
-  async activeMatchers(sql: Sql, tenantId: string, now: Micros): Promise<LabelPredicate[]> {
-    const docs = await this.store.activeDocs(sql, tenantId, now);
+  /**
+   * The matchers of the tenant's silences active at `now`, compiled (ingest asks once per batch and
+   * tenant); `lock`: an advisory lock to take first, in the same round trip.
+   */
+  async activeMatchers(sql: Sql, tenantId: string, now: Micros, lock?: string): Promise<LabelPredicate[]> {
+    const docs = await this.store.activeDocs(sql, tenantId, now, lock);
     return docs.map((doc) => {
       let predicate = this.compiled.get(doc);
       if (!predicate) {

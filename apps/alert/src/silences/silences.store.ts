@@ -59,12 +59,23 @@ export class SilencesStore {
     );
   }
 
-  /** The docs of the silences active at `now`. */
-  async activeDocs(sql: Sql, tenantId: string, now: Micros): Promise<string[]> {
-    const rows = await sql.query<Row>(
-      'SELECT doc FROM silences WHERE tenant_id = ? AND ends_at_us > ? AND starts_at_us <= ?',
-      [tenantId, now, now],
-    );
-    return rows.map((row) => row['doc'] as string);
+  /**
+   * The docs of the silences active at `now`. With `lock` (PostgreSQL), first takes that
+   * transaction-scoped advisory lock, in the same round trip.
+   */
+  async activeDocs(sql: Sql, tenantId: string, now: Micros, lock?: string): Promise<string[]> {
+    const rows =
+      lock !== undefined && sql.dialect === 'postgres'
+        ? // A left join: the lock is taken even when there is no silence.
+          await sql.query<Row>(
+            `SELECT s.doc FROM (SELECT pg_advisory_xact_lock(hashtext(?))) AS l
+             LEFT JOIN silences s ON s.tenant_id = ? AND s.ends_at_us > ? AND s.starts_at_us <= ?`,
+            [lock, tenantId, now, now],
+          )
+        : await sql.query<Row>(
+            'SELECT doc FROM silences WHERE tenant_id = ? AND ends_at_us > ? AND starts_at_us <= ?',
+            [tenantId, now, now],
+          );
+    return rows.filter((row) => row['doc'] !== null).map((row) => row['doc'] as string);
   }
 }

@@ -1,7 +1,7 @@
 import { createEnvelope, nowMicros, type Actor, type EventOf } from '@vigil/contracts';
 import type { Logger, MessageBroker } from '@vigil/messaging';
 import type { DataSource } from 'typeorm';
-import { chunks, placeholders, sqlOf, type Column, type Row, type Sql } from '../sql.js';
+import { chunks, placeholders, sqlOf, type Column, type MultiRowInsert, type Row, type Sql } from '../sql.js';
 import { dialectOf } from '../data-source.js';
 import { runAsPlatform } from '../tenancy/index.js';
 
@@ -44,14 +44,14 @@ const OUTBOX_COLUMNS: readonly Column[] = [
   { name: 'created_at_us', pg: 'bigint' },
 ];
 
-/** Writes the records in the caller's transaction (inside their tenant's scope on PostgreSQL). */
-export async function writeOutbox(sql: Sql, records: readonly OutboxRecord[]): Promise<void> {
+/** The insert of the records, for the caller's transaction (inside their tenant's scope on PostgreSQL). */
+export function outboxInsert(records: readonly OutboxRecord[]): MultiRowInsert {
   const now = Number(nowMicros());
-  await sql.insert(
-    'outbox',
-    OUTBOX_COLUMNS,
-    records.map((r) => [r.id, r.tenantId, r.routingKey, r.envelope, now]),
-  );
+  return {
+    table: 'outbox',
+    columns: OUTBOX_COLUMNS,
+    rows: records.map((r) => [r.id, r.tenantId, r.routingKey, r.envelope, now]),
+  };
 }
 
 /** Rows older than this are the sweep's; younger ones are still being published by the fast path. */

@@ -8,7 +8,7 @@ import { runAsPlatform, runScoped, type EnterTenant } from '../tenancy/index.js'
 import { Batcher, type BatcherOptions } from './batcher.js';
 import { claimEnvelopes, pruneInbox } from './inbox.js';
 import { OutboxEntry } from './outbox-entry.entity.js';
-import { OutboxRelay, outboxRecordOf, writeOutbox, type OutboxRecord } from './outbox.js';
+import { OutboxRelay, outboxInsert, outboxRecordOf, type OutboxRecord } from './outbox.js';
 
 /** Who caused an event, when it is not the message being handled. */
 export interface EmitOptions {
@@ -21,7 +21,10 @@ export interface EmitOptions {
 /** One transaction in one tenant's scope, as a handler or a service sees it. */
 export interface Tx {
   readonly tenantId: string;
-  /** Queries with `?` placeholders in both dialects. */
+  /**
+   * Queries with `?` placeholders in both dialects. Its `insertAll` also writes the events emitted
+   * so far, in the same statement (one round trip fewer for a handler that emits, then writes).
+   */
   readonly sql: Sql;
   /** TypeORM's view of the same transaction (repositories, query builders). */
   readonly manager: EntityManager;
@@ -263,7 +266,16 @@ export class Transactions {
   }
 
   private tx(manager: EntityManager, tenantId: string, outbox: PendingOutbox, cause: Envelope<object> | undefined): Tx {
-    const sql = sqlOf(manager, this.dialect);
+    const base = sqlOf(manager, this.dialect);
+    const sql: Sql = {
+      ...base,
+      insertAll: async (inserts) => {
+        const events = outbox.pending;
+        outbox.pending = [];
+        await base.insertAll(events.length ? [...inserts, outboxInsert(events)] : inserts);
+        outbox.written.push(...events);
+      },
+    };
     const tx: Tx = {
       tenantId,
       sql,
@@ -285,7 +297,7 @@ export class Transactions {
 
   private async flushOutbox(manager: EntityManager, outbox: PendingOutbox): Promise<void> {
     if (outbox.pending.length === 0) return;
-    await writeOutbox(sqlOf(manager, this.dialect), outbox.pending);
+    await sqlOf(manager, this.dialect).insertAll([outboxInsert(outbox.pending)]);
     outbox.written.push(...outbox.pending);
     outbox.pending = [];
   }
