@@ -1,16 +1,14 @@
-import { alertIdOf, fingerprintOf, type ReceivedAlert, type SourceStatus } from '@vigil/contracts';
+import {
+  alertIdOf,
+  fingerprintOf,
+  RECEIVED_ALERT_LIMITS,
+  type ReceivedAlert,
+  type SourceStatus,
+} from '@vigil/contracts';
 import { normaliseSeverity } from './severity.js';
 
 /** The field limits of the ReceivedAlert contract: what the alert service validates, checked here first. */
-export const LIMITS = {
-  alertType: 256,
-  runbook: 4096,
-  environment: 64,
-  fingerprint: 256,
-  summary: 2000,
-  description: 20_000,
-  generatorUrl: 4096,
-} as const;
+export const LIMITS = RECEIVED_ALERT_LIMITS;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

@@ -23,6 +23,17 @@ export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 
 const MICROS = /^\d{1,19}$/;
 
+/** The longest text each field of a received alert may hold: the gateway checks them, the class enforces them. */
+export const RECEIVED_ALERT_LIMITS = {
+  alertType: 256,
+  runbook: 4096,
+  environment: 64,
+  fingerprint: 256,
+  summary: 2000,
+  description: 20_000,
+  generatorUrl: 4096,
+} as const;
+
 /**
  * One alert as the gateway accepted and normalised it (the flexible model of docs/architecture.md, "The alert model"): the fields
  * Vigil itself reads, and `data` — everything the source sent — kept whole.
@@ -34,12 +45,12 @@ export class ReceivedAlert {
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(256)
+  @MaxLength(RECEIVED_ALERT_LIMITS.alertType)
   alertType!: string;
 
   /** Runbook URL or text. */
   @IsString()
-  @MaxLength(4096)
+  @MaxLength(RECEIVED_ALERT_LIMITS.runbook)
   runbook!: string;
 
   @IsIn(SEVERITIES)
@@ -51,13 +62,13 @@ export class ReceivedAlert {
 
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxLength(RECEIVED_ALERT_LIMITS.environment)
   environment!: string;
 
   /** The source's fingerprint, or one the gateway derived (see fingerprintOf). */
   @IsString()
   @IsNotEmpty()
-  @MaxLength(256)
+  @MaxLength(RECEIVED_ALERT_LIMITS.fingerprint)
   fingerprint!: string;
 
   /** Whether the source says the alert is still firing or has resolved. */
@@ -73,12 +84,12 @@ export class ReceivedAlert {
 
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(RECEIVED_ALERT_LIMITS.summary)
   summary?: string;
 
   @IsOptional()
   @IsString()
-  @MaxLength(20_000)
+  @MaxLength(RECEIVED_ALERT_LIMITS.description)
   description?: string;
 
   /** Unix microseconds the source says the problem started / ended. */
@@ -92,7 +103,7 @@ export class ReceivedAlert {
 
   @IsOptional()
   @IsString()
-  @MaxLength(4096)
+  @MaxLength(RECEIVED_ALERT_LIMITS.generatorUrl)
   generatorUrl?: string;
 
   /** Everything the source sent for this alert, kept whole (nested objects, arrays, YAML strings). */
