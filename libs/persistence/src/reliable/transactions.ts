@@ -107,7 +107,7 @@ export class Transactions {
     this.dialect = dialectOf(dataSource);
   }
 
-  /** Nest calls it once the app is up (the runtime provides this class for every service with a database). */
+  /** Nest calls it once the app is up (PersistenceModule provides this class to every service with a database). */
   onApplicationBootstrap(): void {
     this.start();
   }
@@ -116,7 +116,10 @@ export class Transactions {
   start(): void {
     if (this.hasOutbox) this.relay.start();
     this.pruneTimer ??= setInterval(
-      () => void this.pruneInbox().catch(() => undefined),
+      () =>
+        void this.pruneInbox().catch((err: unknown) =>
+          this.options.logger.warn({ err }, 'inbox prune failed; will try again'),
+        ),
       this.options.inboxPruneEveryMs ?? 3_600_000,
     );
     this.pruneTimer.unref();
