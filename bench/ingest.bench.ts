@@ -156,7 +156,10 @@ async function createTenants(api: Api, run: string): Promise<BenchTenant[]> {
  * earlier fingerprints (never twice in one request). A repeat carries the labels it first came with,
  * as Alertmanager's do: its fingerprint is the hash of its label set.
  */
-function notifications(tenants: readonly BenchTenant[], alerts: number): { tenant: BenchTenant; body: string }[] {
+function notifications(
+  tenants: readonly BenchTenant[],
+  alerts: number,
+): { requests: { tenant: BenchTenant; body: string }[]; distinct: number } {
   const seen = tenants.map(() => [] as string[]);
   const labelsOf = new Map<string, Record<string, string>>();
   const out: { tenant: BenchTenant; body: string }[] = [];
@@ -216,7 +219,7 @@ function notifications(tenants: readonly BenchTenant[], alerts: number): { tenan
       }),
     });
   }
-  return out;
+  return { requests: out, distinct: seen.reduce((n, fingerprints) => n + fingerprints.length, 0) };
 }
 
 const post = (api: Api, request: { tenant: BenchTenant; body: string }) =>
@@ -228,8 +231,10 @@ const post = (api: Api, request: { tenant: BenchTenant; body: string }) =>
   );
 
 /** Sends every request with at most CONCURRENCY in flight; resolves with the 202 count. */
-async function closedLoop(api: Api, requests: readonly { tenant: BenchTenant; body: string }[]): Promise<void> {
+/** Sends every request, `CONCURRENCY` at a time; returns how many were sent again after a 503. */
+async function closedLoop(api: Api, requests: readonly { tenant: BenchTenant; body: string }[]): Promise<number> {
   let next = 0;
+  let retried = 0;
   const worker = async () => {
     while (next < requests.length) {
       const request = requests[next++]!;
@@ -238,11 +243,13 @@ async function closedLoop(api: Api, requests: readonly { tenant: BenchTenant; bo
         if (reply.status === 202) break;
         if (reply.status !== 503 || attempt > 5)
           throw new Error(`ingest answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+        retried++;
         await new Promise((r) => setTimeout(r, 200));
       }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return retried;
 }
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -253,25 +260,60 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
   }
 }
 
-/** Sustained rate: first request sent → every alert counted (SUM(occurrences)) in the alert store. */
+/** What the alert store holds: every occurrence counted, and the distinct alerts. */
+interface StoreCounts {
+  occurrences(): Promise<number>;
+  alerts(): Promise<number>;
+}
+
+interface Throughput {
+  perSecond: number;
+  seconds: number;
+  acceptedPerSecond: number;
+  /** Exactness: occurrences stored for the alerts sent, distinct alerts stored for those expected. */
+  stored: number;
+  distinct: number;
+  expectedDistinct: number;
+  retried: number;
+}
+
+/**
+ * Sustained rate: first request sent → every alert counted (SUM(occurrences)) in the alert store.
+ * Then, a second later, what was stored is compared with what was sent: duplicates and losses.
+ */
 async function throughput(
   api: Api,
   tenants: readonly BenchTenant[],
   alerts: number,
-  persisted: () => Promise<number>,
-): Promise<{ perSecond: number; seconds: number; acceptedPerSecond: number }> {
-  const before = await persisted();
-  const requests = notifications(tenants, alerts);
+  store: StoreCounts,
+): Promise<Throughput> {
+  const [occurrencesBefore, alertsBefore] = [await store.occurrences(), await store.alerts()];
+  const { requests, distinct: expectedDistinct } = notifications(tenants, alerts);
   const started = performance.now();
-  await closedLoop(api, requests);
+  const retried = await closedLoop(api, requests);
   const accepted = (performance.now() - started) / 1000;
-  await waitUntil('every alert persisted', async () => (await persisted()) - before >= alerts, 300_000);
+  await waitUntil(
+    'every alert persisted',
+    async () => (await store.occurrences()) - occurrencesBefore >= alerts,
+    300_000,
+  );
   const seconds = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 1_000)); // anything stored twice would show up by now
   return {
     perSecond: Math.round(alerts / seconds),
     seconds: round(seconds),
     acceptedPerSecond: Math.round(alerts / accepted),
+    stored: (await store.occurrences()) - occurrencesBefore,
+    distinct: (await store.alerts()) - alertsBefore,
+    expectedDistinct,
+    retried,
   };
+}
+
+function exactness(run: Throughput, sent: number): string {
+  const duplicates = Math.max(0, run.stored - sent);
+  const lost = Math.max(0, sent - run.stored);
+  return `  exact: ${run.stored} occurrences stored of ${sent} sent (duplicates ${duplicates}, lost ${lost}); ${run.distinct} distinct alerts of ${run.expectedDistinct}; ${run.retried} requests sent again after a 503`;
 }
 
 /** Open loop at a fixed rate: a request every 1000/rate ms whatever the previous ones do. */
@@ -281,7 +323,7 @@ async function latencyAtRate(
   requestsPerSecond: number,
   seconds: number,
 ): Promise<{ p50: number; p99: number; max: number; errors: number }> {
-  const requests = notifications(tenants, requestsPerSecond * seconds * PER_REQUEST);
+  const { requests } = notifications(tenants, requestsPerSecond * seconds * PER_REQUEST);
   const times: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -403,8 +445,11 @@ async function distributedRun(): Promise<void> {
     await Promise.all(children.map((c) => waitReady(`http://127.0.0.1:${c.port}/health/ready`, c.process)));
     await db.connect();
     const tenants = await createTenants(api, randomBytes(3).toString('hex'));
-    const persisted = async () =>
-      Number((await db.query('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts')).rows[0].n);
+    const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
+    const persisted: StoreCounts = {
+      occurrences: () => count('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts'),
+      alerts: () => count('SELECT COUNT(*) AS n FROM vigil_alert.alerts'),
+    };
     console.log(
       '\nIngest through the gateway (distributed: six processes, RabbitMQ + PostgreSQL; Alertmanager requests of 10 alerts, 30 % repeats, 10 tenants)',
     );
@@ -413,6 +458,7 @@ async function distributedRun(): Promise<void> {
     console.log(
       `  sustained: ${run.perSecond} alerts/s persisted (${ALERTS} alerts in ${run.seconds} s; gateway accepted at ${run.acceptedPerSecond}/s; ${CONCURRENCY} requests in flight)   target ≥ 5000`,
     );
+    console.log(exactness(run, ALERTS));
     const latency = await latencyAtRate(api, tenants, 100, LATENCY_SECONDS);
     console.log(
       `  202 latency at 100 req/s (1,000 alerts/s) for ${LATENCY_SECONDS} s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, non-202 ${latency.errors}   target p99 < 50`,
@@ -470,12 +516,17 @@ async function standaloneRun(): Promise<void> {
     const tenants = await createTenants(api, randomBytes(3).toString('hex'));
     const store = new DatabaseSync(path.join(dataDir, 'alert.sqlite'), { readOnly: true });
     const sum = store.prepare('SELECT COALESCE(SUM(occurrences), 0) AS n FROM alerts');
-    const persisted = async () => Number((sum.get() as { n: number }).n);
+    const alerts = store.prepare('SELECT COUNT(*) AS n FROM alerts');
+    const persisted: StoreCounts = {
+      occurrences: async () => Number((sum.get() as { n: number }).n),
+      alerts: async () => Number((alerts.get() as { n: number }).n),
+    };
     await throughput(api, tenants, 2_000, persisted);
     const run = await throughput(api, tenants, STANDALONE_ALERTS, persisted);
     console.log(
       `\nIngest through the gateway (standalone: one process, embedded broker + SQLite)\n  sustained: ${run.perSecond} alerts/s persisted (${STANDALONE_ALERTS} alerts in ${run.seconds} s; accepted at ${run.acceptedPerSecond}/s)`,
     );
+    console.log(exactness(run, STANDALONE_ALERTS));
     store.close();
   } finally {
     await api.close();
