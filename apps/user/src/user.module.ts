@@ -12,7 +12,6 @@ import { PasswordService } from './auth/passwords.service.js';
 import { ThrottleService } from './auth/throttle.service.js';
 import { TokenIssuer } from './auth/token-issuer.js';
 import { RevocationPublisher } from './common/revocations.js';
-import { TenantDb } from './common/tenant-db.js';
 import { JWT_KEYRING, USER_CONFIG } from './common/tokens.js';
 import { TeamsHandlers } from './teams/teams.handlers.js';
 import { TeamsService } from './teams/teams.service.js';
@@ -36,7 +35,6 @@ import { UsersService } from './users/users.service.js';
       inject: [USER_CONFIG],
     },
     { provide: CLOCK, useValue: systemClock },
-    TenantDb,
     AuditService,
     PasswordService,
     ThrottleService,

@@ -63,6 +63,7 @@ export {
   laneOf,
   type Duplicate,
   type Tx,
+  type PlatformTx,
   type EmitOptions,
   type EnvelopeSource,
   type BatchOptions,

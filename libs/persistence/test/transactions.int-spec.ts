@@ -73,7 +73,7 @@ describe(`Transactions (${DIALECT})`, () => {
   let transactions: Transactions;
 
   const widgets = async (tenantId?: string): Promise<string[]> => {
-    const rows = await transactions.asPlatform((sql) =>
+    const rows = await transactions.asPlatform(({ sql }) =>
       tenantId === undefined
         ? sql.query<{ name: string }>('SELECT name FROM widgets ORDER BY name')
         : sql.query<{ name: string }>('SELECT name FROM widgets WHERE tenant_id = ? ORDER BY name', [tenantId]),
@@ -81,7 +81,7 @@ describe(`Transactions (${DIALECT})`, () => {
     return rows.map((row) => row.name);
   };
   const count = async (table: 'inbox' | 'outbox'): Promise<number> =>
-    Number((await transactions.asPlatform((sql) => sql.query(`SELECT COUNT(*) AS n FROM ${table}`)))[0]!['n']);
+    Number((await transactions.asPlatform(({ sql }) => sql.query(`SELECT COUNT(*) AS n FROM ${table}`)))[0]!['n']);
 
   beforeAll(async () => {
     db = await scratchDatabase();

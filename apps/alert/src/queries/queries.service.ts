@@ -46,7 +46,7 @@ export class QueriesService {
     const search = this.queries.searchConditions(this.transactions, filter);
     const matchIds =
       search.where.length && this.transactions.dialect === 'postgres'
-        ? await this.transactions.asPlatform((sql) => this.queries.fewMatches(sql, tenantId, search))
+        ? await this.transactions.asPlatform(({ sql }) => this.queries.fewMatches(sql, tenantId, search))
         : undefined;
     return this.transactions.inTenant(tenantId, async ({ sql }) => {
       const rows = await this.queries.list(sql, tenantId, filter, { ...keyset, ...window }, matchIds);

@@ -20,7 +20,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Caller } from '../common/caller.js';
 import { isUniqueViolation } from '../common/errors.js';
 import { RevocationPublisher } from '../common/revocations.js';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { USER_CONFIG } from '../common/tokens.js';
 import type { UserConfig } from '../user.config.js';
 import { checkApiKey, LastUsedBuffer } from './api-key-check.js';
@@ -39,7 +39,7 @@ export class ApiKeysService implements OnModuleDestroy {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     private readonly audit: AuditService,
     private readonly revocations: RevocationPublisher,
     @Inject(USER_CONFIG) config: UserConfig,
@@ -56,7 +56,7 @@ export class ApiKeysService implements OnModuleDestroy {
     for (let attempt = 1; ; attempt++) {
       const generated = generateApiKey();
       try {
-        const row = await this.db.inTenant(caller.tenantId, async (manager) => {
+        const row = await this.db.inTenant(caller.tenantId, async ({ manager }) => {
           const row = Object.assign(new ApiKeyEntity(), {
             id: uuidv7(),
             tenantId: caller.tenantId,
@@ -87,7 +87,7 @@ export class ApiKeysService implements OnModuleDestroy {
 
   list(caller: Caller, request: PageRequest): Promise<Page<ApiKeyView>> {
     const { limit, after } = pageWindow(request, LIST);
-    return this.db.inTenant(caller.tenantId, async (manager) => {
+    return this.db.inTenant(caller.tenantId, async ({ manager }) => {
       const rows = await manager.getRepository(ApiKeyEntity).find({
         where: { tenantId: caller.tenantId, ...(after ? { id: MoreThan(after.id) } : {}) },
         order: { id: 'ASC' },
@@ -100,7 +100,7 @@ export class ApiKeysService implements OnModuleDestroy {
   /** Revokes the key (idempotent: revoking a revoked key changes nothing and publishes nothing). */
   async revoke(caller: Caller, id: string): Promise<ApiKeyView> {
     const now = new Date(this.clock());
-    const { key, revoked } = await this.db.inTenant(caller.tenantId, async (manager) => {
+    const { key, revoked } = await this.db.inTenant(caller.tenantId, async ({ manager }) => {
       const key = await this.find(manager, caller.tenantId, id);
       if (key.revokedAt !== null) return { key, revoked: false };
       await manager.getRepository(ApiKeyEntity).update({ id: key.id, tenantId: caller.tenantId }, { revokedAt: now });
@@ -121,7 +121,9 @@ export class ApiKeysService implements OnModuleDestroy {
   async verify(raw: string): Promise<ApiKeyPrincipal> {
     const parsed = parseApiKey(raw);
     const stored = parsed
-      ? await this.db.asPlatform((manager) => manager.getRepository(ApiKeyEntity).findOneBy({ prefix: parsed.prefix }))
+      ? await this.db.asPlatform(({ manager }) =>
+          manager.getRepository(ApiKeyEntity).findOneBy({ prefix: parsed.prefix }),
+        )
       : undefined;
     const result = checkApiKey(parsed, stored);
     if (!result.ok) {
@@ -157,7 +159,7 @@ export class ApiKeysService implements OnModuleDestroy {
   private async writeLastUsed(): Promise<void> {
     for (const { keyId, tenantId, at } of this.lastUsed.take()) {
       try {
-        await this.db.inTenant(tenantId, (manager) =>
+        await this.db.inTenant(tenantId, ({ manager }) =>
           manager.getRepository(ApiKeyEntity).update(
             [
               { id: keyId, tenantId, lastUsedAt: IsNull() },

@@ -11,7 +11,7 @@ import {
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import type { Caller } from '../common/caller.js';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { CLOCK, type Clock } from '@vigil/runtime';
 import { AuditEntryEntity, auditEntryView } from './audit-entry.entity.js';
 
@@ -31,7 +31,7 @@ export type AuditActor = Pick<Caller, 'actorType' | 'actorId' | 'ip'>;
 @Injectable()
 export class AuditService {
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -54,7 +54,7 @@ export class AuditService {
 
   list(tenantId: string, query: AuditQuery): Promise<Page<AuditEntryView>> {
     const { limit, after } = pageWindow(query, LIST);
-    return this.db.inTenant(tenantId, async (manager) => {
+    return this.db.inTenant(tenantId, async ({ manager }) => {
       const qb = manager
         .getRepository(AuditEntryEntity)
         .createQueryBuilder('a')

@@ -14,7 +14,7 @@ import { IsNull, MoreThan } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { Caller } from '../common/caller.js';
 import { tooManyAttempts } from '../common/errors.js';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { UserEntity, userView } from '../users/user.entity.js';
 import { hashOpaqueToken, isOpaqueToken } from './opaque-token.js';
@@ -31,7 +31,7 @@ const INVALID_REFRESH = 'refresh token is not valid; sign in again';
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     private readonly passwords: PasswordService,
     private readonly throttle: ThrottleService,
     private readonly tokens: TokenIssuer,
@@ -49,7 +49,7 @@ export class AuthService {
     if (wait > 0) throw tooManyAttempts(wait);
 
     // Platform scope: the email may have accounts in several tenants (unique per tenant only).
-    const candidates = await this.db.asPlatform(async (manager) => {
+    const candidates = await this.db.asPlatform(async ({ manager }) => {
       let tenantId: string | undefined;
       if (request.tenant !== undefined) {
         const tenant = await manager.getRepository(TenantEntity).findOneBy({ slug: request.tenant });
@@ -73,7 +73,7 @@ export class AuthService {
       await this.throttle.recordFailure(keys, now);
       if (candidates.length) {
         for (const user of candidates) {
-          await this.db.inTenant(user.tenantId, (manager) =>
+          await this.db.inTenant(user.tenantId, ({ manager }) =>
             this.audit.record(
               manager,
               user.tenantId,
@@ -88,7 +88,7 @@ export class AuthService {
       throw new UnauthorizedException(INVALID_LOGIN);
     }
     if (matched.length > 1) {
-      const tenants = await this.db.asPlatform((manager) =>
+      const tenants = await this.db.asPlatform(({ manager }) =>
         manager.getRepository(TenantEntity).findBy(matched.map((user) => ({ id: user.tenantId }))),
       );
       throw new ConflictException({
@@ -104,7 +104,7 @@ export class AuthService {
     const rehash = this.passwords.needsRehash(user.passwordHash!)
       ? await this.passwords.hash(request.password)
       : undefined;
-    return this.db.inTenant(user.tenantId, async (manager) => {
+    return this.db.inTenant(user.tenantId, async ({ manager }) => {
       await manager
         .getRepository(UserEntity)
         .update(
@@ -128,7 +128,7 @@ export class AuthService {
     const ip = request.ip ?? caller.ip;
     // Platform scope: the token names no tenant; the row it finds does. The outcome commits even
     // when it is a refusal (a reused token's family stays revoked), so the error is thrown after.
-    const outcome = await this.db.asPlatform(async (manager): Promise<TokenPair | 'refused'> => {
+    const outcome = await this.db.asPlatform(async ({ manager }): Promise<TokenPair | 'refused'> => {
       const repo = manager.getRepository(RefreshTokenEntity);
       const token = await repo.findOneBy({ tokenHash });
       if (!token) return 'refused';
@@ -171,7 +171,7 @@ export class AuthService {
     if (!isOpaqueToken('vgr', request.refreshToken)) return;
     const now = new Date(this.clock());
     const tokenHash = hashOpaqueToken(request.refreshToken);
-    await this.db.asPlatform(async (manager) => {
+    await this.db.asPlatform(async ({ manager }) => {
       const token = await manager.getRepository(RefreshTokenEntity).findOneBy({ tokenHash });
       if (!token || token.revokedAt !== null) return;
       await this.tokens.revokeFamily(manager, token.familyId, now);
@@ -187,7 +187,7 @@ export class AuthService {
   async me(caller: Caller): Promise<UserView> {
     if (caller.actorType !== 'user' || !caller.actorId)
       throw new UnauthorizedException('me needs a signed-in user as the actor');
-    const user = await this.db.inTenant(caller.tenantId, (manager) =>
+    const user = await this.db.inTenant(caller.tenantId, ({ manager }) =>
       manager.getRepository(UserEntity).findOneBy({ id: caller.actorId!, tenantId: caller.tenantId }),
     );
     if (!user?.active) throw new UnauthorizedException('the signed-in user no longer exists or is deactivated');
@@ -196,7 +196,7 @@ export class AuthService {
 
   /** What the gateway re-checks (cached briefly) for a valid access token: platform scope, by the id the token names. */
   async principal(userId: string): Promise<PrincipalView> {
-    const user = await this.db.asPlatform((manager) => manager.getRepository(UserEntity).findOneBy({ id: userId }));
+    const user = await this.db.asPlatform(({ manager }) => manager.getRepository(UserEntity).findOneBy({ id: userId }));
     if (!user) throw new NotFoundException('no such user');
     return {
       userId: user.id,
@@ -213,13 +213,13 @@ export class AuthService {
     const invalid = new UnauthorizedException('invitation token is not valid or has expired');
     if (!isOpaqueToken('vgi', request.token)) throw invalid;
     const invitationHash = hashOpaqueToken(request.token);
-    const user = await this.db.asPlatform((manager) =>
+    const user = await this.db.asPlatform(({ manager }) =>
       manager.getRepository(UserEntity).findOneBy({ invitationHash, invitationExpiresAt: MoreThan(now), active: true }),
     );
     if (!user) throw invalid;
     this.passwords.assertStrong(request.password, { email: user.email, name: user.name });
     const passwordHash = await this.passwords.hash(request.password);
-    return this.db.inTenant(user.tenantId, async (manager) => {
+    return this.db.inTenant(user.tenantId, async ({ manager }) => {
       const accepted = await manager
         .getRepository(UserEntity)
         .update(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { USER_CONFIG } from '../common/tokens.js';
 import type { UserConfig } from '../user.config.js';
 import { LoginAttemptEntity } from './login-attempt.entity.js';
@@ -19,7 +19,7 @@ export class ThrottleService {
   private readonly ipPolicy: ThrottlePolicy;
 
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     @Inject(USER_CONFIG) config: UserConfig,
   ) {
     const windowMs = config.LOGIN_FAILURE_WINDOW_SECONDS * 1000;
@@ -47,14 +47,14 @@ export class ThrottleService {
 
   /** Seconds to wait before the next attempt (the longest over the keys); 0 = go ahead. */
   async retryAfter(keys: ThrottleKey[], now: Date): Promise<number> {
-    const rows = await this.db.asPlatform((manager) =>
+    const rows = await this.db.asPlatform(({ manager }) =>
       manager.getRepository(LoginAttemptEntity).findBy({ key: In(keys.map((k) => k.key)) }),
     );
     return Math.max(0, ...rows.map((row) => retryAfterSeconds(row, now)));
   }
 
   async recordFailure(keys: ThrottleKey[], now: Date): Promise<void> {
-    await this.db.asPlatform(async (manager) => {
+    await this.db.asPlatform(async ({ manager }) => {
       const repo = manager.getRepository(LoginAttemptEntity);
       for (const { key, policy } of keys) {
         // Create the row if missing, then read it locked (PostgreSQL) so concurrent failures all count.
@@ -76,7 +76,7 @@ export class ThrottleService {
 
   /** A successful sign-in clears the email's count (not the address's: one success must not unlock a guessing address). */
   async clear(key: ThrottleKey): Promise<void> {
-    await this.db.asPlatform((manager) => manager.getRepository(LoginAttemptEntity).delete({ key: key.key }));
+    await this.db.asPlatform(({ manager }) => manager.getRepository(LoginAttemptEntity).delete({ key: key.key }));
   }
 }
 

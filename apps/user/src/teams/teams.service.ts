@@ -15,7 +15,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service.js';
 import type { Caller } from '../common/caller.js';
 import { isUniqueViolation } from '../common/errors.js';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { CLOCK, type Clock } from '@vigil/runtime';
 import { UserEntity } from '../users/user.entity.js';
 import { TeamEntity, teamView } from './team.entity.js';
@@ -32,7 +32,7 @@ function conflictOnDuplicate(error: unknown): never {
 @Injectable()
 export class TeamsService {
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -40,7 +40,7 @@ export class TeamsService {
   async create(caller: Caller, request: CreateTeamRequest): Promise<TeamView> {
     const now = new Date(this.clock());
     const team = await this.db
-      .inTenant(caller.tenantId, async (manager) => {
+      .inTenant(caller.tenantId, async ({ manager }) => {
         const repo = manager.getRepository(TeamEntity);
         if (await repo.existsBy({ tenantId: caller.tenantId, name: request.name }))
           throw new ConflictException({ message: DUPLICATE_NAME, field: 'name' });
@@ -67,7 +67,7 @@ export class TeamsService {
 
   list(caller: Caller, request: PageRequest): Promise<Page<TeamView>> {
     const { limit, after } = pageWindow(request, LIST);
-    return this.db.inTenant(caller.tenantId, async (manager) => {
+    return this.db.inTenant(caller.tenantId, async ({ manager }) => {
       const rows = await manager.getRepository(TeamEntity).find({
         where: { tenantId: caller.tenantId, ...(after ? { id: MoreThan(after.id) } : {}) },
         order: { id: 'ASC' },
@@ -78,13 +78,13 @@ export class TeamsService {
   }
 
   async get(caller: Caller, id: string): Promise<TeamView> {
-    return teamView(await this.db.inTenant(caller.tenantId, (manager) => this.find(manager, caller.tenantId, id)));
+    return teamView(await this.db.inTenant(caller.tenantId, ({ manager }) => this.find(manager, caller.tenantId, id)));
   }
 
   async update(caller: Caller, request: UpdateTeamRequest): Promise<TeamView> {
     const now = new Date(this.clock());
     const team = await this.db
-      .inTenant(caller.tenantId, async (manager) => {
+      .inTenant(caller.tenantId, async ({ manager }) => {
         const repo = manager.getRepository(TeamEntity);
         const team = await this.find(manager, caller.tenantId, request.id);
         const next: Partial<TeamEntity> = {};
@@ -112,7 +112,7 @@ export class TeamsService {
   /** Deletes the team; its members stay, without a team. */
   async delete(caller: Caller, id: string): Promise<void> {
     const now = new Date(this.clock());
-    await this.db.inTenant(caller.tenantId, async (manager) => {
+    await this.db.inTenant(caller.tenantId, async ({ manager }) => {
       const team = await this.find(manager, caller.tenantId, id);
       await manager
         .getRepository(UserEntity)

@@ -4,7 +4,7 @@ import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { PasswordService } from '../auth/passwords.service.js';
 import { passwordProblems } from '../auth/password-policy.js';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { USER_CONFIG } from '../common/tokens.js';
 import type { UserConfig } from '../user.config.js';
 import { TenantEntity } from './tenant.entity.js';
@@ -24,7 +24,7 @@ export type BootstrapOutcome = 'created' | 'exists' | 'skipped';
 @Injectable()
 export class BootstrapService implements OnModuleInit {
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     private readonly tenants: TenantsService,
     private readonly passwords: PasswordService,
     @Inject(USER_CONFIG) private readonly config: UserConfig,
@@ -56,7 +56,7 @@ export class BootstrapService implements OnModuleInit {
       );
     const passwordHash = await this.passwords.hash(password);
 
-    const created = await this.db.asPlatform(async (manager) => {
+    const created = await this.db.asPlatform(async ({ manager }) => {
       if (this.db.dialect === 'postgres')
         await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [BOOTSTRAP_LOCK]);
       if ((await manager.getRepository(TenantEntity).count()) > 0) return false;
@@ -87,7 +87,7 @@ export class BootstrapService implements OnModuleInit {
   }
 
   private hasTenants(): Promise<boolean> {
-    return this.db.asPlatform(async (manager) => (await manager.getRepository(TenantEntity).count()) > 0);
+    return this.db.asPlatform(async ({ manager }) => (await manager.getRepository(TenantEntity).count()) > 0);
   }
 }
 

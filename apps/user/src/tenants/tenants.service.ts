@@ -15,7 +15,7 @@ import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { PasswordService } from '../auth/passwords.service.js';
 import type { Caller } from '../common/caller.js';
 import { invalidField, isUniqueViolation } from '../common/errors.js';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { CLOCK, type Clock } from '@vigil/runtime';
 import { UserEntity } from '../users/user.entity.js';
 import { slugify } from './slug.js';
@@ -33,7 +33,7 @@ export interface NewTenant {
 @Injectable()
 export class TenantsService {
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     private readonly passwords: PasswordService,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -49,7 +49,7 @@ export class TenantsService {
     this.passwords.assertStrong(request.admin.password, { email, name: request.admin.name }, 'admin.password');
     const passwordHash = await this.passwords.hash(request.admin.password);
     const tenant = await this.db
-      .asPlatform(async (manager) => {
+      .asPlatform(async ({ manager }) => {
         if (await manager.getRepository(TenantEntity).existsBy({ slug }))
           throw new ConflictException({ message: `slug: a tenant "${slug}" already exists`, field: 'slug' });
         const tenant = await this.insertTenant(
@@ -81,7 +81,7 @@ export class TenantsService {
     const own = everyTenant ? undefined : Equal(caller.tenantId);
     const next = after ? MoreThan(after.id) : undefined;
     const id = own && next ? And(own, next) : (own ?? next);
-    return this.db.asPlatform(async (manager) => {
+    return this.db.asPlatform(async ({ manager }) => {
       const rows = await manager.getRepository(TenantEntity).find({
         where: id ? { id } : {},
         order: { id: 'ASC' },
@@ -135,7 +135,7 @@ export class TenantsService {
 
   private async isPlatformAdmin(caller: Caller): Promise<boolean> {
     if (caller.actorType !== 'user' || !caller.actorId) return false;
-    const user = await this.db.asPlatform((manager) =>
+    const user = await this.db.asPlatform(({ manager }) =>
       manager.getRepository(UserEntity).findOneBy({ id: caller.actorId!, tenantId: caller.tenantId }),
     );
     return user !== null && user.active && user.platformAdmin;

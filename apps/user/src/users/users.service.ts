@@ -20,7 +20,7 @@ import { TokenIssuer } from '../auth/token-issuer.js';
 import type { Caller } from '../common/caller.js';
 import { invalidField, isUniqueViolation } from '../common/errors.js';
 import { RevocationPublisher } from '../common/revocations.js';
-import { TenantDb } from '../common/tenant-db.js';
+import { Transactions } from '@vigil/persistence';
 import { CLOCK, type Clock } from '@vigil/runtime';
 import { USER_CONFIG } from '../common/tokens.js';
 import { TeamEntity } from '../teams/team.entity.js';
@@ -36,7 +36,7 @@ const DUPLICATE_EMAIL = 'email: a user with this email already exists in this te
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly db: TenantDb,
+    private readonly db: Transactions,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenIssuer,
     private readonly audit: AuditService,
@@ -58,7 +58,7 @@ export class UsersService {
       ? new Date(now.getTime() + this.config.INVITATION_TTL_HOURS * HOUR_MS)
       : null;
     const user = await this.db
-      .inTenant(caller.tenantId, async (manager) => {
+      .inTenant(caller.tenantId, async ({ manager }) => {
         const repo = manager.getRepository(UserEntity);
         if (await repo.existsBy({ tenantId: caller.tenantId, email }))
           throw new ConflictException({ message: DUPLICATE_EMAIL, field: 'email' });
@@ -101,7 +101,7 @@ export class UsersService {
 
   list(caller: Caller, request: PageRequest): Promise<Page<UserView>> {
     const { limit, after } = pageWindow(request, LIST);
-    return this.db.inTenant(caller.tenantId, async (manager) => {
+    return this.db.inTenant(caller.tenantId, async ({ manager }) => {
       const rows = await manager.getRepository(UserEntity).find({
         where: { tenantId: caller.tenantId, ...(after ? { id: MoreThan(after.id) } : {}) },
         order: { id: 'ASC' },
@@ -112,12 +112,12 @@ export class UsersService {
   }
 
   async get(caller: Caller, id: string): Promise<UserView> {
-    return userView(await this.db.inTenant(caller.tenantId, (manager) => this.find(manager, caller.tenantId, id)));
+    return userView(await this.db.inTenant(caller.tenantId, ({ manager }) => this.find(manager, caller.tenantId, id)));
   }
 
   async update(caller: Caller, request: UpdateUserRequest): Promise<UserView> {
     const now = new Date(this.clock());
-    const { user, deactivated } = await this.db.inTenant(caller.tenantId, async (manager) => {
+    const { user, deactivated } = await this.db.inTenant(caller.tenantId, async ({ manager }) => {
       const user = await this.find(manager, caller.tenantId, request.id);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const next: Partial<UserEntity> = {};

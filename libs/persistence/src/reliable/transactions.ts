@@ -34,6 +34,12 @@ export interface Tx {
   emitEvent(event: EventOf, options?: EmitOptions): void;
 }
 
+/** A platform transaction: every tenant's rows, no inbox, no outbox. */
+export interface PlatformTx {
+  readonly sql: Sql;
+  readonly manager: EntityManager;
+}
+
 /** What a consumer gets for an envelope it already handled (a redelivery): the handler did not run. */
 export const DUPLICATE: unique symbol = Symbol('duplicate envelope');
 export type Duplicate = typeof DUPLICATE;
@@ -144,9 +150,13 @@ export class Transactions {
     });
   }
 
-  /** One transaction over every tenant's rows: cross-tenant reads only, named so it stands out in review. */
-  asPlatform<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    return runAsPlatform(this.dataSource, (manager) => work(sqlOf(manager, this.dialect)));
+  /**
+   * One transaction over every tenant's rows, for the few platform operations (sign-in by email,
+   * bootstrap, a credential looked up by its hash, a probe filtered by tenant explicitly): named so
+   * that it stands out in review.
+   */
+  asPlatform<T>(work: (tx: PlatformTx) => Promise<T>): Promise<T> {
+    return runAsPlatform(this.dataSource, (manager) => work({ sql: sqlOf(manager, this.dialect), manager }));
   }
 
   /**
@@ -215,7 +225,7 @@ export class Transactions {
     const before = new Date(now.getTime() - this.options.inboxRetentionDays * DAY_MS);
     let total = 0;
     for (;;) {
-      const deleted = await this.asPlatform((sql) => pruneInbox(sql, before, PRUNE_BATCH));
+      const deleted = await this.asPlatform(({ sql }) => pruneInbox(sql, before, PRUNE_BATCH));
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
     }
