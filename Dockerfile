@@ -54,6 +54,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules/ node_modules/
 COPY --from=build /app/dist/ dist/
+# The agent runner's default agents configuration (AGENTS_CONFIG points elsewhere to replace it).
+COPY --from=build /app/apps/agent-runner/agents.yaml apps/agent-runner/agents.yaml
 # Liveness probe without curl: exits 0 when this container's service answers 2xx on the path
 # given (default /health/live) on HEALTH_PORT, or PORT for the gateway.
 COPY <<'EOF' /app/healthcheck.mjs
