@@ -37,11 +37,12 @@ describe('composition', () => {
     expect(ALL_PERSISTENCE).toHaveLength(declared.length);
   });
 
-  it('lets no library import an app (libs/testing, which starts them, excepted)', () => {
+  it('lets no library, nor its tests, import an app (libs/testing, which starts them, excepted)', () => {
     const offenders: string[] = [];
     for (const lib of readdirSync(path.join(ROOT, 'libs'))) {
       if (lib === 'testing') continue;
-      for (const file of sourcesUnder(path.join(ROOT, 'libs', lib, 'src'))) {
+      const files = ['src', 'test'].flatMap((dir) => sourcesUnder(path.join(ROOT, 'libs', lib, dir)));
+      for (const file of files) {
         for (const specifier of specifiersOf(readFileSync(file, 'utf8'))) {
           const resolved = specifier.startsWith('.') ? path.resolve(path.dirname(file), specifier) : specifier;
           const intoApps =

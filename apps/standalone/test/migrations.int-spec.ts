@@ -1,3 +1,5 @@
+// Every service's committed migrations against its entities, in the dialect of VIGIL_TEST_MODE: the
+// composition of all services lives in this app, so the suite that needs all of them does too.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -10,8 +12,8 @@ import {
   runMigrations,
   schemaDiff,
   schemaNameOf,
-} from '../src/index.js';
-import { ALL_PERSISTENCE } from '../../../apps/standalone/src/persistence.js';
+} from '@vigil/persistence';
+import { ALL_PERSISTENCE } from '../src/persistence.js';
 import { DIALECT, scratchDatabase, tablesOf, type ScratchDatabase } from '@vigil/testing';
 
 describe(`migrations (${DIALECT})`, () => {
