@@ -11,7 +11,16 @@ import {
   policyMap,
   type AccessRow,
 } from '../support/access-table.js';
-import { call, createApiKey, login, TEST_MODE, TestHarness, type Answer, type Auth } from '@vigil/testing';
+import {
+  call,
+  createApiKey,
+  login,
+  TEST_MODE,
+  TestHarness,
+  type Answer,
+  type Auth,
+  RELAXED_RATE_LIMITS,
+} from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const PASSWORD = 'correct horse battery staple 42';
@@ -112,9 +121,7 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
   beforeAll(async () => {
     system = await TestHarness.system({
       env: {
-        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+        ...RELAXED_RATE_LIMITS,
       },
     });
     platform = await login(system.url, system.admin.email, system.admin.password);

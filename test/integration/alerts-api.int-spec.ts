@@ -13,6 +13,7 @@ import {
   type Answer,
   type Auth,
   type TestTenant,
+  RELAXED_RATE_LIMITS,
 } from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
@@ -47,9 +48,7 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
   beforeAll(async () => {
     system = await TestHarness.system({
       env: {
-        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+        ...RELAXED_RATE_LIMITS,
       },
     });
     const platform: Auth = {

@@ -10,6 +10,7 @@ import {
   type Answer,
   type Auth,
   type TestTenant,
+  RELAXED_RATE_LIMITS,
 } from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
@@ -36,9 +37,7 @@ describe(`API conventions (${TEST_MODE})`, () => {
   beforeAll(async () => {
     system = await TestHarness.system({
       env: {
-        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+        ...RELAXED_RATE_LIMITS,
       },
     });
     platform = { bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token };

@@ -11,6 +11,7 @@ import {
   waitFor,
   type Auth,
   type TestTenant,
+  RELAXED_RATE_LIMITS,
 } from '@vigil/testing';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
@@ -45,9 +46,7 @@ describe(`stored generic-webhook mapping (${TEST_MODE})`, () => {
   beforeAll(async () => {
     system = await TestHarness.system({
       env: {
-        RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-        RATE_LIMIT_PER_KEY_PER_MIN: '100000',
-        RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+        ...RELAXED_RATE_LIMITS,
       },
     });
     const platform = { bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token };

@@ -28,6 +28,12 @@ import {
 export const TEST_ADMIN = Object.freeze({ email: 'admin@vigil.test', password: 'tide-pool orchid lantern 7' });
 /** Distributed mode: the token key shared by the gateway and the user service (standalone keeps a key file). */
 export const TEST_JWT_KEYS = `test:${randomBytes(36).toString('base64url')}`;
+/** Rate limits far above what a suite sends, for suites that are not about rate limits. */
+export const RELAXED_RATE_LIMITS: Readonly<Record<string, string>> = Object.freeze({
+  RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
+  RATE_LIMIT_PER_KEY_PER_MIN: '100000',
+  RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+});
 
 /** The queue of the harness's event recorder. */
 const RECORDER = 'test-recorder';

@@ -27,6 +27,7 @@ export {
   TestHarness,
   TEST_ADMIN,
   TEST_JWT_KEYS,
+  RELAXED_RATE_LIMITS,
   type HarnessOptions,
   type RequestCall,
   type RpcFailure,
