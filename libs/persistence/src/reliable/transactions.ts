@@ -164,16 +164,7 @@ export class Transactions {
    * events, commit. A redelivered envelope returns DUPLICATE without running `work`.
    */
   consume<T>(source: EnvelopeSource | Envelope<object>, work: (tx: Tx) => Promise<T>): Promise<T | Duplicate> {
-    const envelope = envelopeOf(source);
-    return this.run(async (manager, enter, outbox) => {
-      const sql = sqlOf(manager, this.dialect);
-      const claimed = await claimEnvelopes(sql, this.options.service, [envelope.id]);
-      if (!claimed.has(envelope.id.toLowerCase())) return DUPLICATE;
-      await enter(envelope.tenantId);
-      const result = await work(this.tx(manager, envelope.tenantId, outbox, envelope));
-      await this.flushOutbox(manager, outbox);
-      return result;
-    });
+    return this.runBatch([envelopeOf(source)], async (tx) => [await work(tx)]).then(([result]) => result!);
   }
 
   /**
@@ -254,10 +245,9 @@ export class Transactions {
       for (const tenantId of [...byTenant.keys()].sort()) {
         const indexes = byTenant.get(tenantId)!;
         await enter(tenantId);
-        const out = await work(
-          this.tx(manager, tenantId, outbox, undefined),
-          indexes.map((i) => envelopes[i]!),
-        );
+        const group = indexes.map((i) => envelopes[i]!);
+        // A lone envelope is what caused the events its work emits (correlation id, actor).
+        const out = await work(this.tx(manager, tenantId, outbox, group.length === 1 ? group[0] : undefined), group);
         if (out.length !== indexes.length)
           throw new Error(`batch handler returned ${out.length} results for ${indexes.length} envelopes`);
         indexes.forEach((i, k) => (results[i] = out[k]!));
