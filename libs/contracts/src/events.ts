@@ -4,8 +4,9 @@ import {
   AgentSessionCompleted,
   AgentSessionFailed,
   AgentSessionStarted,
+  InvestigationRequested,
 } from './payloads/agent.js';
-import { AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
+import { AlertAnalysed, AlertCreated, AlertEscalated, AlertStatusChanged, AlertUpdated } from './payloads/alert.js';
 import { AlertsReceived, PayloadRejected } from './payloads/ingest.js';
 import { NotificationDelivered, NotificationFailed } from './payloads/notification.js';
 import { CredentialRevoked } from './payloads/user.js';
@@ -21,11 +22,13 @@ export const EVENT_PAYLOAD_CLASSES = {
   [RoutingKeys.AlertAcknowledged]: AlertStatusChanged,
   [RoutingKeys.AlertResolved]: AlertStatusChanged,
   [RoutingKeys.AlertEscalated]: AlertEscalated,
+  [RoutingKeys.AlertAnalysed]: AlertAnalysed,
   [RoutingKeys.AgentSessionStarted]: AgentSessionStarted,
   [RoutingKeys.AgentLlmInteraction]: AgentLlmInteraction,
   [RoutingKeys.AgentMcpInteraction]: AgentMcpInteraction,
   [RoutingKeys.AgentSessionCompleted]: AgentSessionCompleted,
   [RoutingKeys.AgentSessionFailed]: AgentSessionFailed,
+  [RoutingKeys.AgentInvestigationRequested]: InvestigationRequested,
   [RoutingKeys.NotificationDelivered]: NotificationDelivered,
   [RoutingKeys.NotificationFailed]: NotificationFailed,
   [RoutingKeys.AuthCredentialRevoked]: CredentialRevoked,

@@ -15,4 +15,5 @@ export * from './payloads/user.js';
 export * from './alert-identity.js';
 export * from './payloads/ingest.js';
 export * from './payloads/alert-api.js';
+export * from './payloads/agent-api.js';
 export * from './events.js';

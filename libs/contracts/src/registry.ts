@@ -26,6 +26,12 @@ import {
   UpdateUserRequest,
   VerifyApiKeyRequest,
 } from './payloads/user.js';
+import {
+  CreateMcpServerRequest,
+  SimilarAlertsQuery,
+  StartInvestigationRequest,
+  UpdateMcpServerRequest,
+} from './payloads/agent-api.js';
 import { PageRequest } from './paging.js';
 import { EVENT_PAYLOAD_CLASSES } from './events.js';
 import type { RoutingKey } from './routing-keys.js';
@@ -80,6 +86,14 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.AlertRejectedList]: PageRequest,
   [RpcPatterns.AlertWebhookMappingGet]: EmptyRequest,
   [RpcPatterns.AlertWebhookMappingPut]: WebhookMapping,
+  [RpcPatterns.AlertSimilar]: SimilarAlertsQuery,
+  [RpcPatterns.AgentRunnerAgentsList]: EmptyRequest,
+  [RpcPatterns.AgentRunnerInvestigationsStart]: StartInvestigationRequest,
+  [RpcPatterns.AgentRunnerMcpServersCreate]: CreateMcpServerRequest,
+  [RpcPatterns.AgentRunnerMcpServersList]: EmptyRequest,
+  [RpcPatterns.AgentRunnerMcpServersGet]: ById,
+  [RpcPatterns.AgentRunnerMcpServersUpdate]: UpdateMcpServerRequest,
+  [RpcPatterns.AgentRunnerMcpServersDelete]: ById,
 };
 
 export function payloadClassOf(type: string): PayloadClass | undefined {

@@ -8,11 +8,15 @@ export const RoutingKeys = {
   AlertAcknowledged: 'alert.acknowledged',
   AlertResolved: 'alert.resolved',
   AlertEscalated: 'alert.escalated',
+  /** An investigation of the alert ended: its analysis (or why there is none) is on the alert. */
+  AlertAnalysed: 'alert.analysed',
   AgentSessionStarted: 'agent.session.started',
   AgentLlmInteraction: 'agent.llm.interaction',
   AgentMcpInteraction: 'agent.mcp.interaction',
   AgentSessionCompleted: 'agent.session.completed',
   AgentSessionFailed: 'agent.session.failed',
+  /** An investigation asked for through the API, queued for the agent runners. */
+  AgentInvestigationRequested: 'agent.investigation.requested',
   NotificationDelivered: 'notification.delivered',
   NotificationFailed: 'notification.failed',
   /** An API key revoked or a user deactivated: every gateway replica drops it from its caches. */

@@ -53,6 +53,17 @@ export const RpcPatterns = {
   AlertRejectedList: 'alert.rejected.list',
   AlertWebhookMappingGet: 'alert.webhook-mapping.get',
   AlertWebhookMappingPut: 'alert.webhook-mapping.put',
+  /** Past alerts like one under investigation (the similar_alerts tool). */
+  AlertSimilar: 'alert.alerts.similar',
+
+  // agent runner (tenant from the envelope)
+  AgentRunnerAgentsList: 'agent-runner.agents.list',
+  AgentRunnerInvestigationsStart: 'agent-runner.investigations.start',
+  AgentRunnerMcpServersCreate: 'agent-runner.mcp-servers.create',
+  AgentRunnerMcpServersList: 'agent-runner.mcp-servers.list',
+  AgentRunnerMcpServersGet: 'agent-runner.mcp-servers.get',
+  AgentRunnerMcpServersUpdate: 'agent-runner.mcp-servers.update',
+  AgentRunnerMcpServersDelete: 'agent-runner.mcp-servers.delete',
 } as const;
 export type RpcPattern = (typeof RpcPatterns)[keyof typeof RpcPatterns];
 

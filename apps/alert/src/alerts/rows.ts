@@ -168,6 +168,7 @@ export function viewOf(state: AlertState): AlertView {
     lastSeenAt: toIso(state.lastSeenAt),
     acknowledged: stepView(state.acknowledged),
     resolved: stepView(state.resolved),
+    analysis: null,
     createdAt: toIso(state.createdAt),
     updatedAt: toIso(state.updatedAt),
   };

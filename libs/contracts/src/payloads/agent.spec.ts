@@ -2,6 +2,7 @@ import { validateAs } from '../registry.js';
 import { AgentLlmInteraction, AgentMcpInteraction } from './agent.js';
 
 const step = {
+  sequence: 1,
   sessionId: '0192f0c1-0000-7000-8000-000000000001',
   interactionId: '0192f0c1-0000-7000-8000-000000000002',
   durationMs: 120,

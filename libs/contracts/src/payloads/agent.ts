@@ -18,10 +18,25 @@ import {
 
 const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-export class AgentSessionStarted {
+/** What started an investigation: a new alert, or someone asking (POST /api/v1/alerts/:id/investigations). */
+export const INVESTIGATION_TRIGGERS = ['alert', 'manual'] as const;
+export type InvestigationTrigger = (typeof INVESTIGATION_TRIGGERS)[number];
+
+/**
+ * Every agent.* event of a session carries its place in the session: `sequence` counts from 0
+ * (agent.session.started) through each step to the closing event, so a consumer orders the timeline
+ * by it whatever order the events arrive in.
+ */
+export abstract class AgentSessionEvent {
   @IsUUID()
   sessionId!: string;
 
+  @IsInt()
+  @Min(0)
+  sequence!: number;
+}
+
+export class AgentSessionStarted extends AgentSessionEvent {
   @IsUUID()
   alertId!: string;
 
@@ -36,6 +51,14 @@ export class AgentSessionStarted {
   /** Every field of the alert the agent was given, kept for the history. */
   @IsObject()
   alertData!: Record<string, unknown>;
+
+  @IsIn(INVESTIGATION_TRIGGERS)
+  trigger!: InvestigationTrigger;
+
+  /** The model the agent asks (its own, else LLM_MODEL); absent when no model is configured. */
+  @IsOptional()
+  @IsString()
+  model?: string;
 
   @Matches(ISO_MICROS)
   startedAt!: string;
@@ -56,10 +79,7 @@ export class TokenUsage {
 }
 
 /** What every recorded step of an agent session says: which session, which step, how it went. */
-export abstract class AgentInteraction {
-  @IsUUID()
-  sessionId!: string;
-
+export abstract class AgentInteraction extends AgentSessionEvent {
   @IsUUID()
   interactionId!: string;
 
@@ -132,15 +152,32 @@ export class AgentMcpInteraction extends AgentInteraction {
   result?: Record<string, unknown>;
 }
 
-export class AgentSessionCompleted {
-  @IsUUID()
-  sessionId!: string;
-
+/** What the closing event of a session repeats from its start, so it reads on its own. */
+export abstract class AgentSessionEnded extends AgentSessionEvent {
   @IsUUID()
   alertId!: string;
 
   @IsString()
+  @IsNotEmpty()
+  alertType!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  agentType!: string;
+
+  /** Tokens the whole session spent, as the provider counted them. */
+  @ValidateNested()
+  @Type(() => TokenUsage)
+  tokens!: TokenUsage;
+}
+
+export class AgentSessionCompleted extends AgentSessionEnded {
+  @IsString()
   finalAnalysis!: string;
+
+  /** True when the agent ran out of iterations and was made to conclude without tools. */
+  @IsBoolean()
+  forcedConclusion!: boolean;
 
   @Matches(ISO_MICROS)
   completedAt!: string;
@@ -148,13 +185,7 @@ export class AgentSessionCompleted {
 
 export const FAILED_SESSION_STATUSES = ['failed', 'skipped'] as const;
 
-export class AgentSessionFailed {
-  @IsUUID()
-  sessionId!: string;
-
-  @IsUUID()
-  alertId!: string;
-
+export class AgentSessionFailed extends AgentSessionEnded {
   @IsIn(FAILED_SESSION_STATUSES)
   status!: (typeof FAILED_SESSION_STATUSES)[number];
 
@@ -164,4 +195,22 @@ export class AgentSessionFailed {
 
   @Matches(ISO_MICROS)
   completedAt!: string;
+}
+
+/**
+ * agent.investigation.requested: an investigation someone asked for, queued for the agent runners like
+ * a new alert (its session id is already promised to the caller).
+ */
+export class InvestigationRequested {
+  @IsUUID()
+  sessionId!: string;
+
+  @IsUUID()
+  alertId!: string;
+
+  /** The user or API key that asked. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  requestedBy?: string;
 }

@@ -13,7 +13,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { ALERT_STATUSES, SEVERITIES, type AlertStatus, type Severity } from './alert.js';
+import { ALERT_STATUSES, SEVERITIES, type AlertAnalysis, type AlertStatus, type Severity } from './alert.js';
 import type { AlertSource } from './ingest.js';
 import { PageRequest } from '../paging.js';
 
@@ -284,6 +284,8 @@ export interface AlertView {
   lastSeenAt: string;
   acknowledged: AlertStep | null;
   resolved: AlertStep | null;
+  /** The latest investigation of the alert by the agent runner; null before the first one. */
+  analysis: AlertAnalysis | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -295,7 +297,7 @@ export const TIMELINE_KINDS = [
   'resolved',
   'retriggered',
   'note',
-  'analysis',
+  'analysed',
   'silenced',
 ] as const;
 

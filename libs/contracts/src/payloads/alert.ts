@@ -101,6 +101,42 @@ export class AlertStatusChanged {
   by!: string;
 }
 
+export const ANALYSIS_STATUSES = ['in_progress', 'completed', 'failed', 'skipped'] as const;
+export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
+
+/** An alert's latest investigation, as the alert keeps it (`analysis` on the alert). */
+export class AlertAnalysis {
+  @IsUUID()
+  sessionId!: string;
+
+  @IsIn(ANALYSIS_STATUSES)
+  status!: AnalysisStatus;
+
+  @IsString()
+  @IsNotEmpty()
+  agent!: string;
+
+  /** The agent's answer (completed), or why there is none (failed, skipped); null while it runs. */
+  @IsOptional()
+  @IsString()
+  text!: string | null;
+
+  @IsOptional()
+  @Matches(ISO_MICROS)
+  completedAt!: string | null;
+}
+
+/** alert.analysed: an investigation of the alert ended (completed, failed or skipped). */
+export class AlertAnalysed {
+  @ValidateNested()
+  @Type(() => AlertSnapshot)
+  alert!: AlertSnapshot;
+
+  @ValidateNested()
+  @Type(() => AlertAnalysis)
+  analysis!: AlertAnalysis;
+}
+
 export class AlertEscalated {
   @ValidateNested()
   @Type(() => AlertSnapshot)
