@@ -18,6 +18,7 @@ export const ACTIVE_STATUSES: readonly InvestigationStatus[] = ['pending', 'in_p
   where: `"status" IN ('pending', 'in_progress')`,
 })
 @Index('IDX_investigations_status_heartbeat', ['status', 'heartbeatAtUs'])
+@Index('IDX_investigations_source', ['tenantId', 'sourceId'])
 export class InvestigationRow {
   @PrimaryColumn({ name: 'session_id', type: 'uuid' })
   sessionId!: string;
@@ -27,6 +28,10 @@ export class InvestigationRow {
 
   @Column({ name: 'alert_id', type: 'uuid' })
   alertId!: string;
+
+  /** The envelope that asked for it (alert.created, agent.investigation.requested): a redelivery finds it. */
+  @Column({ name: 'source_id', type: 'uuid', nullable: true })
+  sourceId!: string | null;
 
   /** `alert` (a new alert) or `manual` (asked for through the API). */
   @Column({ name: 'trigger', type: 'varchar', length: 16 })
@@ -56,6 +61,10 @@ export class InvestigationRow {
 
   @Column({ name: 'ended_at_us', type: 'bigint', nullable: true })
   endedAtUs!: string | null;
+
+  /** The sequence number of the last agent.* event written for the session (its closing one follows it). */
+  @Column({ name: 'last_sequence', type: 'integer', default: 0 })
+  lastSequence!: number;
 
   /** Renewed while it runs; an in_progress row left untouched for long was cut off. */
   @Column({ name: 'heartbeat_at_us', type: 'bigint' })
