@@ -14,6 +14,12 @@ export interface ServiceDefinition {
   config?: ConfigClass<CommonConfig>;
   /** Unacknowledged events its consumer may hold, when it needs more than BUS_PREFETCH (batching consumers). */
   busPrefetch?: number;
+  /**
+   * The exact number of events its consumer may hold, replacing BUS_PREFETCH and busPrefetch, for a
+   * consumer whose every message is long work: what it does not hold stays in the queue for the
+   * other replicas.
+   */
+  exactBusPrefetch?(common: CommonConfig): number;
   /** HTTP set-up beyond health and metrics (the gateway's API). */
   configureHttp?(app: INestApplication): void;
 }

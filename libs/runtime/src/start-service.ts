@@ -143,7 +143,7 @@ export async function startService(
       service: def.service,
       registry,
       logger,
-      prefetch: Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
+      prefetch: def.exactBusPrefetch?.(config) ?? Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
       maxAttempts: config.BUS_MAX_ATTEMPTS,
       // A service with a database claims each envelope in its inbox, in the handler's own transaction.
       ...(def.persistence ? { idempotency: null } : {}),

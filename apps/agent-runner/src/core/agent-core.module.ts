@@ -7,6 +7,7 @@ import { AgentRegistry, defaultAgentsConfigPath, loadAgentsConfig, type McpServe
 import { LlmClient } from '../llm/index.js';
 import { McpConnections, type McpServerSpec } from '../mcp/index.js';
 import { parseAllowedCidrs, type Cidr } from '../safety/index.js';
+import { ALERTS_URL_VARIABLE, AlertsLookup } from './alerts-lookup.js';
 
 /** The model client, or null when OPENAI_BASE_URL is unset (investigations are then recorded as skipped). */
 export const LLM_CLIENT = Symbol('LLM_CLIENT');
@@ -70,14 +71,23 @@ class McpShutdown implements OnApplicationShutdown {
         new AgentRegistry(loadAgentsConfig(process.env), { defaultModel: config.LLM_MODEL }),
       inject: [AGENT_RUNNER_CONFIG],
     },
+    AlertsLookup,
     {
       provide: McpConnections,
-      useFactory: (registry: AgentRegistry, config: AgentRunnerConfig) =>
-        new McpConnections(
-          Object.entries(registry.config.mcpServers).map(([name, server]) => mcpSpecOf(name, server)),
+      useFactory: async (registry: AgentRegistry, config: AgentRunnerConfig, lookup: AlertsLookup) => {
+        // The stdio servers the runner starts learn where to ask for similar alerts (see AlertsLookup).
+        const alertsUrl = await lookup.listen();
+        return new McpConnections(
+          Object.entries(registry.config.mcpServers).map(([name, server]) => {
+            const spec = mcpSpecOf(name, server);
+            return spec.transport === 'stdio'
+              ? { ...spec, env: { [ALERTS_URL_VARIABLE]: alertsUrl, ...spec.env } }
+              : spec;
+          }),
           { defaultTimeoutMs: config.MCP_TIMEOUT_MS },
-        ),
-      inject: [AgentRegistry, AGENT_RUNNER_CONFIG],
+        );
+      },
+      inject: [AgentRegistry, AGENT_RUNNER_CONFIG, AlertsLookup],
     },
     {
       provide: LLM_CLIENT,
@@ -100,6 +110,6 @@ class McpShutdown implements OnApplicationShutdown {
     },
     McpShutdown,
   ],
-  exports: [AGENT_RUNNER_CONFIG, AgentRegistry, McpConnections, LLM_CLIENT, ALLOWED_CIDRS],
+  exports: [AGENT_RUNNER_CONFIG, AgentRegistry, McpConnections, LLM_CLIENT, ALLOWED_CIDRS, AlertsLookup],
 })
 export class AgentCoreModule {}

@@ -19,9 +19,13 @@ export class Budget {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
 
+  private readonly aborted: AbortSignal;
+
+  /** `stop` (a shutdown) ends the investigation's calls too. */
   constructor(
     readonly limits: BudgetLimits,
     private readonly now: () => number = Date.now,
+    stop?: AbortSignal,
   ) {
     for (const key of ['maxTokens', 'maxDurationMs'] as const)
       if (!Number.isInteger(limits[key]) || limits[key] <= 0)
@@ -33,11 +37,12 @@ export class Budget {
     );
     // The limit must never keep a stopping process alive.
     this.timer.unref();
+    this.aborted = stop ? AbortSignal.any([this.controller.signal, stop]) : this.controller.signal;
   }
 
-  /** Aborts when the wall-clock limit passes. */
+  /** Aborts when the wall-clock limit passes (or `stop` fires). */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.aborted;
   }
 
   get tokensUsed(): number {

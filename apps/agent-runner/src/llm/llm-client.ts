@@ -21,6 +21,8 @@ export interface LlmCall {
   signal?: AbortSignal;
   /** LangChain callback handlers, e.g. the one that records the exchange. */
   callbacks?: Callbacks;
+  /** Passed to the callback handlers with each call (e.g. what the step is for). */
+  metadata?: Record<string, unknown>;
 }
 
 export interface LlmAnswer {
@@ -102,6 +104,7 @@ export class LlmClient {
         const message = (await runnable.invoke(messages, {
           signal: call.signal ? AbortSignal.any([call.signal, deadline]) : deadline,
           callbacks: call.callbacks,
+          ...(call.metadata && { metadata: call.metadata }),
         })) as AIMessage;
         return {
           message,

@@ -130,10 +130,20 @@ export class McpConnections {
     return result;
   }
 
-  async callTool(server: string, tool: string, args: Record<string, unknown> = {}): Promise<McpToolCallResult> {
+  /** `meta` goes in the request's `_meta` (what the caller tells the server beside the arguments). */
+  async callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown> = {},
+    meta?: Record<string, unknown>,
+  ): Promise<McpToolCallResult> {
     const startedAt = new Date();
     const outcome = await this.exchange(server, async (client, request) => {
-      const answer = await client.callTool({ name: tool, arguments: args }, undefined, request);
+      const answer = await client.callTool(
+        { name: tool, arguments: args, ...(meta && { _meta: meta }) },
+        undefined,
+        request,
+      );
       const text = toolResultText(answer.content as ToolContentPart[] | undefined, answer.structuredContent);
       return { text, isError: answer.isError === true };
     });
