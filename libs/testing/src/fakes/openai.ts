@@ -48,6 +48,7 @@ const DEFAULT_USAGE: TokenUsage = { prompt_tokens: 10, completion_tokens: 5 };
 export class FakeOpenAI {
   readonly requests: RecordedChatRequest[] = [];
   private readonly script: ChatReply[] = [];
+  private responder: ((request: RecordedChatRequest) => ChatReply | Promise<ChatReply>) | undefined;
   private calls = 0;
 
   private http!: LocalHttpServer;
@@ -72,6 +73,18 @@ export class FakeOpenAI {
     this.script.push(...replies);
     return this;
   }
+
+  /**
+   * Answers every request with `respond(request)` instead of the script: for many conversations at once,
+   * each answered from its own messages (e.g. by counting its tool results).
+   */
+  respondWith(respond: (request: RecordedChatRequest) => ChatReply | Promise<ChatReply>): this {
+    this.responder = respond;
+    return this;
+  }
+
+  /** Keeps no copy of the requests (long benchmarks). */
+  forgetRequests = false;
 
   close(): Promise<void> {
     return this.http.close();
@@ -99,8 +112,9 @@ export class FakeOpenAI {
     } catch {
       return sendJson(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
     }
-    this.requests.push({ path, headers: req.headers, body });
-    const reply = this.script.shift();
+    const request = { path, headers: req.headers, body };
+    if (!this.forgetRequests) this.requests.push(request);
+    const reply = this.responder ? await this.responder(request) : this.script.shift();
     if (!reply)
       return sendJson(res, 500, { error: { message: 'the fake has no scripted reply left', type: 'server_error' } });
     if ('hang' in reply) return;
