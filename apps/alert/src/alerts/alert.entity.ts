@@ -82,6 +82,24 @@ export class AlertRow {
 
   @Column({ name: 'occ_logged', type: 'integer' })
   occLogged!: number;
+
+  /**
+   * The latest investigation (agent session) of the alert: its id (UUIDv7, so later sessions sort
+   * after earlier ones), status, when it ended, and `{ agent, text }` as exact JSON. Written only by
+   * the agent.session.* consumer, never by the ingest upsert.
+   */
+  @Column({ name: 'analysis_session_id', type: 'uuid', nullable: true })
+  analysisSessionId!: string | null;
+
+  @Column({ name: 'analysis_status', type: 'varchar', length: 16, nullable: true })
+  analysisStatus!: string | null;
+
+  @Column({ name: 'analysis_completed_at_us', type: 'bigint', nullable: true })
+  analysisCompletedAtUs!: string | null;
+
+  /** `{ agent, text }`, exact JSON (the model's answer may hold anything, NUL included). */
+  @Column({ name: 'analysis_doc', type: 'text', nullable: true })
+  analysisDoc!: string | null;
 }
 
 /**
