@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import { isPublicAddress, type Cidr } from './address.js';
+import { isPublicAddress, type Cidr } from '@vigil/netguard';
 
 export type RunbookFailure =
   'invalid_url' | 'refused_address' | 'dns' | 'timeout' | 'too_large' | 'status' | 'too_many_redirects' | 'network';
