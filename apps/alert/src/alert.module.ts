@@ -3,6 +3,8 @@ import type { CommonConfig } from '@vigil/config';
 import { CONFIG } from '@vigil/runtime';
 import { ALERT_CONFIG, loadAlertConfig } from './alert.config.js';
 import { AlertStore } from './alerts/alert.store.js';
+import { AnalysisHandlers } from './analysis/analysis.handlers.js';
+import { AnalysisService } from './analysis/analysis.service.js';
 import { IngestHandlers } from './ingest/ingest.handlers.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { LifecycleHandlers } from './lifecycle/lifecycle.handlers.js';
@@ -25,13 +27,15 @@ import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js
 
 /**
  * The alert service, one folder per capability (handlers → service → rules, with its SQL in a
- * store beside them): ingest, lifecycle (acknowledge, resolve, notes), queries, stats, silences,
+ * store beside them): ingest, lifecycle (acknowledge, resolve, notes), analysis (the agent runner's
+ * sessions), queries (with similar alerts), stats, silences,
  * rejected payloads, stored webhook mappings. alerts/ holds the alert row they share.
  */
 @Module({
   controllers: [
     IngestHandlers,
     LifecycleHandlers,
+    AnalysisHandlers,
     QueriesHandlers,
     StatsHandlers,
     SilencesHandlers,
@@ -43,6 +47,7 @@ import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js
     AlertStore,
     IngestService,
     LifecycleService,
+    AnalysisService,
     QueriesService,
     QueriesStore,
     StatsService,

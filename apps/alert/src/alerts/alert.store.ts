@@ -4,12 +4,14 @@ import { v7 as uuidv7 } from 'uuid';
 import type { AlertState, TimelineDraft } from '../lifecycle/lifecycle.js';
 import {
   ALERT_COLUMNS,
+  ANALYSIS_COLUMNS,
   EVENT_COLUMNS,
   SEARCH_COLUMNS,
   STATE_COLUMNS,
   UPSERT_ALERTS,
   UPSERT_SEARCH,
   alertParams,
+  analysisParams,
   eventParams,
   stateOf,
 } from './rows.js';
@@ -90,6 +92,21 @@ export class AlertStore {
         columns: EVENT_COLUMNS,
         rows: timeline.map((t) => eventParams(tenantId, t.alertId, uuidv7(), t.draft)),
       },
+    ]);
+  }
+
+  /**
+   * Writes a state's analysis (and its updated_at) on its row, apart from the ingest upsert, which
+   * never touches the analysis columns.
+   */
+  async saveAnalysis(sql: Sql, state: AlertState): Promise<void> {
+    if (!state.analysis) throw new Error(`alert ${state.id}: no analysis to save`);
+    const sets = ANALYSIS_COLUMNS.map((column) => `${column} = ?`).join(', ');
+    await sql.query(`UPDATE alerts SET ${sets}, updated_at_us = ? WHERE tenant_id = ? AND id = ?`, [
+      ...analysisParams(state.analysis),
+      state.updatedAt,
+      state.tenantId,
+      state.id,
     ]);
   }
 

@@ -1,4 +1,5 @@
 import type {
+  AnalysisStatus,
   AlertSource,
   AlertStatus,
   AlertView,
@@ -14,6 +15,7 @@ import {
   type Step,
   type TimelineDraft,
 } from '../lifecycle/lifecycle.js';
+import { analysisViewOf, type AnalysisState } from '../analysis/analysis.js';
 import { silenceStateAt } from '../silences/matchers.js';
 import { searchable, searchableLabels, searchTextOf } from './text.js';
 import { micros, toIso, type Micros } from './time.js';
@@ -21,11 +23,11 @@ import type { Column, Row } from '@vigil/persistence';
 
 /** The columns an AlertState (and an AlertView) is read from. */
 export const STATE_COLUMNS =
-  'tenant_id, id, source, status, silenced, occurrences, doc, steps, started_at_us, triggered_at_us, last_seen_at_us, created_at_us, updated_at_us, occ_logged_at_us, occ_logged';
+  'tenant_id, id, source, status, silenced, occurrences, doc, steps, started_at_us, triggered_at_us, last_seen_at_us, created_at_us, updated_at_us, occ_logged_at_us, occ_logged, analysis_session_id, analysis_status, analysis_completed_at_us, analysis_doc';
 
 const col = (name: string, pg: string): Column => ({ name, pg });
 
-/** Every column the upsert writes, in the order of `alertParams`. */
+/** Every column the upsert writes, in the order of `alertParams`. Not the analysis: see `ANALYSIS_COLUMNS`. */
 export const ALERT_COLUMNS: readonly Column[] = [
   col('tenant_id', 'varchar'),
   col('id', 'uuid'),
@@ -80,6 +82,39 @@ interface StepsDoc {
   resolved: Step | null;
 }
 
+/** The analysis columns, written apart from the upsert (ingest never overwrites an analysis). */
+export const ANALYSIS_COLUMNS = [
+  'analysis_session_id',
+  'analysis_status',
+  'analysis_completed_at_us',
+  'analysis_doc',
+] as const;
+
+/** `analysis_doc`: what is returned verbatim, as exact JSON. */
+interface AnalysisDoc {
+  agent: string;
+  text: string | null;
+}
+
+export function analysisOf(row: Row): AnalysisState | null {
+  const sessionId = row['analysis_session_id'] as string | null | undefined;
+  if (!sessionId) return null;
+  const doc = JSON.parse(row['analysis_doc'] as string) as AnalysisDoc;
+  return {
+    sessionId,
+    status: row['analysis_status'] as AnalysisStatus,
+    agent: doc.agent,
+    text: doc.text,
+    completedAt: micros(row['analysis_completed_at_us'] as string | number | null),
+  };
+}
+
+/** The analysis columns' values, in ANALYSIS_COLUMNS order. */
+export function analysisParams(analysis: AnalysisState): unknown[] {
+  const doc: AnalysisDoc = { agent: analysis.agent, text: analysis.text };
+  return [analysis.sessionId, analysis.status, analysis.completedAt, JSON.stringify(doc)];
+}
+
 function num(value: unknown): Micros {
   return micros(value as string | number)!;
 }
@@ -103,6 +138,7 @@ export function stateOf(row: Row): AlertState {
     resolved: steps.resolved,
     occLoggedAt: num(row['occ_logged_at_us']),
     occLogged: Number(row['occ_logged']),
+    analysis: analysisOf(row),
   };
 }
 
@@ -168,7 +204,7 @@ export function viewOf(state: AlertState): AlertView {
     lastSeenAt: toIso(state.lastSeenAt),
     acknowledged: stepView(state.acknowledged),
     resolved: stepView(state.resolved),
-    analysis: null,
+    analysis: state.analysis ? analysisViewOf(state.analysis) : null,
     createdAt: toIso(state.createdAt),
     updatedAt: toIso(state.updatedAt),
   };

@@ -8,6 +8,7 @@ import {
   type Severity,
   type TIMELINE_KINDS,
 } from '@vigil/contracts';
+import type { AnalysisState } from '../analysis/analysis.js';
 import { toIso, type Micros } from '../alerts/time.js';
 
 /** What the source said about the alert, kept exactly (the `doc` column). The latest occurrence wins. */
@@ -40,6 +41,8 @@ export interface AlertState {
   /** Occurrence coalescing: when the last `occurrence` timeline entry / alert.updated was written, and the count then. */
   occLoggedAt: Micros;
   occLogged: number;
+  /** The latest investigation; only the agent.session.* consumer changes it. */
+  analysis: AnalysisState | null;
 }
 
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -154,6 +157,7 @@ export function applyReceived(
       resolved: resolving ? { at: seenAt, by: SOURCE_ACTOR, note: null } : null,
       occLoggedAt: seenAt,
       occLogged: 1,
+      analysis: null,
     };
     const timeline = [entry('created', seenAt, { source: received.source, status: state.status, silenced })];
     if (resolving) timeline.push(entry('resolved', seenAt, alert.endsAt ? { endsAt: alert.endsAt } : {}, SOURCE_ACTOR));
