@@ -28,6 +28,8 @@ import {
 export const TEST_ADMIN = Object.freeze({ email: 'admin@vigil.test', password: 'tide-pool orchid lantern 7' });
 /** Distributed mode: the token key shared by the gateway and the user service (standalone keeps a key file). */
 export const TEST_JWT_KEYS = `test:${randomBytes(36).toString('base64url')}`;
+/** The key that encrypts stored secrets (tenants' MCP server headers), given to distributed systems. */
+export const TEST_SECRETS_KEY = `test:${randomBytes(32).toString('base64url')}`;
 /** Rate limits far above what a suite sends, for suites that are not about rate limits. */
 export const RELAXED_RATE_LIMITS: Readonly<Record<string, string>> = Object.freeze({
   RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
@@ -260,7 +262,7 @@ export class TestHarness {
     this.restoreEnv = setProcessEnv({
       VIGIL_ADMIN_EMAIL: TEST_ADMIN.email,
       VIGIL_ADMIN_PASSWORD: TEST_ADMIN.password,
-      ...(TEST_MODE === 'distributed' ? { JWT_KEYS: TEST_JWT_KEYS } : {}),
+      ...(TEST_MODE === 'distributed' ? { JWT_KEYS: TEST_JWT_KEYS, SECRETS_KEY: TEST_SECRETS_KEY } : {}),
       ...this.options.env,
     });
     try {

@@ -27,6 +27,7 @@ export {
   TestHarness,
   TEST_ADMIN,
   TEST_JWT_KEYS,
+  TEST_SECRETS_KEY,
   RELAXED_RATE_LIMITS,
   type HarnessOptions,
   type RequestCall,
