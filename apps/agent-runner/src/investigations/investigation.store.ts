@@ -138,6 +138,15 @@ export class InvestigationStore {
     );
   }
 
+  /** Every tenant's queued and running sessions, oldest first (platform transaction). */
+  async active(sql: Sql, limit = 1000): Promise<Investigation[]> {
+    const rows = await sql.query(
+      `SELECT ${COLUMNS} FROM investigations WHERE status IN ('pending', 'in_progress')
+       ORDER BY created_at_us LIMIT ${Math.trunc(limit)}`,
+    );
+    return rows.map(rowOf);
+  }
+
   /** Sessions of every tenant left in_progress with no sign of life since `beforeUs`, or pending since `pendingBeforeUs` (platform transaction). */
   async stale(sql: Sql, beforeUs: bigint, pendingBeforeUs: bigint, limit = 100): Promise<Investigation[]> {
     const rows = await sql.query(

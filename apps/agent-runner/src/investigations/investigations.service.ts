@@ -20,9 +20,9 @@ import {
   type InvestigationRequested,
   type TokenUsage,
 } from '@vigil/contracts';
-import { RpcRemoteError, VigilBusClient, type Logger } from '@vigil/messaging';
+import { EmbeddedBroker, RpcRemoteError, VigilBusClient, type Logger, type MessageBroker } from '@vigil/messaging';
 import { Transactions, type Tx } from '@vigil/persistence';
-import { LOGGER } from '@vigil/runtime';
+import { LOGGER, MESSAGE_BROKER } from '@vigil/runtime';
 import { v7 as uuidv7 } from 'uuid';
 import { AGENT_RUNNER_CONFIG, type AgentRunnerConfig } from '../agent-runner.config.js';
 import { AgentRegistry, type Agent } from '../agents/index.js';
@@ -111,6 +111,7 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
     @Inject(ALLOWED_CIDRS) private readonly allowedCidrs: Cidr[],
     @Inject(AGENT_RUNNER_CONFIG) private readonly config: AgentRunnerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
   ) {
     this.slots = new Semaphore(config.AGENT_MAX_CONCURRENCY);
   }
@@ -120,7 +121,10 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
     this.heartbeatTimer.unref();
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
-    void this.sweep();
+    // The embedded broker (standalone) keeps its queues in this process: the messages of the sessions
+    // a crash cut off died with it, so nothing would redeliver them.
+    if (this.broker instanceof EmbeddedBroker) void this.requeueAfterRestart();
+    else void this.sweep();
   }
 
   /** Stops the running investigations; their messages go back to the queue (see ShuttingDown). */
@@ -151,12 +155,12 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
   }
 
   async onRequested(envelope: Envelope<InvestigationRequested>): Promise<void> {
-    const { sessionId, alertId, requestedBy } = envelope.payload;
+    const { sessionId, alertId, requestedBy, trigger } = envelope.payload;
     await this.run({
       tenantId: envelope.tenantId,
       alertId,
       sourceId: envelope.id,
-      trigger: 'manual',
+      trigger: trigger ?? 'manual',
       sessionId,
       ...(requestedBy && { requestedBy }),
     });
@@ -527,6 +531,54 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
       await this.transactions
         .inTenant(tenantId, (tx) => this.store.heartbeat(tx.sql, tenantId, sessionIds, nowMicros()))
         .catch((err: unknown) => this.logger.warn({ err }, 'could not renew the running sessions; will try again'));
+  }
+
+  /**
+   * With the embedded broker, every session still queued or running at start-up is from before it: a
+   * running one is closed as failed and queued again as a new session; a queued one is queued again.
+   */
+  async requeueAfterRestart(): Promise<number> {
+    try {
+      const active = await this.transactions.asPlatform((tx) => this.store.active(tx.sql));
+      let queued = 0;
+      for (const row of active) {
+        const done = await this.transactions.inTenant(row.tenantId, async (tx) => {
+          let sessionId = row.sessionId;
+          if (row.status === 'in_progress') {
+            const reason = 'the agent runner stopped during the investigation; it was started again';
+            if (!(await this.closeCutOff(tx, row, null, reason))) return false;
+            sessionId = uuidv7();
+            await this.store.insert(tx.sql, {
+              sessionId,
+              tenantId: row.tenantId,
+              alertId: row.alertId,
+              sourceId: null,
+              trigger: row.trigger,
+              status: 'pending',
+              agent: null,
+              requestedBy: row.requestedBy,
+              nowUs: nowMicros(),
+            });
+          }
+          tx.emit(RoutingKeys.AgentInvestigationRequested, {
+            sessionId,
+            alertId: row.alertId,
+            trigger: row.trigger,
+            ...(row.requestedBy && { requestedBy: row.requestedBy }),
+          });
+          return true;
+        });
+        if (done) queued++;
+      }
+      if (queued) this.logger.warn({ queued }, 'queued again the investigations a restart cut off');
+      return queued;
+    } catch (err) {
+      this.logger.warn(
+        { err },
+        'could not queue again the investigations a restart cut off; the sweep will close them',
+      );
+      return 0;
+    }
   }
 
   /** Closes sessions whose runner died (no heartbeat), whatever replica ran them. */

@@ -213,4 +213,9 @@ export class InvestigationRequested {
   @IsString()
   @MaxLength(200)
   requestedBy?: string;
+
+  /** `manual` (the default) when someone asked; `alert` when a new alert's investigation is queued again after a restart. */
+  @IsOptional()
+  @IsIn(INVESTIGATION_TRIGGERS)
+  trigger?: InvestigationTrigger;
 }
