@@ -1,5 +1,6 @@
 import { CommonConfig, Env, IsIntegerIn, IsParsedBy, IsUrlWithScheme, loadServiceConfig } from '@vigil/config';
-import { IsBoolean, IsOptional, IsString, MinLength } from 'class-validator';
+import { IsBoolean, IsDefined, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
+import { SecretBox } from './catalog/secret-box.js';
 import { parseAllowedCidrs } from './safety/index.js';
 
 /**
@@ -80,6 +81,17 @@ export class AgentRunnerConfig extends CommonConfig {
   )
   @IsBoolean()
   HISTORY_ENABLED = true;
+
+  @Env(
+    'agent runner: keys that encrypt stored secrets (the headers of tenants\' MCP servers), "kid:key[,kid:key]", each key 32 random bytes in base64url; the first encrypts, all decrypt (rotate by putting a new key first); required in distributed mode, the same value on every agent-runner replica; standalone default: a key generated once in VIGIL_DATA_DIR',
+  )
+  @ValidateIf((config: AgentRunnerConfig) => config.VIGIL_MODE === 'distributed' || config.SECRETS_KEY !== undefined)
+  @IsDefined({
+    message:
+      'is required when VIGIL_MODE is distributed, the same value on every agent-runner replica (e.g. SECRETS_KEY=k1:<32 random bytes, base64url>)',
+  })
+  @IsParsedBy((value) => SecretBox.parse(value))
+  SECRETS_KEY?: string;
 }
 
 export function loadAgentRunnerConfig(
