@@ -7,6 +7,7 @@ import type {
   TimelineEntry,
   LabelMatcher,
   RejectedPayloadView,
+  SimilarAlertView,
 } from '@vigil/contracts';
 import {
   SEVERITY_RANK,
@@ -207,6 +208,33 @@ export function viewOf(state: AlertState): AlertView {
     analysis: state.analysis ? analysisViewOf(state.analysis) : null,
     createdAt: toIso(state.createdAt),
     updatedAt: toIso(state.updatedAt),
+  };
+}
+
+/**
+ * A similar alert (the similar_alerts tool): how it ended — the note of its last resolve, from the
+ * row's `resolved_body` (that timeline entry's body), even when a new episode has begun since — and
+ * its last analysis.
+ */
+export function similarViewOf(row: Row, match: SimilarAlertView['match']): SimilarAlertView {
+  const state = stateOf(row);
+  const resolvedBody = row['resolved_body'] as string | null | undefined;
+  const resolutionNote = resolvedBody ? (JSON.parse(resolvedBody) as { note: string | null }).note : null;
+  return {
+    id: state.id,
+    fingerprint: state.content.fingerprint,
+    alertType: state.content.alertType,
+    severity: state.content.severity,
+    status: state.status,
+    summary: state.content.summary ?? null,
+    match,
+    occurrences: state.occurrences,
+    startedAt: toIso(state.startedAt),
+    lastSeenAt: toIso(state.lastSeenAt),
+    acknowledgedAt: state.acknowledged ? toIso(state.acknowledged.at) : null,
+    resolvedAt: state.resolved ? toIso(state.resolved.at) : null,
+    resolutionNote,
+    analysis: state.analysis?.text ?? null,
   };
 }
 

@@ -24,7 +24,13 @@ export class AnalysisService {
     const envelope = source.getEnvelope() as SessionEnvelope;
     const event = sessionEventOf(envelope);
     const { alertId } = envelope.payload;
-    const context = { tenantId: envelope.tenantId, alertId, sessionId: event.sessionId, type: envelope.type };
+    const context = {
+      envelopeId: envelope.id,
+      type: envelope.type,
+      tenantId: envelope.tenantId,
+      alertId,
+      sessionId: event.sessionId,
+    };
     await this.transactions.consume(source, async (tx) => {
       // The envelope's tenant only: another tenant's alert reads as missing.
       const before = (await this.alerts.lockStates(tx.sql, tx.tenantId, [alertId])).get(alertId);

@@ -7,6 +7,8 @@ import {
   type AlertWithTimeline,
   type ById,
   type Page,
+  type SimilarAlertsQuery,
+  type SimilarAlertView,
 } from '@vigil/contracts';
 import type { BusContext } from '@vigil/messaging';
 import { QueriesService } from './queries.service.js';
@@ -18,6 +20,11 @@ export class QueriesHandlers {
   @MessagePattern(RpcPatterns.AlertList)
   list(@Payload() query: AlertListQuery, @Ctx() ctx: BusContext): Promise<Page<AlertView>> {
     return this.queries.list(ctx.getTenantId(), query);
+  }
+
+  @MessagePattern(RpcPatterns.AlertSimilar)
+  similar(@Payload() query: SimilarAlertsQuery, @Ctx() ctx: BusContext): Promise<SimilarAlertView[]> {
+    return this.queries.similar(ctx.getTenantId(), query);
   }
 
   @MessagePattern(RpcPatterns.AlertGet)

@@ -1,15 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import {
+  alertIdOf,
   pageWindow,
   toPage,
   type AlertListQuery,
   type AlertView,
   type AlertWithTimeline,
   type Page,
+  type SimilarAlertsQuery,
+  type SimilarAlertView,
 } from '@vigil/contracts';
 import { Transactions } from '@vigil/persistence';
 import { AlertStore } from '../alerts/alert.store.js';
-import { stateOf, timelineEntryOf, viewOf } from '../alerts/rows.js';
+import { similarViewOf, stateOf, timelineEntryOf, viewOf } from '../alerts/rows.js';
 import { likePatternOf, searchable } from '../alerts/text.js';
 import { fromIso } from '../alerts/time.js';
 import { QueriesStore, type AlertFilter, type SortField } from './queries.store.js';
@@ -30,7 +33,13 @@ export function filterOf(query: AlertListQuery): AlertFilter {
   };
 }
 
-/** Alerts as people look at them: the list (filters, sort, keyset pages) and one alert with its timeline. */
+/** Similar alerts returned when the request names no limit. */
+export const SIMILAR_DEFAULT_LIMIT = 10;
+
+/**
+ * Alerts as people look at them: the list (filters, sort, keyset pages) and one alert with its
+ * timeline; and as the agent looks at them: alerts similar to the one it investigates.
+ */
 @Injectable()
 export class QueriesService {
   constructor(
@@ -57,6 +66,39 @@ export class QueriesService {
         (row) => ({ key: Number(row['sort_key']), id: row['id'] as string }),
         (row) => viewOf(stateOf(row)),
       );
+    });
+  }
+
+  /**
+   * The tenant's alerts like one under investigation: the alert of the same fingerprint first (match
+   * `fingerprint`), then those of the same type (match `alert_type`), newest first, without
+   * `excludeId`, at most `limit` (default 10; the contract caps it at 50).
+   */
+  similar(tenantId: string, query: SimilarAlertsQuery): Promise<SimilarAlertView[]> {
+    const fingerprint = query.fingerprint || undefined;
+    const alertType = query.alertType || undefined;
+    if (fingerprint === undefined && alertType === undefined)
+      throw new BadRequestException('fingerprint or alertType: at least one is required');
+    const limit = query.limit ?? SIMILAR_DEFAULT_LIMIT;
+    const exclude = query.excludeId ? [query.excludeId.toLowerCase()] : [];
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      const found: SimilarAlertView[] = [];
+      if (fingerprint !== undefined) {
+        const rows = await this.queries.similar(sql, tenantId, { id: alertIdOf(tenantId, fingerprint) }, exclude, 1);
+        found.push(...rows.map((row) => similarViewOf(row, 'fingerprint')));
+      }
+      if (alertType !== undefined && found.length < limit) {
+        const seen = [...exclude, ...found.map((alert) => alert.id)];
+        const rows = await this.queries.similar(
+          sql,
+          tenantId,
+          { alertType: searchable(alertType) },
+          seen,
+          limit - found.length,
+        );
+        found.push(...rows.map((row) => similarViewOf(row, 'alert_type')));
+      }
+      return found.slice(0, limit);
     });
   }
 

@@ -134,6 +134,39 @@ export class QueriesStore {
     );
   }
 
+  /**
+   * Alerts like one under investigation, each row with `resolved_body` (the body of its last
+   * `resolved` entry): the alert of `fingerprintId` (a fingerprint is one alert per tenant), else
+   * those of `alertType` newest first (the type index), leaving out `exclude`.
+   */
+  similar(
+    sql: Sql,
+    tenantId: string,
+    by: { id: string } | { alertType: string },
+    exclude: readonly string[],
+    limit: number,
+  ): Promise<Row[]> {
+    const where = ['tenant_id = ?'];
+    const params: unknown[] = [tenantId];
+    if ('id' in by) {
+      where.push('id = ?');
+      params.push(by.id);
+    } else {
+      where.push('alert_type = ?');
+      params.push(by.alertType);
+    }
+    for (const id of exclude) {
+      where.push('id <> ?');
+      params.push(id);
+    }
+    const lastResolve =
+      "(SELECT e.body FROM alert_events e WHERE e.tenant_id = alerts.tenant_id AND e.alert_id = alerts.id AND e.kind = 'resolved' ORDER BY e.at_us DESC, e.id DESC LIMIT 1)";
+    return sql.query<Row>(
+      `SELECT ${STATE_COLUMNS}, ${lastResolve} AS resolved_body FROM alerts WHERE ${where.join(' AND ')} ORDER BY last_seen_at_us DESC, id DESC LIMIT ${limit}`,
+      params,
+    );
+  }
+
   /** The alert's most recent timeline rows, oldest first. */
   async timeline(sql: Sql, tenantId: string, alertId: string): Promise<Row[]> {
     const rows = await sql.query<Row>(
