@@ -13,6 +13,9 @@ import { AuditController } from './admin/audit.controller.js';
 import { TeamsController } from './admin/teams.controller.js';
 import { TenantsController } from './admin/tenants.controller.js';
 import { UsersController } from './admin/users.controller.js';
+import { AgentRunnerClient } from './agents/agent-runner.client.js';
+import { AgentsController, McpServersController } from './agents/agents.controller.js';
+import { InvestigationsController } from './agents/investigations.controller.js';
 import { AlertsController } from './alerts/alerts.controller.js';
 import { SilencesController } from './alerts/silences.controller.js';
 import { AuthController } from './auth/auth.controller.js';
@@ -43,6 +46,9 @@ export const GATEWAY_CONTROLLERS = [
   WebhookMappingController,
   AlertsController,
   SilencesController,
+  InvestigationsController,
+  AgentsController,
+  McpServersController,
 ];
 
 @Module({
@@ -65,6 +71,7 @@ export const GATEWAY_CONTROLLERS = [
     Authenticator,
     UserServiceClient,
     AlertServiceClient,
+    AgentRunnerClient,
     AlertIntake,
     GenericMappings,
     SignInService,

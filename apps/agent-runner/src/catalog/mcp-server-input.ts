@@ -67,7 +67,6 @@ export function headersProblem(headers: Record<string, unknown>): FieldProblem |
     if (typeof value !== 'string') return { field: 'headers', problem: `headers.${name}: must be a string` };
     if (value.length > MAX_HEADER_VALUE_CHARS)
       return { field: 'headers', problem: `headers.${name}: at most ${MAX_HEADER_VALUE_CHARS} characters` };
-    // eslint-disable-next-line no-control-regex
     if (/[\r\n\0]/.test(value))
       return { field: 'headers', problem: `headers.${name}: must not contain line breaks or NUL` };
   }
