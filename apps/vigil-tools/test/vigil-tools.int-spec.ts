@@ -75,6 +75,8 @@ async function startTarget(kind: 'http' | 'https'): Promise<Target> {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
   };
+  // fixtures/self-signed.*: an EC certificate signed by itself for CN=vigil-tools test, SANs localhost and
+  // 127.0.0.1, valid until 2126 (openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 36500).
   const server =
     kind === 'http'
       ? http.createServer(handler)
