@@ -158,7 +158,12 @@ async function runCall(
     return reply('error: the arguments must be a JSON object');
   const startedAt = new Date();
   const result = await input.tools.callTool(tool.server, tool.tool, call.args);
-  const raw = result.ok ? result.text : result.text ? `${result.error}\n${result.text}` : result.error;
+  // A tool that reported an error gives its text as the error too: the model reads it once.
+  const raw = result.ok
+    ? result.text
+    : result.text && result.text !== result.error
+      ? `${result.error}\n${result.text}`
+      : result.error;
   const text = truncate(maskSecrets(raw), input.toolResultMaxChars);
   input.recorder.recordMcp(
     {
