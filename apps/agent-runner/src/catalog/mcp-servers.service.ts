@@ -50,6 +50,13 @@ function invalid({ field, problem }: FieldProblem): UnprocessableEntityException
   return new UnprocessableEntityException({ message: problem, field });
 }
 
+function nameTaken(name: string): ConflictException {
+  return new ConflictException({
+    message: `name: the tenant already has an MCP server named "${name}"`,
+    field: 'name',
+  });
+}
+
 function notFound(id: string): NotFoundException {
   return new NotFoundException(`MCP server ${id} not found`);
 }
@@ -101,16 +108,15 @@ export class McpServersService implements TenantMcpSpecs {
     };
     try {
       await this.transactions.inTenant(tenantId, async ({ sql }) => {
-        if ((await this.store.list(sql, tenantId)).length >= MAX_SERVERS_PER_TENANT)
+        const existing = await this.store.list(sql, tenantId);
+        if (existing.some((other) => other.name === request.name)) throw nameTaken(request.name);
+        if (existing.length >= MAX_SERVERS_PER_TENANT)
           throw new ConflictException(`a tenant may add at most ${MAX_SERVERS_PER_TENANT} MCP servers`);
         await this.store.insert(sql, server);
       });
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictException({
-          message: `name: the tenant already has an MCP server named "${request.name}"`,
-          field: 'name',
-        });
+      // Two requests for the same name at once: the unique index decides.
+      if (isUniqueViolation(error)) throw nameTaken(request.name);
       throw error;
     }
     return viewOf(server);
