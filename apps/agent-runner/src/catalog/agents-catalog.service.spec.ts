@@ -71,7 +71,9 @@ describe('AgentsCatalog', () => {
   });
 
   it('shows a tenant server that may not be used with the reason, without calling it', async () => {
-    const listTools = jest.fn(() => Promise.resolve<McpToolListResult>({ ok: true, tools: [], durationMs: 1 }));
+    const listTools = jest.fn((_server: string) =>
+      Promise.resolve<McpToolListResult>({ ok: true, tools: [], durationMs: 1 }),
+    );
     const answer = await catalog(listTools, [
       {
         name: 'inside',
