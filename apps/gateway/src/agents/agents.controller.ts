@@ -41,26 +41,26 @@ export class McpServersController {
     return this.agentRunner.asCaller(RpcPatterns.AgentRunnerMcpServersList, principal, {});
   }
 
-  @Get(':id')
+  @Get(':serverId')
   @Access({ roles: ['admin'], scopes: ['admin'] })
-  get(@CurrentPrincipal() principal: Principal, @Param('id', UUID_PARAM) id: string): Promise<McpServerView> {
+  get(@CurrentPrincipal() principal: Principal, @Param('serverId', UUID_PARAM) id: string): Promise<McpServerView> {
     return this.agentRunner.asCaller(RpcPatterns.AgentRunnerMcpServersGet, principal, { id });
   }
 
-  @Patch(':id')
+  @Patch(':serverId')
   @Access({ roles: ['admin'], scopes: ['admin'] })
   update(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', UUID_PARAM) id: string,
+    @Param('serverId', UUID_PARAM) id: string,
     @Body() body: UpdateMcpServerBody,
   ): Promise<McpServerView> {
     return this.agentRunner.asCaller(RpcPatterns.AgentRunnerMcpServersUpdate, principal, { ...body, id });
   }
 
-  @Delete(':id')
+  @Delete(':serverId')
   @Access({ roles: ['admin'], scopes: ['admin'] })
   @HttpCode(HttpStatus.NO_CONTENT)
-  async remove(@CurrentPrincipal() principal: Principal, @Param('id', UUID_PARAM) id: string): Promise<void> {
+  async remove(@CurrentPrincipal() principal: Principal, @Param('serverId', UUID_PARAM) id: string): Promise<void> {
     await this.agentRunner.asCaller(RpcPatterns.AgentRunnerMcpServersDelete, principal, { id });
   }
 }
