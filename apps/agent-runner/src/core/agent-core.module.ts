@@ -81,7 +81,16 @@ class McpShutdown implements OnApplicationShutdown {
           Object.entries(registry.config.mcpServers).map(([name, server]) => {
             const spec = mcpSpecOf(name, server);
             return spec.transport === 'stdio'
-              ? { ...spec, env: { [ALERTS_URL_VARIABLE]: alertsUrl, ...spec.env } }
+              ? {
+                  ...spec,
+                  // The SDK starts stdio servers with a minimal environment: what the built-in tools
+                  // need is passed on (an entry's own env wins).
+                  env: {
+                    [ALERTS_URL_VARIABLE]: alertsUrl,
+                    ...(config.TOOLS_ALLOWED_CIDRS && { TOOLS_ALLOWED_CIDRS: config.TOOLS_ALLOWED_CIDRS }),
+                    ...spec.env,
+                  },
+                }
               : spec;
           }),
           { defaultTimeoutMs: config.MCP_TIMEOUT_MS },
