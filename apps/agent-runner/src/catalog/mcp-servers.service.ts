@@ -184,6 +184,14 @@ export class McpServersService implements TenantMcpSpecs {
   }
 
   private async prepare(server: StoredMcpServer): Promise<TenantServer> {
+    // Refused at create; the agents file may have gained the name since. The configured server keeps it.
+    if (Object.hasOwn(this.registry.config.mcpServers, server.name))
+      return {
+        name: server.name,
+        usable: false,
+        error:
+          'a server of the agents file now has this name, so this one is not used; add it again under another name',
+      };
     let headers: Record<string, string>;
     try {
       headers = JSON.parse(this.box.open(server.sealedHeaders, sealContext(server.tenantId, server.id))) as Record<
