@@ -13,7 +13,7 @@ import {
   type EventOf,
   type TokenUsage,
 } from '@vigil/contracts';
-import { FakeOpenAI, quietLogger, type RecordedChatRequest } from '@vigil/testing';
+import { FakeOpenAI, quietLogger, waitFor, type RecordedChatRequest } from '@vigil/testing';
 import { v7 as uuidv7 } from 'uuid';
 import type { Agent } from '../src/agents/index.js';
 import { investigate, type InvestigationOutcome } from '../src/investigations/investigate.js';
@@ -37,7 +37,7 @@ const everythingEntry = path.join(
 );
 
 const TENANT = 'tenant-investigate';
-const MCP_TIMEOUT_MS = 400;
+const MCP_TIMEOUT_MS = 1_000;
 const LLM = 'LLM';
 const MCP = 'MCP';
 
@@ -193,10 +193,21 @@ describe('investigate(): the loop and its capture', () => {
       { name: 'fragile', transport: 'stdio', ...STDIO_TOOL_SERVER, timeoutMs: 5_000 },
     ];
     connections = new McpConnections(specs, { defaultTimeoutMs: 5_000 });
-    const listed = await connections.listTools('everything');
-    if (!listed.ok) throw new Error(listed.error);
-    everythingTools = listed.tools.length;
-  });
+    // Connected once before the tests, as a running agent runner would be: the first handshake of a
+    // cold process is no part of what the tests time.
+    const [everything] = await Promise.all(
+      ['everything', 'k8s', 'patient', 'fragile'].map((server) =>
+        waitFor(
+          async () => {
+            const listing = await connections.listTools(server);
+            return listing.ok && listing;
+          },
+          { what: `the tools of ${server}`, timeoutMs: 25_000 },
+        ),
+      ),
+    );
+    everythingTools = everything!.tools.length;
+  }, 30_000);
 
   afterAll(async () => {
     await connections.close();
