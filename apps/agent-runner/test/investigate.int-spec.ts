@@ -124,7 +124,12 @@ type Payload = Record<string, unknown>;
 function stepsOf(events: EventOf[]): [string, number, string, boolean][] {
   return events.map((event) => {
     const payload = event.payload as unknown as Payload;
-    const kind = event.type === RoutingKeys.AgentLlmInteraction ? LLM : MCP;
+    const kind =
+      event.type === RoutingKeys.AgentLlmInteraction
+        ? LLM
+        : event.type === RoutingKeys.AgentMcpInteraction
+          ? MCP
+          : event.type;
     return [kind, payload.sequence as number, payload.stepDescription as string, payload.success as boolean];
   });
 }
