@@ -8,3 +8,4 @@ export {
   type LookupAll,
   type ResolveOptions,
 } from './resolve.js';
+export { guardedFetch, guardedLookup } from './guarded-fetch.js';

@@ -73,6 +73,7 @@ describe('McpServersService.servers (what investigations and the agents list get
           url: 'http://192.0.2.10:8080/mcp',
           headers: { Authorization: 'Bearer t0ken' },
           timeoutMs: 7000,
+          fetch: expect.any(Function),
         },
       },
       {
@@ -95,5 +96,12 @@ describe('McpServersService.servers (what investigations and the agents list get
     const specs = await service(rows()).specsFor(TENANT);
     expect(specs.map((spec) => spec.name)).toEqual(['usable']);
     expect(warnings).toHaveLength(3);
+  });
+
+  it('reaches them with a fetch that checks every connection, in case a name moves to a private address later', async () => {
+    const [spec] = await service(rows()).specsFor(TENANT);
+    await expect(spec!.fetch!('http://10.1.2.3:8080/mcp')).rejects.toThrow(
+      '10.1.2.3 (private) is not a public address; add it to TOOLS_ALLOWED_CIDRS to allow it',
+    );
   });
 });

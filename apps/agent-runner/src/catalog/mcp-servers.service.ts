@@ -9,7 +9,7 @@ import {
   type UpdateMcpServerRequest,
 } from '@vigil/contracts';
 import type { Logger } from '@vigil/messaging';
-import { AddressRefusedError, ResolveError, resolvePublic } from '@vigil/netguard';
+import { AddressRefusedError, guardedFetch, ResolveError, resolvePublic } from '@vigil/netguard';
 import { Transactions } from '@vigil/persistence';
 import { LOGGER } from '@vigil/runtime';
 import { v7 as uuidv7 } from 'uuid';
@@ -82,7 +82,12 @@ export class McpServersService implements TenantMcpSpecs {
     @Inject(ALLOWED_CIDRS) private readonly allowedCidrs: Cidr[],
     @Inject(AGENT_RUNNER_CONFIG) private readonly config: AgentRunnerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.fetch = guardedFetch(allowedCidrs);
+  }
+
+  /** What tenants' servers are reached with: every connection's addresses checked as it is made. */
+  private readonly fetch: typeof fetch;
 
   async create(tenantId: string, request: CreateMcpServerRequest, actor: Actor | undefined): Promise<McpServerView> {
     if (Object.hasOwn(this.registry.config.mcpServers, request.name))
@@ -219,6 +224,7 @@ export class McpServersService implements TenantMcpSpecs {
         url: server.url,
         headers,
         ...(server.timeoutMs !== null && { timeoutMs: server.timeoutMs }),
+        fetch: this.fetch,
       },
     };
   }

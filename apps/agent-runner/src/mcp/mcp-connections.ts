@@ -243,6 +243,7 @@ export class McpConnections {
           })
         : new StreamableHTTPClientTransport(new URL(spec.url), {
             ...(spec.headers && { requestInit: { headers: spec.headers } }),
+            ...(spec.fetch && { fetch: spec.fetch }),
           });
     const client = new Client(this.options.clientInfo ?? { name: 'vigil-agent-runner', version: '1.0.0' });
     const connection: Connection = {

@@ -23,6 +23,8 @@ export interface HttpServerSpec {
   headers?: Record<string, string>;
   /** Per-exchange limit; the connections' default otherwise. */
   timeoutMs?: number;
+  /** How requests are sent; the global fetch otherwise (tenants' servers: one that refuses private addresses). */
+  fetch?: typeof fetch;
 }
 
 /**
