@@ -12,7 +12,13 @@ import { ToolCatalog, type CatalogTool } from './tool-catalog.js';
 /** The MCP servers of one investigation, by name (the agent's and the tenant's). */
 export interface ToolHost {
   listTools(server: string): Promise<McpToolListResult>;
-  callTool(server: string, tool: string, args: Record<string, unknown>): Promise<McpToolCallResult>;
+  /** `signal`: the investigation's limit; a call still running when it fires is cancelled. */
+  callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options?: { signal?: AbortSignal },
+  ): Promise<McpToolCallResult>;
 }
 
 export interface InvestigationInput {
@@ -157,7 +163,7 @@ async function runCall(
   if (!call.args || typeof call.args !== 'object' || Array.isArray(call.args))
     return reply('error: the arguments must be a JSON object');
   const startedAt = new Date();
-  const result = await input.tools.callTool(tool.server, tool.tool, call.args);
+  const result = await input.tools.callTool(tool.server, tool.tool, call.args, { signal: input.budget.signal });
   // A tool that reported an error gives its text as the error too: the model reads it once.
   const raw = result.ok
     ? result.text

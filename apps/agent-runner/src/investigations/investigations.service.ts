@@ -504,13 +504,11 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
       servers: [...configured, ...tenantSpecs.map((spec) => spec.name)],
       host: {
         listTools: (server) => connectionsOf(server).listTools(server),
-        callTool: (server, tool, args) =>
-          connectionsOf(server).callTool(
-            server,
-            tool,
-            args,
-            stdio.has(server) ? { [ALERTS_TOKEN_META]: token } : undefined,
-          ),
+        callTool: (server, tool, args, options) =>
+          connectionsOf(server).callTool(server, tool, args, {
+            ...options,
+            ...(stdio.has(server) && { meta: { [ALERTS_TOKEN_META]: token } }),
+          }),
       },
       close: async () => {
         this.lookup.revoke(token);

@@ -17,6 +17,12 @@ export interface McpTool {
   inputSchema: Record<string, unknown>;
 }
 
+/** `meta`: the request's `_meta`; `signal`: the caller's limit (the call is cancelled when it fires). */
+export interface CallOptions {
+  meta?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
 export type McpFailure = { ok: false; error: string; durationMs: number };
 export type McpToolListResult = { ok: true; tools: McpTool[]; durationMs: number } | McpFailure;
 /** A failed call may still carry the tool's own text (a tool that reported an error). */
@@ -65,6 +71,13 @@ class DeadlineExceeded extends Error {
   }
 }
 
+/** The caller gave up on the exchange (its investigation ran out of time, or the runner is stopping). */
+class Cancelled extends Error {
+  constructor(reason: unknown) {
+    super(`cancelled: ${reason instanceof Error ? reason.message : String(reason ?? 'no reason given')}`);
+  }
+}
+
 /**
  * The MCP clients of the agent runner, one per configured server, connected on first use. A stdio
  * server is started once and shared by every investigation; when its process dies it is started again
@@ -101,7 +114,7 @@ export class McpConnections {
 
   async listTools(server: string): Promise<McpToolListResult> {
     const startedAt = new Date();
-    const outcome = await this.exchange(server, async (client, request) => {
+    const outcome = await this.exchange(server, undefined, async (client, request) => {
       const tools: McpTool[] = [];
       let cursor: string | undefined;
       do {
@@ -135,10 +148,10 @@ export class McpConnections {
     server: string,
     tool: string,
     args: Record<string, unknown> = {},
-    meta?: Record<string, unknown>,
+    { meta, signal }: CallOptions = {},
   ): Promise<McpToolCallResult> {
     const startedAt = new Date();
-    const outcome = await this.exchange(server, async (client, request) => {
+    const outcome = await this.exchange(server, signal, async (client, request) => {
       const answer = await client.callTool(
         { name: tool, arguments: args, ...(meta && { _meta: meta }) },
         undefined,
@@ -181,6 +194,7 @@ export class McpConnections {
 
   private async exchange<T>(
     server: string,
+    signal: AbortSignal | undefined,
     run: (client: Client, request: { signal: AbortSignal; timeout: number }) => Promise<T>,
   ): Promise<{ ok: true; value: T; durationMs: number } | McpFailure> {
     const started = performance.now();
@@ -188,16 +202,25 @@ export class McpConnections {
     const spec = this.specs.get(server);
     if (!spec) return { ok: false, error: `unknown MCP server ${server}`, durationMs: elapsed() };
     if (this.closing) return { ok: false, error: 'the MCP connections are closed', durationMs: elapsed() };
+    if (signal?.aborted) return { ok: false, error: new Cancelled(signal.reason).message, durationMs: elapsed() };
     const timeoutMs = spec.timeoutMs ?? this.defaultTimeoutMs;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    // One limit for connecting and answering together; aborting also cancels the request on the server.
+    let onCancel: (() => void) | undefined;
+    // One limit for connecting and answering together, and the caller's signal: either aborts the
+    // request, which also cancels it on the server.
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const exceeded = new DeadlineExceeded(timeoutMs);
         controller.abort(exceeded);
         reject(exceeded);
       }, timeoutMs);
+      onCancel = () => {
+        const cancelled = new Cancelled(signal!.reason);
+        controller.abort(cancelled);
+        reject(cancelled);
+      };
+      signal?.addEventListener('abort', onCancel, { once: true });
     });
     let connection: Connection | undefined;
     try {
@@ -212,10 +235,13 @@ export class McpConnections {
       return { ok: false, error: this.failure(spec, connection, error, timeoutMs), durationMs: elapsed() };
     } finally {
       clearTimeout(timer);
+      if (onCancel) signal?.removeEventListener('abort', onCancel);
     }
   }
 
   private failure(spec: McpServerSpec, connection: Connection | undefined, error: unknown, timeoutMs: number): string {
+    // The request was cancelled on the server too; the connection stays usable.
+    if (error instanceof Cancelled) return error.message;
     if (error instanceof DeadlineExceeded || (error instanceof McpError && error.code === ErrorCode.RequestTimeout)) {
       // A handshake that outlasts the limit is a failed connection: the next use starts afresh, not on it.
       if (connection && !connection.connected) this.drop(spec.name, connection);
