@@ -6,59 +6,17 @@
 // connections only: other suites using the same RabbitMQ are not disturbed, and RabbitMQ itself
 // keeps running whatever happens here.
 import { execFile } from 'node:child_process';
-import net from 'node:net';
 import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import type { VigilBusClient } from '../src/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AMQP_URL, TEST_MODE, TestBus, waitFor } from '@vigil/testing';
+import { AMQP_URL, TcpProxy, TEST_MODE, TestBus, waitFor } from '@vigil/testing';
 import { deliveredPayload } from './payloads.js';
 
 const run = promisify(execFile);
 // rabbitmqctl lives in sbin, which a non-login PATH may lack.
 const SBIN_PATH = [process.env.PATH, '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
 const distributed = TEST_MODE === 'distributed';
-
-/** Forwards 127.0.0.1:<port> to RabbitMQ; cut() drops every connection and refuses new ones. */
-class TcpProxy {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 /** rabbitmqctl, retried: the CLI occasionally fails when the node is busy. */
 async function rabbitmqctl(args: string[]): Promise<string> {

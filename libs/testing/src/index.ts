@@ -46,3 +46,4 @@ export {
 export { FakeSlack, type SlackCall, type SlackWebhookPost } from './fakes/slack.js';
 export { FakeSmtp, type FakeSmtpOptions, type ReceivedMail } from './fakes/smtp.js';
 export { scratchDatabase, tablesOf, type ScratchDatabase } from './database.js';
+export { TcpProxy } from './tcp-proxy.js';
