@@ -15,6 +15,8 @@ const SERVICES = ['gateway', 'user', 'alert', 'agent-runner', 'history', 'notifi
 const IDLE_SETTLE_MS = 3000;
 // Distributed services share the access-token key (any 32+ bytes will do for a benchmark).
 const JWT_KEYS = process.env.JWT_KEYS ?? `bench:${'k'.repeat(48)}`;
+// And the agent runner's key for stored secrets (32 bytes, base64url).
+const SECRETS_KEY = process.env.SECRETS_KEY ?? `bench:${Buffer.alloc(32, 7).toString('base64url')}`;
 
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -81,6 +83,7 @@ async function distributed(): Promise<{ service: string; readyMs: number; rss: n
       AMQP_URL,
       DATABASE_URL,
       JWT_KEYS,
+      SECRETS_KEY,
       ...(service === 'gateway' ? { PORT: port } : { HEALTH_PORT: port }),
     };
     return { service, port, started: performance.now(), child: start(`dist/apps/${service}/src/main.js`, env) };

@@ -38,12 +38,15 @@ const PER_REQUEST = 10;
 const TENANTS = 10;
 const REPEAT_SHARE = 0.3;
 const JWT_KEYS = `bench:${'k'.repeat(48)}`;
+// The agent runners' key for stored secrets: 32 bytes, base64url.
+const SECRETS_KEY = `bench:${Buffer.alloc(32, 7).toString('base64url')}`;
 const brokerLogger = pino({ level: 'warn' });
 const ADMIN = { email: 'bench-admin@vigil.test', password: 'bench tide-pool orchid lantern 7' };
 const GATEWAY_PORT = 3290;
 const SERVICE_ENV = {
   LOG_LEVEL: 'warn',
   JWT_KEYS,
+  SECRETS_KEY,
   VIGIL_ADMIN_EMAIL: ADMIN.email,
   VIGIL_ADMIN_PASSWORD: ADMIN.password,
   RATE_LIMIT_PER_KEY_PER_MIN: '100000000',
@@ -497,7 +500,7 @@ async function distributedRun(): Promise<void> {
 async function standaloneRun(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-ingest-'));
   const port = GATEWAY_PORT + 20;
-  // Standalone: no JWT_KEYS (the key file in the data directory), no broker or database URL.
+  // Standalone: no JWT_KEYS or SECRETS_KEY (the key files in the data directory), no broker or database URL.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...SERVICE_ENV,
@@ -505,7 +508,7 @@ async function standaloneRun(): Promise<void> {
     VIGIL_DATA_DIR: dataDir,
     VIGIL_MODE: 'standalone',
   };
-  for (const name of ['JWT_KEYS', 'AMQP_URL', 'DATABASE_URL']) delete env[name];
+  for (const name of ['JWT_KEYS', 'SECRETS_KEY', 'AMQP_URL', 'DATABASE_URL']) delete env[name];
   const proc = spawn(process.execPath, [path.join(root, 'dist/apps/standalone/src/main.js')], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],

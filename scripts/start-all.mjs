@@ -13,6 +13,8 @@ const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil',
   // For local use only: the services must share one access-token key; set your own in production.
   JWT_KEYS: process.env.JWT_KEYS ?? `local:${'local-development-key-'.repeat(3)}`,
+  // Likewise the key that seals tenants' MCP server headers (32 bytes, base64url).
+  SECRETS_KEY: process.env.SECRETS_KEY ?? 'local:bG9jYWwtZGV2ZWxvcG1lbnQtc2VjcmV0cy1rZXktMDA',
 };
 
 // A newcomer has a PostgreSQL server but not yet Vigil's database: create it (the apps migrate it).
