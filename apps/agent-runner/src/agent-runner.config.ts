@@ -22,7 +22,7 @@ export class AgentRunnerConfig extends CommonConfig {
   @IsUrlWithScheme(['http', 'https'], { message: 'must be an http(s) URL' })
   OPENAI_BASE_URL?: string;
 
-  @Env('agent runner: API key sent to OPENAI_BASE_URL (local gateways often need none)')
+  @Env('agent runner: API key sent to OPENAI_BASE_URL (local gateways often need none)', { secret: true })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -84,6 +84,7 @@ export class AgentRunnerConfig extends CommonConfig {
 
   @Env(
     'agent runner: keys that encrypt stored secrets (the headers of tenants\' MCP servers), "kid:key[,kid:key]", each key 32 random bytes in base64url; the first encrypts, all decrypt (rotate by putting a new key first); required in distributed mode, the same value on every agent-runner replica; standalone default: a key generated once in VIGIL_DATA_DIR',
+    { secret: true },
   )
   @ValidateIf((config: AgentRunnerConfig) => config.VIGIL_MODE === 'distributed' || config.SECRETS_KEY !== undefined)
   @IsDefined({

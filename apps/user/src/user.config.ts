@@ -21,6 +21,7 @@ export class UserConfig extends JwtKeysConfig {
 
   @Env(
     'password of that first admin; standalone: unset → a random one is printed once on stderr; distributed: unset → no admin is created',
+    { secret: true },
   )
   @IsOptional()
   @IsString()

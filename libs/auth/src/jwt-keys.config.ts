@@ -6,6 +6,7 @@ import { JwtKeyring } from './jwt.js';
 export class JwtKeysConfig extends CommonConfig {
   @Env(
     'JWT signing keys "kid:secret[,kid:secret]" (the first signs, all verify; secrets of at least 32 bytes); the same value on the gateway and the user service; required in distributed mode; standalone default: a key generated once in VIGIL_DATA_DIR',
+    { secret: true },
   )
   @ValidateIf((config: JwtKeysConfig) => config.VIGIL_MODE === 'distributed' || config.JWT_KEYS !== undefined)
   @IsDefined({

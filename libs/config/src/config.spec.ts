@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { IsInt, Min } from 'class-validator';
+import { IsInt, Min, MinLength } from 'class-validator';
 import {
   CommonConfig,
   ConfigError,
@@ -191,6 +191,30 @@ describe('CommonConfig', () => {
     expect(() => loadConfig(ServiceConfig, { WORKERS: '1' })).toThrow(
       'Invalid configuration: WORKERS must be at least 2 (got "1")',
     );
+  });
+});
+
+describe('a secret variable', () => {
+  class SecretConfig extends CommonConfig {
+    @Env('a key', { secret: true })
+    @MinLength(32, { message: 'must be at least 32 characters' })
+    SIGNING_KEY = 'x'.repeat(32);
+  }
+
+  it('is named in errors with its length, never its value', () => {
+    const error = (() => {
+      try {
+        loadConfig(SecretConfig, { SIGNING_KEY: 'hunter2-almost-right' });
+      } catch (thrown) {
+        return thrown as Error;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      'Invalid configuration: SIGNING_KEY must be at least 32 characters (got 20 characters, not shown)',
+    );
+    expect(error.message).not.toContain('hunter2');
   });
 });
 

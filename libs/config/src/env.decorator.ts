@@ -7,6 +7,8 @@ export interface EnvVarInfo {
   readonly name: string;
   readonly description: string;
   readonly kind: EnvKind;
+  /** A key or a password: an error about it never shows its value. */
+  readonly secret: boolean;
 }
 
 /** A config schema: a class with a no-argument constructor whose field initialisers are the defaults. */
@@ -16,6 +18,7 @@ interface Declared {
   readonly name: string;
   readonly description: string;
   readonly kind?: EnvKind;
+  readonly secret: boolean;
 }
 
 const declared = new WeakMap<object, Declared[]>();
@@ -27,14 +30,14 @@ function kindOfType(type: unknown): EnvKind | undefined {
   return undefined;
 }
 
-export function Env(description: string, options: { kind?: EnvKind } = {}): PropertyDecorator {
+export function Env(description: string, options: { kind?: EnvKind; secret?: boolean } = {}): PropertyDecorator {
   return (prototype, key) => {
     if (typeof key !== 'string') throw new TypeError('@Env() needs a string property name');
     // `design:type` (decorator metadata) says Number for `PORT?: number`, but only Object for an
     // unannotated `PORT = 3000`: then envVarsOf() infers the kind from the default value.
     const kind = options.kind ?? kindOfType(Reflect.getMetadata('design:type', prototype, key));
     const own = declared.get(prototype) ?? [];
-    own.push({ name: key, description, kind });
+    own.push({ name: key, description, kind, secret: options.secret === true });
     declared.set(prototype, own);
   };
 }
@@ -51,9 +54,10 @@ export function envVarsOf(schema: ConfigClass): EnvVarInfo[] {
   const byName = new Map<string, Declared>();
   for (const proto of chain) for (const info of declared.get(proto) ?? []) byName.set(info.name, info);
   const defaults = new schema() as Record<string, unknown>;
-  return [...byName.values()].map(({ name, description, kind }) => ({
+  return [...byName.values()].map(({ name, description, kind, secret }) => ({
     name,
     description,
     kind: kind ?? kindOfType(defaults[name]?.constructor) ?? 'string',
+    secret,
   }));
 }

@@ -45,8 +45,11 @@ export function redactUrl(value: string): string {
   });
 }
 
-function describeValue(raw: string | undefined): string {
-  return raw === undefined ? '(not set)' : `(got ${JSON.stringify(redactUrl(raw))})`;
+function describeValue(raw: string | undefined, secret: boolean): string {
+  if (raw === undefined) return '(not set)';
+  // A key or password does not reach the logs, even a wrong one (it may be the right one mistyped).
+  if (secret) return `(got ${raw.length} characters, not shown)`;
+  return `(got ${JSON.stringify(redactUrl(raw))})`;
 }
 
 function firstMessage(error: ValidationError): string {
@@ -66,7 +69,9 @@ export function loadConfig<T extends object>(
   const instance = new schema();
   const target = instance as Record<string, unknown>;
   const raw = new Map<string, string>();
+  const secrets = new Set<string>();
   for (const variable of envVarsOf(schema)) {
+    if (variable.secret) secrets.add(variable.name);
     const value = env[variable.name]?.trim();
     if (value === undefined || value === '') continue;
     raw.set(variable.name, value);
@@ -77,7 +82,8 @@ export function loadConfig<T extends object>(
   const errors = validateSync(instance, { stopAtFirstError: true, forbidUnknownValues: true });
   if (errors.length > 0) {
     const problems = errors.map(
-      (error) => `${error.property} ${firstMessage(error)} ${describeValue(raw.get(error.property))}`,
+      (error) =>
+        `${error.property} ${firstMessage(error)} ${describeValue(raw.get(error.property), secrets.has(error.property))}`,
     );
     throw new ConfigError(
       errors.map((error) => error.property),
