@@ -8,8 +8,7 @@ import { LOGGER } from '@vigil/runtime';
 
 /** The environment variable that tells a stdio server started by the runner where to ask for similar alerts. */
 export const ALERTS_URL_VARIABLE = 'VIGIL_ALERTS_URL';
-/** The `_meta` key of a tools/call request that carries the investigation's token. */
-export const ALERTS_TOKEN_META = 'vigil/alertsToken';
+export { ALERTS_TOKEN_META } from '@vigil/contracts';
 
 /** What one investigation's token lets a tool read: its tenant's alerts, around its alert. */
 export interface AlertsGrant {

@@ -1,9 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ALERTS_TOKEN_META } from '@vigil/contracts';
 import { z } from 'zod';
 import { answer, toolError } from './common.js';
 
-/** The `_meta` key of a tools/call request that carries the investigation's token (set by the agent runner). */
-export const ALERTS_TOKEN_META = 'vigil/alertsToken';
 const TIMEOUT_MS = 10_000;
 
 export const similarAlertsInput = {

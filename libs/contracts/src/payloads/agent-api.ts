@@ -126,6 +126,12 @@ export interface McpServerView {
 
 // ---- similar alerts (the vigil-tools similar_alerts tool) ---------------------------------------
 
+/**
+ * The `_meta` key of a tools/call request that carries the investigation's token: the agent runner
+ * sets it, `vigil-tools` sends it back as the bearer token of its similar-alerts lookup.
+ */
+export const ALERTS_TOKEN_META = 'vigil/alertsToken';
+
 export class SimilarAlertsQuery {
   @IsOptional()
   @IsString()
