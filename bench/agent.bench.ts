@@ -6,8 +6,10 @@
 //      the session recorder's LangChain callback handler attached to the model call, or its listener
 //      told of the MCP exchange, and the agent.* event built and queued. The sink behind the recorder
 //      is in memory and resolves at once: what is measured is the capture on the call path (the outbox
-//      write happens beside it, off the path, and is measured in part 2). Prints p50/p99 per call
-//      off and on and the p99 added (target < 1 ms).
+//      write happens beside it, off the path, and is measured in part 2). A third side for the model
+//      call attaches a LangChain handler that does nothing, which tells LangChain's own callback cost
+//      from the capture's. Prints p50/p99 per call for each side, the p99 added (target < 1 ms), and
+//      the time spent inside the capture itself (the handler's callbacks, the listener).
 //   2. 200 concurrent investigations across 2 agent-runner replicas, distributed: the alert service
 //      and two agent-runner processes, each its real entry point (dist/apps/<app>/src/main.js) with
 //      the default settings except the model's address, the agents file (one HTTP MCP server), the
@@ -17,10 +19,12 @@
 //      becomes alert.created and one investigation of 10 steps: the tool list, 4 rounds of
 //      model → tool call, and the model's final answer. A consumer bound to `agent.#` counts every
 //      event: each session must be exactly started(0), 10 interactions (1..10), completed(11), with
-//      what the model and the tool answered; duplicates, losses and mismatches are printed. The
-//      replica of each session is told by the MCP server from a header the agents file sets per
-//      replica (`${BENCH_REPLICA}`).
-//   Exits non-zero when an event is lost, duplicated or differs from what was sent.
+//      what the model and the tool answered. Printed: envelopes delivered twice (same id), duplicate
+//      events (another id for a session and sequence), losses and mismatches; wall time,
+//      investigations/s, events/s, session duration p50/p99, CPU seconds per process. The replica of
+//      each session is told by the MCP server from a header the agents file sets per replica
+//      (`${BENCH_REPLICA}`).
+//   Exits non-zero when an event is lost, delivered twice, duplicated or differs from what was sent.
 // Env: AMQP_URL, DATABASE_URL (server; the bench uses its own database on it), BENCH_CAPTURE_CALLS
 // (2000 per side), BENCH_INVESTIGATIONS (200), BENCH_AGENT_CONCURRENCY (100 per replica),
 // BENCH_SKIP_CAPTURE=1, BENCH_SKIP_DISTRIBUTED=1.
@@ -393,9 +397,11 @@ interface AgentPayload {
 
 /** Every agent.* event received, by session; the checks of part 2 read it. */
 class EventCounter {
-  readonly ids = new Set<string>();
-  /** Deliveries of an envelope id already received. */
+  /** When each envelope id first arrived. */
+  readonly ids = new Map<string, number>();
+  /** Deliveries of an envelope id already received, and how long after the first each came (ms). */
   redelivered = 0;
+  readonly redeliveredAfterMs: number[] = [];
   received = 0;
   lastAt = 0;
   readonly sessions = new Map<string, { tenantId: string; events: Envelope<AgentPayload>[] }>();
@@ -405,8 +411,13 @@ class EventCounter {
     this.received++;
     this.lastAt = performance.now();
     // The same envelope again (the outbox relay publishes at least once): counted, kept out of the sessions.
-    if (this.ids.has(envelope.id)) return void this.redelivered++;
-    this.ids.add(envelope.id);
+    const first = this.ids.get(envelope.id);
+    if (first !== undefined) {
+      this.redelivered++;
+      this.redeliveredAfterMs.push(this.lastAt - first);
+      return;
+    }
+    this.ids.set(envelope.id, this.lastAt);
     const { sessionId } = envelope.payload;
     let session = this.sessions.get(sessionId);
     if (!session) this.sessions.set(sessionId, (session = { tenantId: envelope.tenantId, events: [] }));
@@ -657,7 +668,7 @@ async function distributedRun(): Promise<boolean> {
       `  events: ${counter.ids.size} distinct received of ${expectedEvents} expected (${EXPECTED_TYPES.length} per session, sequences 0..${EXPECTED_TYPES.length - 1}), ${counter.received} deliveries; sessions ${counter.sessions.size} for ${INVESTIGATIONS} alerts; outbox rows left ${outboxLeft}`,
     );
     console.log(
-      `  exact: delivered twice ${counter.redelivered} (same envelope id again), duplicates ${duplicates} (another envelope for a session+sequence), lost ${lost}, sessions with content differing from what was sent ${mismatched.length}, alerts not investigated ${notInvestigated}, investigated twice ${investigatedTwice}`,
+      `  exact: delivered twice ${counter.redelivered} (same envelope id again${counter.redelivered ? `, the second copy ${round(Math.min(...counter.redeliveredAfterMs) / 1000, 2)}–${round(Math.max(...counter.redeliveredAfterMs) / 1000, 2)} s after the first` : ''}), duplicates ${duplicates} (another envelope for a session+sequence), lost ${lost}, sessions with content differing from what was sent ${mismatched.length}, alerts not investigated ${notInvestigated}, investigated twice ${investigatedTwice}`,
     );
     for (const c of mismatched.slice(0, 5)) console.log(`    ${c.marker}: ${c.mismatched.slice(0, 3).join('; ')}`);
     return (
