@@ -592,20 +592,32 @@ async function distributedRun(): Promise<boolean> {
 
     const expectedEvents = INVESTIGATIONS * EXPECTED_TYPES.length;
     const deadline = Date.now() + 240_000;
+    // Every session closed, then the events still on their way: a session's closing event can come
+    // before its last steps (separate outbox batches), so a lost step is waited for at most 10 s.
+    let closedAt: number | undefined;
     while (counter.completed.size < INVESTIGATIONS || counter.ids.size < expectedEvents) {
       for (const p of procs)
         if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}:\n${p.output()}`);
-      if (Date.now() > deadline) {
+      if (counter.completed.size >= INVESTIGATIONS) closedAt ??= Date.now();
+      if (Date.now() > deadline || (closedAt !== undefined && Date.now() > closedAt + 10_000)) {
         console.log(
-          `  not finished within 240 s: ${counter.completed.size} sessions closed of ${INVESTIGATIONS}, ${counter.ids.size} distinct events of ${expectedEvents}`,
+          `  not finished: ${counter.completed.size} sessions closed of ${INVESTIGATIONS}, ${counter.ids.size} distinct events of ${expectedEvents}`,
         );
         break;
       }
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (counter.lastAt - started) / 1000;
-    // Anything sent twice (an outbox row relayed again, a redelivered message) arrives within this.
-    await new Promise((r) => setTimeout(r, 3_000));
+
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const outboxRows = async () =>
+      Number((await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM vigil_agent_runner.outbox')).rows[0]!.n);
+    // A second copy can only come from a row still in the outbox (the sweep publishes before it
+    // deletes, under a row lock): once the runners' outbox is empty, what is on its way arrives within 1 s.
+    const drainDeadline = Date.now() + 30_000;
+    while ((await outboxRows()) > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_000));
 
     const checks = [...counter.sessions.values()].map((session) => checkSession(session, tenantOf));
     const sessionsOf = new Map<string, number>();
@@ -629,16 +641,12 @@ async function distributedRun(): Promise<boolean> {
       perReplica.set(key, (perReplica.get(key) ?? 0) + 1);
     }
 
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
     const rows = (
       await db.query<{ status: string; n: string }>(
         'SELECT status, COUNT(*) AS n FROM vigil_agent_runner.investigations GROUP BY status ORDER BY status',
       )
     ).rows;
-    const outboxLeft = Number(
-      (await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM vigil_agent_runner.outbox')).rows[0]!.n,
-    );
+    const outboxLeft = await outboxRows();
     await db.end();
     const cpu = procs.map((p, i) => `${p.name} ${round(cpuSeconds(p.child.pid) - procCpuBefore[i]!)} s`);
     const own = process.cpuUsage(cpuBefore);
