@@ -165,7 +165,13 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
     expect(resolved).toMatchObject({ status: 'resolved', resolved: { by: a.users.manager.id, note: 'done' } });
     expectJsonError(await api('PUT', `/api/v1/alerts/${ids.disk}/resolve`, operator), 409, /its status is resolved/);
     const detail = await ok<AlertWithTimeline>(api('GET', `/api/v1/alerts/${ids.disk}`, a.users.viewer.auth));
-    expect(detail.timeline.map((e) => e.kind)).toEqual(['created', 'acknowledged', 'note', 'resolved']);
+    // The alert's investigation (skipped: no model here) ends on its own schedule: its entry may come anywhere.
+    expect(detail.timeline.map((e) => e.kind).filter((kind) => kind !== 'analysed')).toEqual([
+      'created',
+      'acknowledged',
+      'note',
+      'resolved',
+    ]);
     expectJsonError(
       await api('PUT', `/api/v1/alerts/${ids.cpu}/acknowledge`, a.users.viewer.auth, {}),
       403,
@@ -276,6 +282,7 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
       { method: 'PUT', path: `/api/v1/alerts/${ids.cpu}/acknowledge`, body: { note: 'hijack' } },
       { method: 'PUT', path: `/api/v1/alerts/${ids.cpu}/resolve`, body: { note: 'hijack' } },
       { method: 'POST', path: `/api/v1/alerts/${ids.cpu}/notes`, body: { text: 'hijack' } },
+      { method: 'POST', path: `/api/v1/alerts/${ids.cpu}/investigations` },
       { method: 'GET', path: `/api/v1/silences/${ids.cpu}` },
       { method: 'PATCH', path: `/api/v1/silences/${ids.cpu}`, body: { comment: 'hijack' } },
       { method: 'DELETE', path: `/api/v1/silences/${ids.cpu}` },
