@@ -36,8 +36,14 @@ interface Published {
 class RecordingBroker {
   readonly published: Published[] = [];
   down = false;
+  /** While set, publishes wait for it (a broker slow to confirm). */
+  gate: Promise<void> | undefined;
+  /** Publishes started, confirmed or not. */
+  started = 0;
   async publish(routingKey: string, body: Buffer): Promise<void> {
     if (this.down) throw new Error('broker unavailable');
+    this.started++;
+    await this.gate;
     this.published.push({ routingKey, envelope: JSON.parse(body.toString('utf8')) as Published['envelope'] });
   }
 }
@@ -196,6 +202,52 @@ describe(`Transactions (${DIALECT})`, () => {
     expect(await transactions.relay.sweep(0)).toBe(1);
     expect(broker.published.map((p) => p.envelope.payload['reason'])).toEqual(['later']);
     expect(await count('outbox')).toBe(0);
+  });
+
+  it('publishes an event once when sweeps run while the fast path still waits for the broker', async () => {
+    let release!: () => void;
+    broker.gate = new Promise((resolve) => (release = resolve));
+    const envelope = created('tenant-a', 'slow');
+    await transactions.consume(envelope, (tx) => storeWidget(tx, envelope));
+    await waitFor(() => broker.started === 1, { what: 'the fast path publishing' });
+    // This process's sweep, and on PostgreSQL another replica's, pass over the row being published.
+    expect(await transactions.relay.sweep(0)).toBe(0);
+    if (DIALECT === 'postgres') {
+      const replica = new Transactions(dataSource, {
+        service: 'history',
+        broker,
+        logger: quietLogger,
+        outboxSweepMs: 60_000,
+        inboxRetentionDays: 7,
+      });
+      try {
+        expect(await replica.relay.sweep(0)).toBe(0);
+      } finally {
+        await replica.stop();
+      }
+    }
+    expect(broker.started).toBe(1);
+    release();
+    await waitFor(async () => (await count('outbox')) === 0, { what: 'the published row deleted' });
+    expect(broker.published.map((p) => p.envelope.payload['reason'])).toEqual(['slow']);
+  });
+
+  it('leaves events to the sweep while the broker is disconnected, holding nothing', async () => {
+    const disconnected = Object.assign(new RecordingBroker(), { isConnected: () => false });
+    await transactions.stop();
+    transactions = new Transactions(dataSource, {
+      service: 'history',
+      broker: disconnected,
+      logger: quietLogger,
+      outboxSweepMs: 60_000,
+      inboxRetentionDays: 7,
+    });
+    const envelope = created('tenant-a', 'away');
+    await transactions.consume(envelope, (tx) => storeWidget(tx, envelope));
+    expect(disconnected.started).toBe(0);
+    expect(await count('outbox')).toBe(1);
+    expect(await transactions.relay.sweep(0)).toBe(1);
+    expect(disconnected.published.map((p) => p.envelope.payload['reason'])).toEqual(['away']);
   });
 
   it('batches envelopes of several tenants into one transaction, each tenant in its own scope', async () => {

@@ -65,21 +65,24 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes the outbox. Fast path: right after a transaction commits, its records are published
- * (confirmed by the broker) and deleted. Sweep: every `sweepMs`, rows that the fast path did not
- * get to (broker down, process killed between commit and publish) are published oldest first,
- * claimed with SKIP LOCKED so replicas do not both take them. Delivery is at least once: a crash
- * between publish and delete publishes the same envelope (same id) again, and consumers are
- * idempotent on the envelope id.
+ * Publishes the outbox. Fast path: right after a transaction commits, its records are claimed
+ * (PostgreSQL: locked with SKIP LOCKED, so no replica's sweep takes them however long the broker
+ * takes), published (confirmed by the broker) and deleted. Sweep: every `sweepMs`, rows that the fast
+ * path did not get to (broker down, process killed between commit and publish) are published oldest
+ * first, claimed the same way so replicas do not both take them, passing over the rows this process
+ * is publishing now. Delivery is at least once only across a crash between publish and delete: the
+ * same envelope (same id) is published again, and consumers are idempotent on the envelope id.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Ids of the records the fast path is publishing now: the sweep passes over them. */
+  private readonly publishing = new Set<string>();
   private sweeping: Promise<void> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly broker: Pick<MessageBroker, 'publish'>,
+    private readonly broker: Pick<MessageBroker, 'publish'> & Partial<Pick<MessageBroker, 'isConnected'>>,
     private readonly options: OutboxRelayOptions,
   ) {}
 
@@ -104,6 +107,9 @@ export class OutboxRelay {
   /** After the commit: publish, then delete what was published. Never throws. */
   dispatch(records: readonly OutboxRecord[]): void {
     if (records.length === 0) return;
+    // A publish waits for a broker that is away, and the claim would hold a connection all that
+    // time: the sweep publishes these once the broker is back.
+    if (this.broker.isConnected?.() === false) return;
     const run = this.publishAndDelete(records).catch((err: unknown) =>
       this.options.logger.warn({ err, events: records.length }, 'outbox publish failed; the sweep will publish them'),
     );
@@ -121,21 +127,24 @@ export class OutboxRelay {
           `SELECT id, tenant_id, routing_key, envelope FROM outbox WHERE created_at_us < ? ORDER BY created_at_us, id LIMIT ${SWEEP_LIMIT}${lock}`,
           [Number(nowMicros()) - graceUs],
         );
-        const records = rows.map((row): OutboxRecord => {
-          const envelope = row['envelope'] as string;
-          return {
-            id: row['id'] as string,
-            tenantId: row['tenant_id'] as string,
-            routingKey: row['routing_key'] as string,
-            envelope,
-            correlationId: (JSON.parse(envelope) as { correlationId: string }).correlationId,
-          };
-        });
+        const records = rows
+          .filter((row) => !this.publishing.has(row['id'] as string))
+          .map((row): OutboxRecord => {
+            const envelope = row['envelope'] as string;
+            return {
+              id: row['id'] as string,
+              tenantId: row['tenant_id'] as string,
+              routingKey: row['routing_key'] as string,
+              envelope,
+              correlationId: (JSON.parse(envelope) as { correlationId: string }).correlationId,
+            };
+          });
         await this.publish(records);
         await this.delete(sql, records);
-        return records.length;
+        total += records.length;
+        // A full page may be all rows the fast path is publishing: the next sweep looks again.
+        return records.length < rows.length ? 0 : rows.length;
       });
-      total += published;
       if (published < SWEEP_LIMIT) return total;
     }
   }
@@ -153,8 +162,37 @@ export class OutboxRelay {
   }
 
   private async publishAndDelete(records: readonly OutboxRecord[]): Promise<void> {
-    await this.publish(records);
-    await this.platform((sql) => this.delete(sql, records));
+    for (const record of records) this.publishing.add(record.id);
+    try {
+      if (dialectOf(this.dataSource) === 'postgres')
+        await this.platform(async (sql) => {
+          const claimed = await this.claim(sql, records);
+          await this.publish(claimed);
+          await this.delete(sql, claimed);
+        });
+      else {
+        // SQLite: one process, whose sweep passes over `publishing`; a transaction held open while
+        // the broker confirms would stop every other writer.
+        await this.publish(records);
+        await this.platform((sql) => this.delete(sql, records));
+      }
+    } finally {
+      for (const record of records) this.publishing.delete(record.id);
+    }
+  }
+
+  /** Locks the rows of `records` still there and not locked by a sweep (which then publishes them). */
+  private async claim(sql: Sql, records: readonly OutboxRecord[]): Promise<OutboxRecord[]> {
+    const claimed = new Set<string>();
+    for (const part of chunks(records)) {
+      if (!part.length) continue;
+      const rows = await sql.query<Row>(
+        `SELECT id FROM outbox WHERE id IN (${placeholders(part.length)}) FOR UPDATE SKIP LOCKED`,
+        part.map((r) => r.id),
+      );
+      for (const row of rows) claimed.add(row['id'] as string);
+    }
+    return records.filter((r) => claimed.has(r.id));
   }
 
   private async publish(records: readonly OutboxRecord[]): Promise<void> {

@@ -52,7 +52,7 @@ export interface EnvelopeSource {
 export interface TransactionsOptions {
   /** The consuming service: its inbox records envelopes under this name; its events carry it as app id. */
   service: string;
-  broker: Pick<MessageBroker, 'publish'>;
+  broker: Pick<MessageBroker, 'publish'> & Partial<Pick<MessageBroker, 'isConnected'>>;
   logger: Logger;
   /** How often the relay publishes outbox rows left behind (broker down, crash). */
   outboxSweepMs: number;
