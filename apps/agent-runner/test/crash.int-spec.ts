@@ -281,7 +281,7 @@ describe(`an agent runner killed mid-investigation (${TEST_MODE})`, () => {
     }, 120_000);
     it('keeps every step of an investigation through a broker outage and delivers each exactly once after it', async () => {
       // The model asks for one echo and concludes; its first answer waits until the broker is cut off,
-      // so every step after the session's start happens during the outage.
+      // so every step after the tool list happens during the outage.
       let releaseFirst!: () => void;
       const firstMayAnswer = new Promise<void>((resolve) => (releaseFirst = resolve));
       let answered = 0;
@@ -341,15 +341,17 @@ describe(`an agent runner killed mid-investigation (${TEST_MODE})`, () => {
           timeoutMs: 30_000,
         });
         const sessionId = (started.payload as { sessionId: string }).sessionId;
+        const session = () =>
+          harness.events.filter((e) => e.type.startsWith('agent.') && e.payload.sessionId === sessionId);
         await waitFor(() => answered >= 1, { what: 'the model asked' });
+        // The tool list came before the model was asked: let its event through first.
+        await waitFor(() => session().length === 2, { what: 'the start and the tool list delivered' });
 
         await proxy.cut();
         releaseFirst();
         // The investigation goes on without the broker: tool call, final answer, the session closed.
         await waitFor(() => answered >= 2, { what: 'the final answer asked for during the outage', timeoutMs: 30_000 });
-        const session = () =>
-          harness.events.filter((e) => e.type.startsWith('agent.') && e.payload.sessionId === sessionId);
-        expect(session().map((e) => e.type)).toEqual(['agent.session.started']);
+        expect(session().map((e) => e.type)).toEqual(['agent.session.started', 'agent.mcp.interaction']);
 
         await proxy.start();
         await waitFor(() => session().some((e) => e.type === 'agent.session.completed'), {
@@ -373,9 +375,9 @@ describe(`an agent runner killed mid-investigation (${TEST_MODE})`, () => {
         expect(session()).toHaveLength(6);
         expect(harness.eventsOf('agent.session.started')).toHaveLength(1);
       } finally {
-        await proxy.start().catch(() => undefined);
         await harness.close();
         await outageModel.close();
+        await proxy.cut();
       }
     }, 120_000);
   }

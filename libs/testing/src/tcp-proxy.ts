@@ -16,6 +16,7 @@ export class TcpProxy {
   ) {}
 
   async start(): Promise<void> {
+    if (this.server) return;
     const server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
