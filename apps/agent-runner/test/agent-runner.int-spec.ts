@@ -4,7 +4,6 @@
 // analysis lands on the alert; silenced alerts are left alone; investigations asked for through the
 // API are queued, one per alert at a time; AGENT_MAX_CONCURRENCY holds the rest in the queue.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Envelope } from '@vigil/contracts';
@@ -22,13 +21,7 @@ import {
   type RecordedChatRequest,
   type TestTenant,
 } from '@vigil/testing';
-
-const require = createRequire(import.meta.url);
-const everythingPackage = require.resolve('@modelcontextprotocol/server-everything/package.json');
-const everythingEntry = path.join(
-  path.dirname(everythingPackage),
-  (require(everythingPackage) as { bin: Record<string, string> }).bin['mcp-server-everything']!,
-);
+import { EVERYTHING_ENTRY } from './support/everything.js';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 
@@ -81,7 +74,7 @@ function agentsFile(dir: string): string {
       '  everything:',
       '    transport: stdio',
       `    command: ${JSON.stringify(process.execPath)}`,
-      `    args: [${JSON.stringify(everythingEntry)}, stdio]`,
+      `    args: [${JSON.stringify(EVERYTHING_ENTRY)}, stdio]`,
       'agents:',
       '  - name: kubernetes',
       "    alertTypes: ['Kube*']",

@@ -3,8 +3,6 @@
 // an SDK server over Streamable HTTP and one over stdio that fail on demand), and the session recorder
 // writing to an in-memory event sink. Every test checks the exact events the session emits.
 // No Vigil service is started: both test modes run the same thing.
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import {
   payloadClassOf,
   RoutingKeys,
@@ -28,13 +26,7 @@ import {
   STDIO_TOOL_SERVER,
   type HttpToolServer,
 } from './support/http-tool-server.js';
-
-const require = createRequire(import.meta.url);
-const everythingPackage = require.resolve('@modelcontextprotocol/server-everything/package.json');
-const everythingEntry = path.join(
-  path.dirname(everythingPackage),
-  (require(everythingPackage) as { bin: Record<string, string> }).bin['mcp-server-everything']!,
-);
+import { EVERYTHING_ENTRY } from './support/everything.js';
 
 const TENANT = 'tenant-investigate';
 const MCP_TIMEOUT_MS = 1_000;
@@ -190,7 +182,7 @@ describe('investigate(): the loop and its capture', () => {
     http = await startHttpToolServer();
     downPort = await closedPort();
     const specs: McpServerSpec[] = [
-      { name: 'everything', transport: 'stdio', command: process.execPath, args: [everythingEntry, 'stdio'] },
+      { name: 'everything', transport: 'stdio', command: process.execPath, args: [EVERYTHING_ENTRY, 'stdio'] },
       { name: 'k8s', transport: 'http', url: http.url, timeoutMs: MCP_TIMEOUT_MS },
       // The same server with more patience: its hanging tool outlives a short wall-clock limit.
       { name: 'patient', transport: 'http', url: http.url, timeoutMs: 1_500 },

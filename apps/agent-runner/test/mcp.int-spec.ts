@@ -3,20 +3,12 @@
 // No Vigil service is started: both test modes run the same thing.
 import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { waitFor } from '@vigil/testing';
 import { McpConnections, type McpExchange } from '../src/mcp/index.js';
-
-const require = createRequire(import.meta.url);
-const everythingPackage = require.resolve('@modelcontextprotocol/server-everything/package.json');
-const everythingEntry = path.join(
-  path.dirname(everythingPackage),
-  (require(everythingPackage) as { bin: Record<string, string> }).bin['mcp-server-everything'],
-);
+import { EVERYTHING_ENTRY } from './support/everything.js';
 
 const TEST_TOOLS = [
   {
@@ -101,7 +93,7 @@ describe('MCP connections', () => {
     exchanges = [];
     connections = new McpConnections(
       [
-        { name: 'everything', transport: 'stdio', command: process.execPath, args: [everythingEntry, 'stdio'] },
+        { name: 'everything', transport: 'stdio', command: process.execPath, args: [EVERYTHING_ENTRY, 'stdio'] },
         {
           name: 'tools',
           transport: 'http',
@@ -341,7 +333,7 @@ describe('MCP connections with a listener that throws', () => {
 describe('closing the MCP connections', () => {
   it('stops the stdio server processes', async () => {
     const connections = new McpConnections([
-      { name: 'everything', transport: 'stdio', command: process.execPath, args: [everythingEntry, 'stdio'] },
+      { name: 'everything', transport: 'stdio', command: process.execPath, args: [EVERYTHING_ENTRY, 'stdio'] },
     ]);
     expect((await connections.listTools('everything')).ok).toBe(true);
     const pid = connections.pid('everything')!;
