@@ -373,6 +373,46 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
     });
   });
 
+  it('counts every step when two replicas write the steps of the same sessions at the same time', async () => {
+    const second = await h.start();
+    try {
+      const t = tenant();
+      const sessions = Array.from({ length: 5 }, () => uuidv7());
+      // Steps only: no later start or end recounts them, so each session's counts are those of its last writes.
+      const steps = sessions.flatMap((sessionId) => {
+        const [, llm] = sessionEvents(sessionId, uuidv7(), 'completed');
+        return Array.from({ length: 100 }, (_, i) => ({
+          type: llm!.type,
+          payload: { ...llm!.payload, sequence: i + 1, interactionId: uuidv7(), success: i % 10 !== 0 },
+        }));
+      });
+      await Promise.all(steps.map((e) => send(t, e)));
+      await waitFor(
+        async () => {
+          const [row] = await query(t, 'SELECT COUNT(*) AS n FROM history_llm_interactions WHERE tenant_id = ?', [t]);
+          return Number(row!['n']) === 500;
+        },
+        { what: 'every step stored' },
+      );
+      const rows = await query(
+        t,
+        'SELECT status, llm_count, error_count, prompt_tokens, last_sequence FROM history_sessions WHERE tenant_id = ?',
+        [t],
+      );
+      expect(rows.map(normal)).toEqual(
+        sessions.map(() => ({
+          status: 'pending',
+          llm_count: 100,
+          error_count: 10,
+          prompt_tokens: 10_000,
+          last_sequence: 100,
+        })),
+      );
+    } finally {
+      await h.stop(second);
+    }
+  });
+
   it('dead-letters an event that fails validation, and goes on', async () => {
     const t = tenant();
     const [, llm] = sessionEvents(uuidv7(), uuidv7(), 'completed');

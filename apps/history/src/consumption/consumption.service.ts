@@ -78,6 +78,7 @@ export class ConsumptionService implements OnModuleInit {
     // Sessions in a fixed order, so two batches of one tenant lock their rows in the same order.
     const sessions = [...maxSequence.keys()].sort();
     await this.store.ensureSessions(sql, tenantId, sessions, now);
+    await this.store.lockSessions(sql, tenantId, sessions);
     await this.store.insertSteps(sql, tenantId, llm, mcp);
     for (const start of starts) await this.store.applyStarted(sql, tenantId, start, now);
     for (const end of ends) await this.store.applyEnded(sql, tenantId, end, now);

@@ -6,7 +6,7 @@ import type {
   AgentSessionFailed,
   AgentSessionStarted,
 } from '@vigil/contracts';
-import type { Sql } from '@vigil/persistence';
+import { chunks, placeholders, type Sql } from '@vigil/persistence';
 import {
   ENDED_STATUSES,
   LLM_COLUMNS,
@@ -41,6 +41,20 @@ export class HistoryStore {
       sessionIds.map((id) => [tenantId, id, 'pending', nowUs]),
       'ON CONFLICT (tenant_id, session_id) DO NOTHING',
     );
+  }
+
+  /**
+   * PostgreSQL: locks the sessions' rows (in session id order) until the commit, so that two replicas
+   * writing steps of one session take turns and each recount sees the other's steps. SQLite has one
+   * writer at a time already.
+   */
+  async lockSessions(sql: Sql, tenantId: string, sessionIds: readonly string[]): Promise<void> {
+    if (sql.dialect !== 'postgres') return;
+    for (const part of chunks(sessionIds))
+      await sql.query(
+        `SELECT session_id FROM history_sessions WHERE tenant_id = ? AND session_id IN (${placeholders(part.length)}) ORDER BY session_id FOR UPDATE`,
+        [tenantId, ...part],
+      );
   }
 
   /** Steps, keyed by (tenant, session, sequence): a second copy of a step changes nothing. */
