@@ -413,6 +413,19 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
     }
   });
 
+  it('stores a step whose text holds NUL: exact in the JSON, replaced in the plain text', async () => {
+    const t = tenant();
+    const sessionId = uuidv7();
+    const [, llm] = sessionEvents(sessionId, uuidv7(), 'completed');
+    const messages = [{ role: 'tool', content: 'binary\u0000output' }];
+    await send(t, {
+      type: llm!.type,
+      payload: { ...llm!.payload, messages, response: 'a\u0000b', success: false, error: 'e\u0000' },
+    });
+    const s = await waitFor(async () => (await stored(t, sessionId))?.llm[0], { what: 'the step' });
+    expect(s).toMatchObject({ messages, response: 'a\uFFFDb', error: 'e\uFFFD', success: false });
+  });
+
   it('dead-letters an event that fails validation, and goes on', async () => {
     const t = tenant();
     const [, llm] = sessionEvents(uuidv7(), uuidv7(), 'completed');
