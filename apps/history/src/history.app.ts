@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@vigil/runtime';
+import { HistoryConfig } from './history.config.js';
 import { HistoryModule } from './history.module.js';
 import { persistence } from './persistence.js';
 
@@ -6,4 +7,5 @@ export const historyApp: ServiceDefinition = {
   service: 'history',
   module: HistoryModule,
   persistence,
+  config: HistoryConfig,
 };
