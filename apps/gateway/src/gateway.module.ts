@@ -23,6 +23,8 @@ import { SignInService } from './auth/sign-in.service.js';
 import { UpstreamErrorsInterceptor } from './bus/upstream-errors.interceptor.js';
 import { AlertServiceClient } from './bus/alert-service.client.js';
 import { UserServiceClient } from './bus/user-service.client.js';
+import { HistoryClient } from './history/history.client.js';
+import { HistoryController } from './history/history.controller.js';
 import { gatewayConfigFrom, type GatewayConfig } from './gateway.config.js';
 import { AlertIntake } from './ingest/alert-intake.js';
 import { GenericMappings } from './ingest/generic-mappings.js';
@@ -49,6 +51,7 @@ export const GATEWAY_CONTROLLERS = [
   InvestigationsController,
   AgentsController,
   McpServersController,
+  HistoryController,
 ];
 
 @Module({
@@ -72,6 +75,7 @@ export const GATEWAY_CONTROLLERS = [
     UserServiceClient,
     AlertServiceClient,
     AgentRunnerClient,
+    HistoryClient,
     AlertIntake,
     GenericMappings,
     SignInService,

@@ -4,6 +4,7 @@ import { CONFIG } from '@vigil/runtime';
 import { ConsumptionHandlers } from './consumption/consumption.handlers.js';
 import { ConsumptionService } from './consumption/consumption.service.js';
 import { HistoryStore } from './consumption/history.store.js';
+import { QueriesModule } from './queries/queries.module.js';
 import { HISTORY_CONFIG, loadHistoryConfig } from './history.config.js';
 import { RetentionService } from './retention/retention.service.js';
 
@@ -13,6 +14,7 @@ import { RetentionService } from './retention/retention.service.js';
  * (retention/). sessions/ holds the rows the capabilities share.
  */
 @Module({
+  imports: [QueriesModule],
   controllers: [ConsumptionHandlers],
   providers: [
     { provide: HISTORY_CONFIG, useFactory: (common: CommonConfig) => loadHistoryConfig(common), inject: [CONFIG] },

@@ -16,4 +16,5 @@ export * from './alert-identity.js';
 export * from './payloads/ingest.js';
 export * from './payloads/alert-api.js';
 export * from './payloads/agent-api.js';
+export * from './payloads/history-api.js';
 export * from './events.js';

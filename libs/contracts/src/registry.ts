@@ -32,6 +32,7 @@ import {
   StartInvestigationRequest,
   UpdateMcpServerRequest,
 } from './payloads/agent-api.js';
+import { HistorySessionListQuery } from './payloads/history-api.js';
 import { PageRequest } from './paging.js';
 import { EVENT_PAYLOAD_CLASSES } from './events.js';
 import type { RoutingKey } from './routing-keys.js';
@@ -94,6 +95,11 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.AgentRunnerMcpServersGet]: ById,
   [RpcPatterns.AgentRunnerMcpServersUpdate]: UpdateMcpServerRequest,
   [RpcPatterns.AgentRunnerMcpServersDelete]: ById,
+  [RpcPatterns.HistorySessionsList]: HistorySessionListQuery,
+  [RpcPatterns.HistorySessionGet]: ById,
+  [RpcPatterns.HistorySessionSummary]: ById,
+  [RpcPatterns.HistoryActiveSessions]: PageRequest,
+  [RpcPatterns.HistoryFilterOptions]: EmptyRequest,
 };
 
 export function payloadClassOf(type: string): PayloadClass | undefined {

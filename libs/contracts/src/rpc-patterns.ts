@@ -64,6 +64,13 @@ export const RpcPatterns = {
   AgentRunnerMcpServersGet: 'agent-runner.mcp-servers.get',
   AgentRunnerMcpServersUpdate: 'agent-runner.mcp-servers.update',
   AgentRunnerMcpServersDelete: 'agent-runner.mcp-servers.delete',
+
+  // history service (tenant from the envelope)
+  HistorySessionsList: 'history.sessions.list',
+  HistorySessionGet: 'history.sessions.get',
+  HistorySessionSummary: 'history.sessions.summary',
+  HistoryActiveSessions: 'history.sessions.active',
+  HistoryFilterOptions: 'history.sessions.filter-options',
 } as const;
 export type RpcPattern = (typeof RpcPatterns)[keyof typeof RpcPatterns];
 

@@ -1,0 +1,45 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  RpcPatterns,
+  type ById,
+  type HistoryFilterOptions,
+  type HistorySessionDetail,
+  type HistorySessionListQuery,
+  type HistorySessionPage,
+  type HistorySessionSummary,
+  type PageRequest,
+} from '@vigil/contracts';
+import type { BusContext } from '@vigil/messaging';
+import { QueriesService } from './queries.service.js';
+
+/** The history read API's RPCs (the gateway's /api/v1/history routes); tenant from the envelope. */
+@Controller()
+export class QueriesHandlers {
+  constructor(private readonly queries: QueriesService) {}
+
+  @MessagePattern(RpcPatterns.HistorySessionsList)
+  list(@Payload() query: HistorySessionListQuery, @Ctx() ctx: BusContext): Promise<HistorySessionPage> {
+    return this.queries.list(ctx.getTenantId(), query);
+  }
+
+  @MessagePattern(RpcPatterns.HistoryActiveSessions)
+  active(@Payload() request: PageRequest, @Ctx() ctx: BusContext): Promise<HistorySessionPage> {
+    return this.queries.active(ctx.getTenantId(), request);
+  }
+
+  @MessagePattern(RpcPatterns.HistorySessionGet)
+  get(@Payload() request: ById, @Ctx() ctx: BusContext): Promise<HistorySessionDetail> {
+    return this.queries.get(ctx.getTenantId(), request.id);
+  }
+
+  @MessagePattern(RpcPatterns.HistorySessionSummary)
+  summary(@Payload() request: ById, @Ctx() ctx: BusContext): Promise<HistorySessionSummary> {
+    return this.queries.summary(ctx.getTenantId(), request.id);
+  }
+
+  @MessagePattern(RpcPatterns.HistoryFilterOptions)
+  filterOptions(@Payload() _request: object, @Ctx() ctx: BusContext): Promise<HistoryFilterOptions> {
+    return this.queries.filterOptions(ctx.getTenantId());
+  }
+}
