@@ -40,12 +40,18 @@ describe('paging', () => {
     Buffer.from(`["s","up",1,"${id}"]`).toString('base64url'),
     Buffer.from(`["s","desc",1.5,"${id}"]`).toString('base64url'),
     Buffer.from(`["s","desc",null,"${id}"]`).toString('base64url'),
-    Buffer.from(`["s","desc","${'k'.repeat(101)}","${id}"]`).toString('base64url'),
+    Buffer.from(`["s","desc","${'k'.repeat(257)}","${id}"]`).toString('base64url'),
     Buffer.from('["s","desc",1,"not-a-uuid"]').toString('base64url'),
   ])('refuses %j as a cursor', (text) => {
     expect(() => decodeCursor(text, { sort: 's', order: 'desc' })).toThrow(
       new InvalidCursorError('must be the nextCursor of a previous page of this list'),
     );
+  });
+
+  it('takes a text key as long as an alert type (256 characters)', () => {
+    const key = 'k'.repeat(256);
+    const text = encodeCursor({ sort: 's', order: 'desc', key, id });
+    expect(decodeCursor(text, { sort: 's', order: 'desc' })).toMatchObject({ key, id });
   });
 
   it('carries 422 and the field it names into an RPC error reply', () => {

@@ -58,7 +58,8 @@ export class InvalidCursorError extends Error {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MAX_STRING_KEY = 100;
+// The longest text a list sorts on: an alert type (256 characters).
+const MAX_STRING_KEY = 256;
 
 /** Opaque to clients: base64url of `[sort, order, key, id]`. */
 export function encodeCursor(cursor: Cursor): string {
