@@ -1,29 +1,7 @@
-import { UnprocessableEntityException } from '@nestjs/common';
 import { AlertListQuery, AlertStatsQuery, validateAs } from '@vigil/contracts';
+import { invalid, list, single } from '../query-params.js';
 
 type Query = Record<string, unknown>;
-
-/** Repeatable or comma-separated: `?status=triggered&status=acknowledged` or `?status=triggered,acknowledged`. */
-function list(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  const values = (Array.isArray(value) ? value : [value]).flatMap((v) =>
-    typeof v === 'string' ? v.split(',') : [String(v)],
-  );
-  return values.map((v) => v.trim()).filter((v) => v.length > 0);
-}
-
-function single(name: string, value: unknown, problems: string[]): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${name}: give it once`);
-    return undefined;
-  }
-  return value;
-}
-
-function invalid(problems: string[]): UnprocessableEntityException {
-  return new UnprocessableEntityException({ message: `invalid request: ${problems.join('; ')}`, errors: problems });
-}
 
 const LIST_PARAMS = [
   'status',
