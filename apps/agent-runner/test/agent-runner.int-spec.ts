@@ -261,6 +261,8 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
       completedAt: expect.any(String),
     });
     expect(view.body.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'analysed' })]));
+    // The alert links its investigations in the history.
+    expect(view.body.sessionIds).toEqual([completed.payload.sessionId]);
   });
 
   it('leaves silenced alerts alone', async () => {

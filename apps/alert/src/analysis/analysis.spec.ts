@@ -8,6 +8,7 @@ import {
   type AnalysisState,
   type SessionEnvelope,
   type SessionEvent,
+  sessionIdsOf,
 } from './analysis.js';
 
 // UUIDv7 ids: S1 was opened before S2.
@@ -174,5 +175,27 @@ describe('the analysed entry and the view', () => {
   it('cuts between characters, never inside a surrogate pair', () => {
     expect(shortText('😀'.repeat(5), 3)).toBe('😀😀…');
     expect(shortText('  a \n b  ', 3)).toBe('a b');
+  });
+});
+
+describe('sessionIdsOf', () => {
+  const older = '0192f0c1-0000-7000-8000-000000000001';
+  const newer = '0192f0c1-0000-7000-8000-000000000002';
+  const newest = '0192f0c2-0000-7000-8000-000000000000';
+  const analysed = (sessionId: string) => ({ kind: 'analysed', details: { sessionId, status: 'completed' } });
+
+  it('lists the latest and every ended investigation once, newest first', () => {
+    expect(
+      sessionIdsOf({ sessionId: newest }, [
+        analysed(older),
+        { kind: 'note', details: {} },
+        analysed(newer),
+        analysed(newest),
+      ]),
+    ).toEqual([newest, newer, older]);
+  });
+
+  it('is empty for an alert never investigated', () => {
+    expect(sessionIdsOf(null, [{ kind: 'created', details: {} }])).toEqual([]);
   });
 });

@@ -135,3 +135,18 @@ export function analysedEntry(state: AnalysisState): TimelineDraft {
     },
   };
 }
+
+/**
+ * The alert's investigations, newest first: the latest (`analysis`) and every one whose end the
+ * timeline recorded (`analysed` entries), each once.
+ */
+export function sessionIdsOf(
+  latest: { sessionId: string } | null,
+  timeline: readonly { kind: string; details: Record<string, unknown> }[],
+): string[] {
+  const ids = new Set<string>(latest ? [latest.sessionId.toLowerCase()] : []);
+  for (const entry of timeline)
+    if (entry.kind === 'analysed' && typeof entry.details['sessionId'] === 'string')
+      ids.add(entry.details['sessionId'].toLowerCase());
+  return [...ids].sort((a, b) => compareSessions(b, a));
+}

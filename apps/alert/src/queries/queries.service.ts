@@ -13,6 +13,7 @@ import {
 import { Transactions } from '@vigil/persistence';
 import { AlertStore } from '../alerts/alert.store.js';
 import { similarViewOf, stateOf, timelineEntryOf, viewOf } from '../alerts/rows.js';
+import { sessionIdsOf } from '../analysis/analysis.js';
 import { likePatternOf, searchable } from '../alerts/text.js';
 import { fromIso } from '../alerts/time.js';
 import { QueriesStore, type AlertFilter, type SortField } from './queries.store.js';
@@ -105,8 +106,9 @@ export class QueriesService {
   get(tenantId: string, id: string): Promise<AlertWithTimeline> {
     return this.transactions.inTenant(tenantId, async ({ sql }) => {
       const state = await this.alerts.load(sql, tenantId, id, false);
-      const timeline = await this.queries.timeline(sql, tenantId, id);
-      return { ...viewOf(state), timeline: timeline.map(timelineEntryOf) };
+      const timeline = (await this.queries.timeline(sql, tenantId, id)).map(timelineEntryOf);
+      const view = viewOf(state);
+      return { ...view, timeline, sessionIds: sessionIdsOf(view.analysis, timeline) };
     });
   }
 }

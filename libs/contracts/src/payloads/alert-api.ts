@@ -312,6 +312,8 @@ export interface TimelineEntry {
 
 export interface AlertWithTimeline extends AlertView {
   timeline: TimelineEntry[];
+  /** The alert's investigations, newest first: ids of their sessions in the history (`/api/v1/history/sessions/:id`). */
+  sessionIds: string[];
 }
 
 export interface AlertStats {
