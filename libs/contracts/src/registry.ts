@@ -32,7 +32,7 @@ import {
   StartInvestigationRequest,
   UpdateMcpServerRequest,
 } from './payloads/agent-api.js';
-import { HistorySessionListQuery } from './payloads/history-api.js';
+import { HistoryExportRequest, HistorySessionListQuery, HistoryStatsQuery } from './payloads/history-api.js';
 import { PageRequest } from './paging.js';
 import { EVENT_PAYLOAD_CLASSES } from './events.js';
 import type { RoutingKey } from './routing-keys.js';
@@ -100,6 +100,8 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.HistorySessionSummary]: ById,
   [RpcPatterns.HistoryActiveSessions]: PageRequest,
   [RpcPatterns.HistoryFilterOptions]: EmptyRequest,
+  [RpcPatterns.HistorySessionExport]: HistoryExportRequest,
+  [RpcPatterns.HistoryStats]: HistoryStatsQuery,
 };
 
 export function payloadClassOf(type: string): PayloadClass | undefined {

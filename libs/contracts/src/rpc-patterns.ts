@@ -71,6 +71,8 @@ export const RpcPatterns = {
   HistorySessionSummary: 'history.sessions.summary',
   HistoryActiveSessions: 'history.sessions.active',
   HistoryFilterOptions: 'history.sessions.filter-options',
+  HistorySessionExport: 'history.sessions.export',
+  HistoryStats: 'history.stats',
 } as const;
 export type RpcPattern = (typeof RpcPatterns)[keyof typeof RpcPatterns];
 

@@ -1,4 +1,12 @@
-import { HistorySessionListQuery, PageRequest, parseIsoMicros, validateAs } from '@vigil/contracts';
+import {
+  HistoryExportRequest,
+  HistorySessionListQuery,
+  HistoryStatsQuery,
+  PageRequest,
+  parseIsoMicros,
+  validateAs,
+  type HistoryExportFormat,
+} from '@vigil/contracts';
 import { invalid, list, single } from '../query-params.js';
 
 type Query = Record<string, unknown>;
@@ -90,4 +98,26 @@ export function noQueryOf(query: Query): Record<string, never> {
   unknownParams(query, [], problems);
   if (problems.length) throw invalid(problems);
   return {};
+}
+
+/** `?format=markdown|json` of an export (default markdown). */
+export function exportFormatOf(query: Query): HistoryExportFormat {
+  const problems: string[] = [];
+  unknownParams(query, ['format'], problems);
+  const format = single('format', query.format, problems) ?? 'markdown';
+  if (problems.length) throw invalid(problems);
+  const checked = validateAs(HistoryExportRequest, { id: '00000000-0000-4000-8000-000000000000', format });
+  if (!checked.ok) throw invalid(checked.problems);
+  return format as HistoryExportFormat;
+}
+
+/** `GET /api/v1/history/stats?window=7d` (default 7d), `window` as the alert stats route takes it. */
+export function historyStatsQueryOf(query: Query): HistoryStatsQuery {
+  const problems: string[] = [];
+  unknownParams(query, ['window'], problems);
+  const window = single('window', query.window, problems) ?? '7d';
+  if (problems.length) throw invalid(problems);
+  const checked = validateAs(HistoryStatsQuery, { window });
+  if (!checked.ok) throw invalid(checked.problems);
+  return { window };
 }

@@ -1,16 +1,25 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import {
   RpcPatterns,
   type HistoryFilterOptions,
+  type HistorySessionExport,
+  type HistoryStats,
   type HistorySessionDetail,
   type HistorySessionPage,
   type HistorySessionSummary,
 } from '@vigil/contracts';
+import type { Response } from 'express';
 import { Access, ANY_ROLE } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UUID_PARAM } from '../admin/ids.js';
 import { HistoryClient } from './history.client.js';
-import { historySessionListQueryOf, noQueryOf, pageRequestOf } from './history-queries.js';
+import {
+  exportFormatOf,
+  historySessionListQueryOf,
+  historyStatsQueryOf,
+  noQueryOf,
+  pageRequestOf,
+} from './history-queries.js';
 
 /**
  * Investigation history of the caller's tenant, over the history service's RPCs: everyone reads.
@@ -65,5 +74,31 @@ export class HistoryController {
     @Param('sessionId', UUID_PARAM) id: string,
   ): Promise<HistorySessionSummary> {
     return this.history.asCaller(RpcPatterns.HistorySessionSummary, principal, { id });
+  }
+
+  /** The session as a file: a Markdown investigation report (default) or the detail route's JSON. */
+  @Get('sessions/:sessionId/export')
+  @Access({ roles: ANY_ROLE, scopes: ['alerts:read'] })
+  async export(
+    @CurrentPrincipal() principal: Principal,
+    @Param('sessionId', UUID_PARAM) id: string,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const format = exportFormatOf(query);
+    const file = await this.history.asCaller<HistorySessionExport>(RpcPatterns.HistorySessionExport, principal, {
+      id,
+      format,
+    });
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+    return file.content;
+  }
+
+  /** Sessions started within `?window=` (default 7d): by status, mean and p95 duration, tokens by model, most-used tools, failure rate. */
+  @Get('stats')
+  @Access({ roles: ANY_ROLE, scopes: ['alerts:read'] })
+  stats(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<HistoryStats> {
+    return this.history.asCaller(RpcPatterns.HistoryStats, principal, historyStatsQueryOf(query));
   }
 }

@@ -3,7 +3,11 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   RpcPatterns,
   type ById,
+  type HistoryExportRequest,
   type HistoryFilterOptions,
+  type HistorySessionExport,
+  type HistoryStats,
+  type HistoryStatsQuery,
   type HistorySessionDetail,
   type HistorySessionListQuery,
   type HistorySessionPage,
@@ -36,6 +40,16 @@ export class QueriesHandlers {
   @MessagePattern(RpcPatterns.HistorySessionSummary)
   summary(@Payload() request: ById, @Ctx() ctx: BusContext): Promise<HistorySessionSummary> {
     return this.queries.summary(ctx.getTenantId(), request.id);
+  }
+
+  @MessagePattern(RpcPatterns.HistorySessionExport)
+  export(@Payload() request: HistoryExportRequest, @Ctx() ctx: BusContext): Promise<HistorySessionExport> {
+    return this.queries.export(ctx.getTenantId(), request.id, request.format);
+  }
+
+  @MessagePattern(RpcPatterns.HistoryStats)
+  stats(@Payload() query: HistoryStatsQuery, @Ctx() ctx: BusContext): Promise<HistoryStats> {
+    return this.queries.stats(ctx.getTenantId(), query.window);
   }
 
   @MessagePattern(RpcPatterns.HistoryFilterOptions)

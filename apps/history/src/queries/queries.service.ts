@@ -6,8 +6,12 @@ import {
   parseIsoMicros,
   toPage,
   type HistoryAppliedFilters,
+  isoMicros,
+  type HistoryExportFormat,
   type HistoryFilterOptions,
   type HistorySessionDetail,
+  type HistorySessionExport,
+  type HistoryStats,
   type HistorySessionListQuery,
   type HistorySessionPage,
   type HistorySessionStatus,
@@ -16,7 +20,26 @@ import {
 } from '@vigil/contracts';
 import { Transactions, type Row, type Sql } from '@vigil/persistence';
 import { QueriesStore, SORT_KEYS, type SessionFilter } from './queries.store.js';
+import { markdownOf } from './export.js';
 import { llmStepOf, mcpStepOf, sessionViewOf, timelineOf } from './views.js';
+
+const WINDOW_UNITS: Readonly<Record<string, number>> = { m: 60, h: 3600, d: 86_400 };
+
+/** `15m`, `24h`, `7d` → microseconds. */
+export function windowMicros(window: string): number {
+  const match = /^(\d{1,4})([mhd])$/.exec(window);
+  if (!match) throw invalid(`window: must look like 15m, 24h or 7d (got ${window})`);
+  return Number(match[1]) * WINDOW_UNITS[match[2]!]! * 1_000_000;
+}
+
+/** Most-used tools a stats answer lists. */
+export const TOP_TOOLS = 10;
+
+/** The value at rank ⌈p·n⌉ of sorted values (nearest rank); null for none. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+}
 
 function invalid(problem: string): UnprocessableEntityException {
   return new UnprocessableEntityException({ message: `invalid request: ${problem}`, errors: [problem] });
@@ -154,6 +177,62 @@ export class QueriesService {
         tokensByModel: [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0)),
         timeInLlmMs: sum(llm),
         timeInToolsMs: sum(mcp),
+      };
+    });
+  }
+
+  /** The session as a downloadable report (Markdown) or as the detail route answers it (JSON). */
+  async export(tenantId: string, sessionId: string, format: HistoryExportFormat): Promise<HistorySessionExport> {
+    const detail = await this.get(tenantId, sessionId);
+    if (format === 'json')
+      return {
+        filename: `investigation-${detail.sessionId}.json`,
+        contentType: 'application/json; charset=utf-8',
+        content: JSON.stringify(detail),
+      };
+    return {
+      filename: `investigation-${detail.sessionId}.md`,
+      contentType: 'text/markdown; charset=utf-8',
+      content: markdownOf(detail),
+    };
+  }
+
+  /** Sessions started within the window: by status, durations, tokens by model, most-used tools, failure rate. */
+  stats(tenantId: string, window: string): Promise<HistoryStats> {
+    const span = windowMicros(window);
+    const to = Date.now() * 1000;
+    const from = to - span;
+    return this.transactions.inTenant(tenantId, async ({ sql }) => {
+      const byStatus = Object.fromEntries(
+        HISTORY_SESSION_STATUSES.map((s) => [s, 0]),
+      ) as HistoryStats['sessions']['byStatus'];
+      for (const row of await this.queries.statusCounts(sql, tenantId, from))
+        byStatus[row['status'] as HistorySessionStatus] = Number(row['n']);
+      const durations = await this.queries.durations(sql, tenantId, from);
+      const tokensByModel = (await this.queries.tokensByModel(sql, tenantId, from)).map((row) => ({
+        model: String(row['model']),
+        calls: Number(row['calls']),
+        prompt: Number(row['prompt']),
+        completion: Number(row['completion']),
+        total: Number(row['total']),
+      }));
+      const topTools = (await this.queries.topTools(sql, tenantId, from, TOP_TOOLS)).map((row) => ({
+        serverName: String(row['server_name']),
+        toolName: String(row['tool_name'] ?? ''),
+        calls: Number(row['calls']),
+        failures: Number(row['failures'] ?? 0),
+      }));
+      const ended = byStatus.completed + byStatus.failed + byStatus.skipped;
+      const mean = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : null;
+      return {
+        window,
+        from: isoMicros(BigInt(from)),
+        to: isoMicros(BigInt(to)),
+        sessions: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
+        durationMs: { mean: mean === null ? null : Math.round(mean), p95: percentile(durations, 0.95) },
+        tokensByModel,
+        topTools,
+        failureRate: ended ? Math.round((byStatus.failed / ended) * 10_000) / 10_000 : null,
       };
     });
   }

@@ -58,6 +58,9 @@ export const SESSION_COLUMNS = [
   'error_count',
 ].join(', ');
 
+/** The sessions of a tenant started at or after an instant (parameters: tenant, instant). */
+const IN_WINDOW = 'SELECT session_id FROM history_sessions WHERE tenant_id = ? AND started_at_us >= ?';
+
 /** Most steps returned with one session (a runaway agent stops far below). */
 export const TIMELINE_LIMIT = 5000;
 
@@ -151,5 +154,38 @@ export class QueriesStore {
       [tenantId],
     );
     return rows.map((row) => row['v'] as string);
+  }
+
+  /** Sessions started at or after `from`, counted by status. */
+  statusCounts(sql: Sql, tenantId: string, from: number): Promise<Row[]> {
+    return sql.query<Row>(
+      'SELECT status, COUNT(*) AS n FROM history_sessions WHERE tenant_id = ? AND started_at_us >= ? GROUP BY status',
+      [tenantId, from],
+    );
+  }
+
+  /** The durations of the sessions started at or after `from` that have one, shortest first. */
+  async durations(sql: Sql, tenantId: string, from: number): Promise<number[]> {
+    const rows = await sql.query<Row>(
+      'SELECT duration_ms FROM history_sessions WHERE tenant_id = ? AND started_at_us >= ? AND duration_ms IS NOT NULL ORDER BY duration_ms',
+      [tenantId, from],
+    );
+    return rows.map((row) => Number(row['duration_ms']));
+  }
+
+  /** Tokens of the LLM steps of the sessions started at or after `from`, by model. */
+  tokensByModel(sql: Sql, tenantId: string, from: number): Promise<Row[]> {
+    return sql.query<Row>(
+      `SELECT model, COUNT(*) AS calls, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(completion_tokens), 0) AS completion, COALESCE(SUM(total_tokens), 0) AS total FROM history_llm_interactions WHERE tenant_id = ? AND session_id IN (${IN_WINDOW}) GROUP BY model ORDER BY model`,
+      [tenantId, tenantId, from],
+    );
+  }
+
+  /** The most-called tools (server + tool) of the sessions started at or after `from`, with their failures. */
+  topTools(sql: Sql, tenantId: string, from: number, limit: number): Promise<Row[]> {
+    return sql.query<Row>(
+      `SELECT server_name, tool_name, COUNT(*) AS calls, SUM(CASE WHEN success THEN 0 ELSE 1 END) AS failures FROM history_mcp_interactions WHERE tenant_id = ? AND communication_type = 'tool_call' AND session_id IN (${IN_WINDOW}) GROUP BY server_name, tool_name ORDER BY COUNT(*) DESC, server_name, tool_name LIMIT ${limit}`,
+      [tenantId, tenantId, from],
+    );
   }
 }

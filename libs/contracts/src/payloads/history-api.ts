@@ -88,6 +88,25 @@ export interface HistoryAppliedFilters {
   order: 'asc' | 'desc';
 }
 
+export const HISTORY_EXPORT_FORMATS = ['markdown', 'json'] as const;
+export type HistoryExportFormat = (typeof HISTORY_EXPORT_FORMATS)[number];
+
+/** `GET /api/v1/history/sessions/:id/export?format=markdown|json`. */
+export class HistoryExportRequest {
+  @IsUUID()
+  id!: string;
+
+  @IsIn(HISTORY_EXPORT_FORMATS, { message: `format must be one of ${HISTORY_EXPORT_FORMATS.join(', ')}` })
+  format!: HistoryExportFormat;
+}
+
+/** `GET /api/v1/history/stats?window=7d` (default 7d). */
+export class HistoryStatsQuery {
+  /** e.g. 15m, 24h, 7d. */
+  @Matches(/^\d{1,4}[mhd]$/, { message: 'window must look like 15m, 24h or 7d' })
+  window!: string;
+}
+
 // ---- views -------------------------------------------------------------------------------------
 
 export interface TokenTotals {
@@ -177,4 +196,27 @@ export interface HistoryFilterOptions {
   agentTypes: string[];
   alertTypes: string[];
   statuses: HistorySessionStatus[];
+}
+
+/** An exported session: the document, its media type and the file name to save it as. */
+export interface HistorySessionExport {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
+/** Sessions started within the window (and the steps taken within it): how investigations went. */
+export interface HistoryStats {
+  window: string;
+  from: string;
+  to: string;
+  sessions: { total: number; byStatus: Record<HistorySessionStatus, number> };
+  /** Over the ended sessions that have a duration; null when there are none. */
+  durationMs: { mean: number | null; p95: number | null };
+  /** From the LLM steps, by model name. */
+  tokensByModel: { model: string; calls: number; prompt: number; completion: number; total: number }[];
+  /** Tool calls by server and tool, most used first (at most 10). */
+  topTools: { serverName: string; toolName: string; calls: number; failures: number }[];
+  /** Failed sessions over ended ones (completed, failed, skipped), 4 decimals; null when none ended. */
+  failureRate: number | null;
 }
