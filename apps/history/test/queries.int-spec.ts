@@ -329,7 +329,8 @@ describe(`history read API through the gateway (${TEST_MODE})`, () => {
     ['q=TIMEOUT', [2]],
     ['q=var%2Flib%2Fpostgres', [7]],
     ['q=100%25', []],
-    // seed 001: alert type + status + time range; agent type + several statuses + time range; active
+    // The combinations of apps/history/README.md: alert type + statuses + time range; agent type +
+    // several statuses + time range; active
     [
       `alert_type=kubernetes&status=completed,failed&from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(3 * HOUR))}`,
       [2, 1],
