@@ -28,3 +28,14 @@ export function parseIsoMicros(value: string): bigint | undefined {
   const fraction = (match[2] ?? '').padEnd(6, '0').slice(0, 6);
   return BigInt(seconds) * 1000n + BigInt(fraction);
 }
+
+/** A stats window as the API takes it: `15m`, `24h`, `7d` (1 to 9999 units). */
+export const STATS_WINDOW = /^(\d{1,4})([mhd])$/;
+const WINDOW_UNIT_SECONDS: Readonly<Record<string, number>> = { m: 60, h: 3600, d: 86_400 };
+
+/** `15m`, `24h`, `7d` → microseconds. */
+export function windowMicros(window: string): number {
+  const match = STATS_WINDOW.exec(window);
+  if (!match) throw new RangeError(`window must look like 15m, 24h or 7d (got ${window})`);
+  return Number(match[1]) * WINDOW_UNIT_SECONDS[match[2]!]! * 1_000_000;
+}

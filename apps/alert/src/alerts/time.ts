@@ -17,12 +17,3 @@ export function fromIso(value: string): Micros {
 export function micros(value: string | number | bigint | null): Micros | null {
   return value === null ? null : Number(value);
 }
-
-const UNITS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
-
-/** `15m`, `24h`, `7d` → microseconds. */
-export function windowMicros(window: string): Micros {
-  const match = /^(\d{1,4})([mhd])$/.exec(window);
-  if (!match) throw new RangeError(`window must look like 15m, 24h or 7d (got ${window})`);
-  return Number(match[1]) * UNITS[match[2]!]! * 1_000_000;
-}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { nowMicros, type AlertStats } from '@vigil/contracts';
+import { nowMicros, windowMicros, type AlertStats } from '@vigil/contracts';
 import { Transactions } from '@vigil/persistence';
-import { toIso, windowMicros } from '../alerts/time.js';
+import { toIso } from '../alerts/time.js';
 import { combineStats } from './stats.js';
 import { StatsStore } from './stats.store.js';
 

@@ -17,20 +17,12 @@ import {
   type HistorySessionStatus,
   type HistorySessionSummary,
   type PageRequest,
+  windowMicros,
 } from '@vigil/contracts';
 import { Transactions, type Row, type Sql } from '@vigil/persistence';
 import { QueriesStore, SORT_KEYS, type SessionFilter } from './queries.store.js';
 import { markdownOf } from './export.js';
 import { llmStepOf, mcpStepOf, sessionViewOf, timelineOf } from './views.js';
-
-const WINDOW_UNITS: Readonly<Record<string, number>> = { m: 60, h: 3600, d: 86_400 };
-
-/** `15m`, `24h`, `7d` → microseconds. */
-export function windowMicros(window: string): number {
-  const match = /^(\d{1,4})([mhd])$/.exec(window);
-  if (!match) throw invalid(`window: must look like 15m, 24h or 7d (got ${window})`);
-  return Number(match[1]) * WINDOW_UNITS[match[2]!]! * 1_000_000;
-}
 
 /** Most-used tools a stats answer lists. */
 export const TOP_TOOLS = 10;

@@ -16,6 +16,7 @@ import {
 import { ALERT_STATUSES, SEVERITIES, type AlertAnalysis, type AlertStatus, type Severity } from './alert.js';
 import type { AlertSource } from './ingest.js';
 import { PageRequest } from '../paging.js';
+import { STATS_WINDOW } from '../time.js';
 
 // ---- queries -----------------------------------------------------------------------------------
 
@@ -90,7 +91,7 @@ export class AlertNoteRequest {
 
 export class AlertStatsQuery {
   /** e.g. 15m, 24h, 7d. */
-  @Matches(/^\d{1,4}[mhd]$/, { message: 'window must look like 15m, 24h or 7d' })
+  @Matches(STATS_WINDOW, { message: 'window must look like 15m, 24h or 7d' })
   window!: string;
 }
 

@@ -1,5 +1,6 @@
 import { IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageRequest, type Page } from '../paging.js';
+import { STATS_WINDOW } from '../time.js';
 
 // ---- queries -----------------------------------------------------------------------------------
 
@@ -103,7 +104,7 @@ export class HistoryExportRequest {
 /** `GET /api/v1/history/stats?window=7d` (default 7d). */
 export class HistoryStatsQuery {
   /** e.g. 15m, 24h, 7d. */
-  @Matches(/^\d{1,4}[mhd]$/, { message: 'window must look like 15m, 24h or 7d' })
+  @Matches(STATS_WINDOW, { message: 'window must look like 15m, 24h or 7d' })
   window!: string;
 }
 
