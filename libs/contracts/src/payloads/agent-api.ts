@@ -91,11 +91,11 @@ export class CreateMcpServerRequest {
   timeoutMs?: number;
 }
 
-/** PATCH: what is given changes; `headers` replaces all headers (`{}` removes them). */
-export class UpdateMcpServerRequest {
-  @IsUUID()
-  id!: string;
-
+/**
+ * PATCH /api/v1/agents/mcp-servers/:serverId: what is given changes; `headers` replaces all headers
+ * (`{}` removes them); `timeoutMs: null` goes back to the default.
+ */
+export class McpServerChanges {
   @IsOptional()
   @IsString()
   @MaxLength(2048)
@@ -111,6 +111,12 @@ export class UpdateMcpServerRequest {
   @Min(1)
   @Max(MAX_MCP_SERVER_TIMEOUT_MS)
   timeoutMs?: number | null;
+}
+
+/** agent-runner.mcp-servers.update: the changes, and which server. */
+export class UpdateMcpServerRequest extends McpServerChanges {
+  @IsUUID()
+  id!: string;
 }
 
 /** A tenant's MCP server as the API shows it: header names only, never their values. */
