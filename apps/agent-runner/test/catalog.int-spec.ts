@@ -17,6 +17,7 @@ import {
   FakeOpenAI,
   login,
   RELAXED_RATE_LIMITS,
+  refusedPort,
   TEST_MODE,
   TestHarness,
   waitFor,
@@ -66,14 +67,6 @@ async function startToolServer(name: string, tools: { name: string; description:
   };
 }
 
-/** A port nothing listens on: taken from the system, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 function agentsFile(dir: string, sharedUrl: string): string {
   const file = path.join(dir, 'agents.yaml');
@@ -144,7 +137,7 @@ describe(`agents catalog and tenant MCP servers (${TEST_MODE})`, () => {
       { name: 'pods_list', description: 'Lists the pods' },
       { name: 'pod_logs', description: 'Reads a pod log' },
     ]);
-    downUrl = `http://127.0.0.1:${await closedPort()}/mcp`;
+    downUrl = `http://127.0.0.1:${await refusedPort()}/mcp`;
     // A model that concludes at once: what the suite checks is which tools it was offered.
     fake = (await FakeOpenAI.start({ apiKey: 'sk-test' })).respondWith(() => ({ content: 'Nothing to add.' }));
     system = await TestHarness.system({

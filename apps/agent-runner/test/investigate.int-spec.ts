@@ -11,7 +11,7 @@ import {
   type EventOf,
   type TokenUsage,
 } from '@vigil/contracts';
-import { FakeOpenAI, quietLogger, waitFor, type RecordedChatRequest } from '@vigil/testing';
+import { FakeOpenAI, quietLogger, refusedPort, waitFor, type RecordedChatRequest } from '@vigil/testing';
 import { v7 as uuidv7 } from 'uuid';
 import type { Agent } from '../src/agents/index.js';
 import { investigate, type InvestigationOutcome } from '../src/investigations/investigate.js';
@@ -20,7 +20,6 @@ import { SessionRecorder, type SessionEventSink } from '../src/investigations/re
 import { Budget, LlmClient, type LlmOptions, type Sleep } from '../src/llm/index.js';
 import { McpConnections, type McpServerSpec } from '../src/mcp/index.js';
 import {
-  closedPort,
   HTTP_TOOLS,
   startHttpToolServer,
   STDIO_TOOL_SERVER,
@@ -180,7 +179,7 @@ describe('investigate(): the loop and its capture', () => {
 
   beforeAll(async () => {
     http = await startHttpToolServer();
-    downPort = await closedPort();
+    downPort = await refusedPort();
     const specs: McpServerSpec[] = [
       { name: 'everything', transport: 'stdio', command: process.execPath, args: [EVERYTHING_ENTRY, 'stdio'] },
       { name: 'k8s', transport: 'http', url: http.url, timeoutMs: MCP_TIMEOUT_MS },

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { waitFor } from '@vigil/testing';
+import { refusedPort, waitFor } from '@vigil/testing';
 import { McpConnections, type McpExchange } from '../src/mcp/index.js';
 import { EVERYTHING_ENTRY } from './support/everything.js';
 
@@ -72,14 +72,6 @@ async function startTestServer(): Promise<{ url: string; headers: IncomingHttpHe
   };
 }
 
-/** A port nothing listens on: taken from the system, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('MCP connections', () => {
   let testServer: Awaited<ReturnType<typeof startTestServer>>;
@@ -89,7 +81,7 @@ describe('MCP connections', () => {
 
   beforeAll(async () => {
     testServer = await startTestServer();
-    downPort = await closedPort();
+    downPort = await refusedPort();
     exchanges = [];
     connections = new McpConnections(
       [

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { refusedPort } from '@vigil/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -98,13 +99,6 @@ async function startTarget(kind: 'http' | 'https'): Promise<Target> {
   return target;
 }
 
-/** A port nothing listens on: one that was just given out and closed again. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let web: Target;
 let secure: Target;
@@ -212,7 +206,7 @@ describe('network tools with loopback allowed (TOOLS_ALLOWED_CIDRS=127.0.0.0/8)'
   });
 
   it('http_check reports a refused connection, a TLS failure and a timeout as results with their kind', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     expect(await check(client, 'http_check', { url: `http://127.0.0.1:${port}/` })).toEqual({
       url: `http://127.0.0.1:${port}/`,
       method: 'GET',
@@ -255,7 +249,7 @@ describe('network tools with loopback allowed (TOOLS_ALLOWED_CIDRS=127.0.0.0/8)'
       status: 'open',
       latencyMs: expect.any(Number),
     });
-    const port = await closedPort();
+    const port = await refusedPort();
     expect(await check(client, 'tcp_check', { host: 'localhost', port })).toMatchObject({
       host: 'localhost',
       address: '127.0.0.1',

@@ -47,3 +47,4 @@ export { FakeSlack, type SlackCall, type SlackWebhookPost } from './fakes/slack.
 export { FakeSmtp, type FakeSmtpOptions, type ReceivedMail } from './fakes/smtp.js';
 export { scratchDatabase, tablesOf, type ScratchDatabase } from './database.js';
 export { TcpProxy } from './tcp-proxy.js';
+export { refusedPort } from './ports.js';

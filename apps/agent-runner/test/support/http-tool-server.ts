@@ -85,11 +85,3 @@ export const STDIO_TOOL_SERVER = {
   args: [fileURLToPath(new URL('./stdio-tool-server.ts', import.meta.url))],
 };
 
-/** A port nothing listens on: taken from the system, then released. */
-export async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
