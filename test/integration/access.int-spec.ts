@@ -276,6 +276,82 @@ describe(`access through the gateway (${TEST_MODE})`, () => {
       // Well inside the 5 s cache TTL: the auth.credential.revoked event evicted it, not the clock.
       expect(refused.ms).toBeLessThan(2_000);
     });
+
+    it('cannot set up access that outlives the key: no passwords, no admins', async () => {
+      const adminAuth = { bearer: a.admin.token };
+      const key = await createApiKey(system.url, adminAuth, 'leaked automation', ['admin']);
+      const keyAuth = { apiKey: key.key };
+      const email = (who: string) => `${who}-by-key@${a.slug}.test`;
+      const refusals = [
+        [
+          await api('POST', '/api/v1/users', keyAuth, {
+            email: email('admin'),
+            name: 'Backdoor',
+            role: 'admin',
+            password: PASSWORD,
+          }),
+          'password',
+        ],
+        [
+          await api('POST', '/api/v1/users', keyAuth, {
+            email: email('operator'),
+            name: 'Backdoor',
+            role: 'operator',
+            password: PASSWORD,
+          }),
+          'password',
+        ],
+        [
+          await api('POST', '/api/v1/users', keyAuth, {
+            email: email('invited-admin'),
+            name: 'Backdoor',
+            role: 'admin',
+          }),
+          'role',
+        ],
+        [await api('PATCH', `/api/v1/users/${a.users.viewer.id}`, keyAuth, { role: 'admin' }), 'role'],
+      ] as const;
+      for (const [answer, field] of refusals) {
+        expectJsonError(answer, 403, new RegExp(`^${field}: an API key cannot`));
+        expect(answer.body.field).toBe(field);
+      }
+      // What a key may still do: invite a non-admin, who chooses their own password.
+      const invited = await ok<{ invitationToken: string; role: string }>(
+        api('POST', '/api/v1/users', keyAuth, { email: email('invitee'), name: 'Invitee', role: 'viewer' }),
+        201,
+      );
+      expect(invited).toMatchObject({ role: 'viewer', invitationToken: expect.any(String) });
+      // A signed-in admin still may do what the key may not.
+      await ok(
+        api('POST', '/api/v1/users', adminAuth, {
+          email: email('human-admin'),
+          name: 'Second admin',
+          role: 'admin',
+          password: PASSWORD,
+        }),
+        201,
+      );
+
+      await ok(api('DELETE', `/api/v1/api-keys/${key.id}`, adminAuth), 204);
+      await until('revoked key refused', 5_000, async () =>
+        (await api('GET', '/api/v1/auth/whoami', keyAuth)).status === 401 ? true : undefined,
+      );
+      for (const who of ['admin', 'operator'])
+        expectJsonError(
+          await api('POST', '/api/v1/auth/login', undefined, { email: email(who), password: PASSWORD, tenant: a.slug }),
+          401,
+          'invalid email or password',
+        );
+      const users = await ok<Page>(api('GET', '/api/v1/users?limit=200', adminAuth));
+      const byKey = users.items.filter((u) => String(u.email).endsWith(`-by-key@${a.slug}.test`));
+      expect(byKey.map((u) => [u.email, u.role]).sort()).toEqual([
+        [email('human-admin'), 'admin'],
+        [email('invitee'), 'viewer'],
+      ]);
+      expect((await ok<{ role: string }>(api('GET', `/api/v1/users/${a.users.viewer.id}`, adminAuth))).role).toBe(
+        'viewer',
+      );
+    });
   });
 
   describe('access tokens', () => {

@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import {
   pageWindow,
   positionById,
@@ -32,6 +32,27 @@ const LIST: Keyset = { sort: 'users', order: 'asc' };
 const HOUR_MS = 60 * 60 * 1000;
 const DUPLICATE_EMAIL = 'email: a user with this email already exists in this tenant';
 
+/**
+ * What an API key may not do to users: whatever it sets up must end with its revocation, so it
+ * never chooses a password (the user is invited instead) and never makes an admin (who could mint
+ * keys and users of their own). A signed-in admin may do both.
+ */
+function assertKeyMayGrant(caller: Caller, request: { password?: string; role?: string }): void {
+  if (caller.actorType !== 'api-key') return;
+  if (request.password !== undefined)
+    throw new ForbiddenException({
+      message:
+        'password: an API key cannot set a password (access it sets up must end when the key is revoked); leave password out to invite the user, or sign in as an admin',
+      field: 'password',
+    });
+  if (request.role === 'admin')
+    throw new ForbiddenException({
+      message:
+        'role: an API key cannot make a user an admin (access it sets up must end when the key is revoked); sign in as an admin to do it',
+      field: 'role',
+    });
+}
+
 /** Users of the caller's tenant: every read and write is scoped to `caller.tenantId`. */
 @Injectable()
 export class UsersService {
@@ -46,6 +67,7 @@ export class UsersService {
   ) {}
 
   async create(caller: Caller, request: CreateUserRequest): Promise<CreatedUser> {
+    assertKeyMayGrant(caller, request);
     const now = new Date(this.clock());
     const email = request.email.trim().toLowerCase();
     let passwordHash: string | null = null;
@@ -118,7 +140,9 @@ export class UsersService {
   async update(caller: Caller, request: UpdateUserRequest): Promise<UserView> {
     const now = new Date(this.clock());
     const { user, deactivated } = await this.db.inTenant(caller.tenantId, async ({ manager }) => {
+      // After the lookup: another tenant's user is a 404 whatever the change asked.
       const user = await this.find(manager, caller.tenantId, request.id);
+      assertKeyMayGrant(caller, request);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const next: Partial<UserEntity> = {};
       if (request.name !== undefined && request.name !== user.name) next.name = request.name;
