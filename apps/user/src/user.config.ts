@@ -36,15 +36,21 @@ export class UserConfig extends JwtKeysConfig {
   @IsBoolean({ message: 'must be true or false' })
   VIGIL_PLATFORM_ADMIN = true;
 
-  @Env('failed sign-ins for one email (within LOGIN_FAILURE_WINDOW_SECONDS) before it is locked')
+  @Env(
+    'failed sign-ins for one email from one client address (within LOGIN_FAILURE_WINDOW_SECONDS) before that pair is locked',
+  )
   @IsIntegerIn(1, undefined, 'count')
   LOGIN_MAX_FAILURES = 5;
 
-  @Env('failed sign-ins for one email after which each further attempt must wait (1 s, 2 s, 4 s, ...) until the lock')
+  @Env(
+    'failed sign-ins for one email from one client address after which each further attempt must wait (1 s, 2 s, 4 s, ...) until the lock',
+  )
   @IsIntegerIn(1, undefined, 'count')
   LOGIN_SLOWDOWN_AFTER = 3;
 
-  @Env('failed sign-ins from one client address (within the window) before that address is locked')
+  @Env(
+    'failed sign-ins from one client address, whatever the emails (within the window), before that address is locked',
+  )
   @IsIntegerIn(1, undefined, 'count')
   LOGIN_MAX_FAILURES_PER_IP = 50;
 
@@ -52,7 +58,7 @@ export class UserConfig extends JwtKeysConfig {
   @IsIntegerIn(1, undefined, 'seconds')
   LOGIN_FAILURE_WINDOW_SECONDS = 900;
 
-  @Env('how long a locked email or address must wait, in seconds')
+  @Env('how long a locked email and address pair, or address, must wait, in seconds')
   @IsIntegerIn(1, undefined, 'seconds')
   LOGIN_LOCKOUT_SECONDS = 900;
 

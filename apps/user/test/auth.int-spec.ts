@@ -11,6 +11,8 @@ import { TEST_MODE, TestHarness, waitFor } from '@vigil/testing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, userActor, startUserHarness, revocations } from './users.js';
 
 const IP = '198.51.100.23';
+/** Failed sign-ins from one address, over any emails, before that address is locked. */
+const PER_IP_LIMIT = 6;
 
 describe(`user service: sign-in (${TEST_MODE})`, () => {
   let h: TestHarness;
@@ -25,6 +27,7 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
       LOGIN_MAX_FAILURES: '3',
       LOGIN_SLOWDOWN_AFTER: '3',
       LOGIN_LOCKOUT_SECONDS: '120',
+      LOGIN_MAX_FAILURES_PER_IP: String(PER_IP_LIMIT),
     });
     await h.start();
     const tokens = await h.request<TokenPair>(RpcPatterns.UserLogin, {
@@ -149,35 +152,44 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
     expect(fastestWrong).toBeGreaterThan(fastestUnknown * 0.4);
   });
 
-  it('locks an email after repeated failures (429 with retry-after), even for the right password, and never says whether it exists', async () => {
+  it('locks an email for the address that failed (429 with retry-after), even for the right password, and never says whether it exists', async () => {
     await newUser('locked@example.com', 'granite-willow-harbor-5');
+    const attacker = '10.1.0.1';
     for (let i = 0; i < 3; i++) {
       expect(
         await h.failure(RpcPatterns.UserLogin, {
           email: 'locked@example.com',
           password: `wrong-password-${i}`,
-          ip: `10.1.0.${i}`,
+          ip: attacker,
         }),
       ).toMatchObject({ status: 401 });
     }
     const locked = await h.failure(RpcPatterns.UserLogin, {
       email: 'locked@example.com',
       password: 'granite-willow-harbor-5',
-      ip: '10.1.0.9',
+      ip: attacker,
     });
     expect(locked).toMatchObject({ status: 429, details: { retryAfterSeconds: expect.any(Number) } });
     expect((locked.details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(100);
+    // the owner, from their own address, is not locked out by someone else's failures
+    await expect(
+      h.request(RpcPatterns.UserLogin, {
+        email: 'locked@example.com',
+        password: 'granite-willow-harbor-5',
+        ip: '10.1.0.9',
+      }),
+    ).resolves.toMatchObject({ token_type: 'Bearer' });
     // an email without an account locks the same way
     for (let i = 0; i < 3; i++)
       await h.failure(RpcPatterns.UserLogin, {
         email: 'ghost@example.com',
         password: `wrong-password-${i}`,
-        ip: `10.2.0.${i}`,
+        ip: '10.2.0.1',
       });
     const ghost = await h.failure(RpcPatterns.UserLogin, {
       email: 'ghost@example.com',
       password: 'whatever-password',
-      ip: '10.2.0.9',
+      ip: '10.2.0.1',
     });
     expect(ghost).toMatchObject({
       status: 429,
@@ -186,9 +198,27 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
         `${(ghost.details as { retryAfterSeconds: number }).retryAfterSeconds} seconds`,
       ),
     });
-    // other accounts are unaffected
+    // other accounts are unaffected, from the same address too (below its own limit)
     await expect(
-      h.request(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, ip: '10.1.0.9' }),
+      h.request(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, ip: attacker }),
+    ).resolves.toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('locks an address that fails across many emails at LOGIN_MAX_FAILURES_PER_IP, and only that address', async () => {
+    const sprayer = '10.3.0.1';
+    for (let i = 0; i < PER_IP_LIMIT; i++)
+      expect(
+        await h.failure(RpcPatterns.UserLogin, {
+          email: `spray-${i}@example.com`,
+          password: 'password-guess-1',
+          ip: sprayer,
+        }),
+      ).toMatchObject({ status: 401 });
+    expect(
+      await h.failure(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, ip: sprayer }),
+    ).toMatchObject({ status: 429, details: { retryAfterSeconds: expect.any(Number) } });
+    await expect(
+      h.request(RpcPatterns.UserLogin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, ip: '10.3.0.2' }),
     ).resolves.toMatchObject({ token_type: 'Bearer' });
   });
 

@@ -39,8 +39,14 @@ export class ThrottleService {
     };
   }
 
+  /**
+   * The email counts together with the client address, never alone: failures from an attacker's
+   * address must not lock the owner out from theirs. The address also counts on its own, at a
+   * higher limit, so one address cannot guess across many emails. Without an address (a caller
+   * that did not say) the email counts in one shared bucket of unknown addresses.
+   */
   keysFor(email: string, ip: string | null): ThrottleKey[] {
-    const keys = [{ key: digest(`email:${email}`), policy: this.emailPolicy }];
+    const keys = [{ key: digest(`email+ip:${email}\n${ip ?? ''}`), policy: this.emailPolicy }];
     if (ip) keys.push({ key: digest(`ip:${ip}`), policy: this.ipPolicy });
     return keys;
   }
@@ -74,7 +80,7 @@ export class ThrottleService {
     });
   }
 
-  /** A successful sign-in clears the email's count (not the address's: one success must not unlock a guessing address). */
+  /** A successful sign-in clears its email and address's count (not the address's own: one success must not unlock a guessing address). */
   async clear(key: ThrottleKey): Promise<void> {
     await this.db.asPlatform(({ manager }) => manager.getRepository(LoginAttemptEntity).delete({ key: key.key }));
   }

@@ -1,8 +1,8 @@
 /**
  * Sign-in throttling decisions, pure (the state lives in `login_attempts`, shared by replicas).
- * Failures are counted per key (an email, or a client address) within a window. From
+ * Failures are counted per key (an email with a client address, or an address) within a window. From
  * `slowdownAfter` failures on, each further attempt must wait 1 s, 2 s, 4 s, ... ; at
- * `maxFailures` the key is locked for `lockoutMs`. A success clears the email's count.
+ * `maxFailures` the key is locked for `lockoutMs`. A success clears the email and address's count.
  */
 export interface ThrottlePolicy {
   maxFailures: number;
