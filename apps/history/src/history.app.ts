@@ -8,4 +8,6 @@ export const historyApp: ServiceDefinition = {
   module: HistoryModule,
   persistence,
   config: HistoryConfig,
+  // Batches of up to 500 events on each of two lanes: the consumer must be allowed to hold them.
+  busPrefetch: 1_000,
 };

@@ -78,12 +78,10 @@ export class ConsumptionService implements OnModuleInit {
     // Sessions in a fixed order, so two batches of one tenant lock their rows in the same order.
     const sessions = [...maxSequence.keys()].sort();
     await this.store.ensureSessions(sql, tenantId, sessions, now);
-    await this.store.lockSessions(sql, tenantId, sessions);
     await this.store.insertSteps(sql, tenantId, llm, mcp);
-    for (const start of starts) await this.store.applyStarted(sql, tenantId, start, now);
-    for (const end of ends) await this.store.applyEnded(sql, tenantId, end, now);
-    for (const sessionId of sessions)
-      await this.store.refresh(sql, tenantId, sessionId, maxSequence.get(sessionId)!, now);
+    await this.store.applyStarted(sql, tenantId, starts, now);
+    await this.store.applyEnded(sql, tenantId, ends, now);
+    await this.store.refresh(sql, tenantId, maxSequence, now);
     return envelopes.map(() => undefined);
   }
 }
