@@ -1,4 +1,5 @@
 import { plainToInstance } from 'class-transformer';
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage.js';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EmptyRequest, PingRequest } from './payloads/system.js';
 import {
@@ -151,6 +152,57 @@ function withoutPrototypeKeys(plain: object): object {
   return hasPrototypeKey(plain) ? (renamePrototypeKeys(plain) as object) : plain;
 }
 
+type Constructor = new () => object;
+
+/** How each property of a class is made from JSON: as it is, as an instance of a nested class, or by class-transformer. */
+type PropertyPlan = { kind: 'as-is' } | { kind: 'nested'; type: Constructor } | { kind: 'transformer' };
+const plans = new WeakMap<Constructor, Map<string, PropertyPlan>>();
+
+function planOf(cls: Constructor, key: string): PropertyPlan {
+  let byKey = plans.get(cls);
+  if (!byKey) plans.set(cls, (byKey = new Map()));
+  let plan = byKey.get(key);
+  if (!plan) {
+    const type = defaultMetadataStorage.findTypeMetadata(cls, key);
+    const custom =
+      defaultMetadataStorage.getStrategy(cls) !== 'none' ||
+      defaultMetadataStorage.findExposeMetadata(cls, key) !== undefined ||
+      defaultMetadataStorage.findExcludeMetadata(cls, key) !== undefined ||
+      defaultMetadataStorage.findTransformMetadatas(cls, key, 0).length > 0 ||
+      (type !== undefined && type.options?.discriminator !== undefined);
+    plan = custom
+      ? { kind: 'transformer' }
+      : type
+        ? { kind: 'nested', type: type.typeFunction() as Constructor }
+        : { kind: 'as-is' };
+    byKey.set(key, plan);
+  }
+  return plan;
+}
+
+/**
+ * `plainToInstance`, without copying what needs no conversion: class-transformer walks and copies
+ * every nested object and array (an LLM exchange's whole conversation, an alert's data) although only
+ * the properties declared with `@Type` become instances. Here only those do; a property with a
+ * custom transform, exposure rule or discriminator hands the whole object to class-transformer.
+ */
+function toInstance<T extends object>(cls: new () => T, plain: object): T {
+  const source = plain as Record<string, unknown>;
+  const keys = Object.keys(source);
+  const plansOfKeys = keys.map((key) => planOf(cls, key));
+  if (plansOfKeys.some((plan) => plan.kind === 'transformer')) return plainToInstance(cls, plain);
+  const instance = new cls() as Record<string, unknown>;
+  keys.forEach((key, i) => {
+    const plan = plansOfKeys[i]!;
+    const value = source[key];
+    instance[key] =
+      plan.kind === 'nested' && value !== null && typeof value === 'object'
+        ? plainToInstance(plan.type, value as object)
+        : value;
+  });
+  return instance as T;
+}
+
 /**
  * Validates a plain object against a class-validator class. Unknown extra fields are tolerated
  * (a newer producer may add one: consumers read what they know), wrong or missing ones are not.
@@ -159,7 +211,7 @@ export function validateAs<T extends object>(cls: new () => T, plain: unknown): 
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { ok: false, problems: ['expected a JSON object'] };
   }
-  const instance = plainToInstance(cls, withoutPrototypeKeys(plain));
+  const instance = toInstance(cls, withoutPrototypeKeys(plain));
   // forbidUnknownValues off: a request class without fields (EmptyRequest) is valid when empty.
   const errors = validateSync(instance, { forbidUnknownValues: false });
   return errors.length ? { ok: false, problems: describeValidationErrors(errors) } : { ok: true, value: instance };
