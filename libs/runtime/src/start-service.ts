@@ -150,13 +150,14 @@ export async function startService(
     });
     // Inherit the global filter: on bus handlers it turns errors into RPC replies with their status.
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+    // Every provider initialised (onModuleInit) before the first message is taken: a queue that
+    // filled while the service was down is delivered the moment its consumer starts.
+    await app.init();
     await app.startAllMicroservices();
 
     if (port !== undefined) {
       await app.listen(port, '0.0.0.0');
       url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-    } else {
-      await app.init();
     }
   } catch (error) {
     // A refused start-up (say, a bootstrap check) must not leave the database pool or consumers open.

@@ -1,4 +1,4 @@
-import { Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import {
   nowMicros,
   pageWindow,
@@ -11,15 +11,17 @@ import {
   type SilenceView,
   type UpdateSilenceRequest,
 } from '@vigil/contracts';
+import type { Logger } from '@vigil/messaging';
 import { Transactions, type Sql } from '@vigil/persistence';
+import { LOGGER } from '@vigil/runtime';
 import { v7 as uuidv7 } from 'uuid';
 import { silenceViewOf, type SilenceDoc } from '../alerts/rows.js';
 import { fromIso, type Micros } from '../alerts/time.js';
-import { compileMatchers, matcherProblems, type LabelPredicate } from './matchers.js';
+import { matcherProblems, storedPredicate, type LabelPredicate } from './matchers.js';
 import { SilencesStore, type SilenceRecord } from './silences.store.js';
 
 const KEYSET = { sort: 'silences', order: 'desc' } as const;
-/** Compiled matchers kept for reuse, by the silence's stored text. */
+/** Compiled matchers kept for reuse, by tenant and the silence's stored text. */
 const COMPILED_CACHE_SIZE = 1000;
 
 /** The record of a silence: validated (a bad regex or an empty window is a 422 naming it). */
@@ -45,6 +47,7 @@ export class SilencesService {
   constructor(
     private readonly transactions: Transactions,
     private readonly store: SilencesStore,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   create(tenantId: string, request: CreateSilenceRequest, actor: Actor | undefined): Promise<SilenceView> {
@@ -110,12 +113,14 @@ export class SilencesService {
    */
   async activeMatchers(sql: Sql, tenantId: string, now: Micros, lock?: string): Promise<LabelPredicate[]> {
     const docs = await this.store.activeDocs(sql, tenantId, now, lock);
-    return docs.map((doc) => {
-      let predicate = this.compiled.get(doc);
+    // In one order, so which silences an alert's matching budget reaches does not vary between batches.
+    return docs.sort().map((doc) => {
+      const key = `${tenantId}\n${doc}`; // per tenant: the warnings name it
+      let predicate = this.compiled.get(key);
       if (!predicate) {
         if (this.compiled.size >= COMPILED_CACHE_SIZE) this.compiled.clear();
-        predicate = compileMatchers((JSON.parse(doc) as SilenceDoc).matchers);
-        this.compiled.set(doc, predicate);
+        predicate = storedPredicate(doc, (message, details) => this.logger.warn({ tenantId, ...details }, message));
+        this.compiled.set(key, predicate);
       }
       return predicate;
     });

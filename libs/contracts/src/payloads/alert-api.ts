@@ -11,12 +11,14 @@ import {
   IsUUID,
   Matches,
   MaxLength,
+  registerDecorator,
   ValidateNested,
 } from 'class-validator';
 import { ALERT_STATUSES, SEVERITIES, type AlertAnalysis, type AlertStatus, type Severity } from './alert.js';
 import type { AlertSource } from './ingest.js';
 import { PageRequest } from '../paging.js';
 import { STATS_WINDOW } from '../time.js';
+import { SILENCE_REGEX_LIMITS, silenceRegexProblem } from '../silence-regex.js';
 
 // ---- queries -----------------------------------------------------------------------------------
 
@@ -100,6 +102,33 @@ export class AlertStatsQuery {
 export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
 export type MatcherOp = (typeof MATCHER_OPS)[number];
 
+const REGEX_OPS: ReadonlySet<string> = new Set(['=~', '!~']);
+
+/**
+ * With a regex op (`=~`, `!~`), the value must be a pattern the silence engine accepts (RE2 syntax,
+ * see silence-regex.ts); a value over the length limit is MaxLength's to report.
+ */
+function IsSilencePatternForRegexOps(): PropertyDecorator {
+  const problemOf = (matcher: { op?: unknown }, value: unknown): string | undefined =>
+    typeof matcher.op === 'string' &&
+    REGEX_OPS.has(matcher.op) &&
+    typeof value === 'string' &&
+    value.length <= SILENCE_REGEX_LIMITS.patternLength
+      ? silenceRegexProblem(value)
+      : undefined;
+  return (prototype, key) => {
+    registerDecorator({
+      name: 'isSilencePattern',
+      target: prototype.constructor,
+      propertyName: String(key),
+      validator: {
+        validate: (value: unknown, args) => !args || problemOf(args.object, value) === undefined,
+        defaultMessage: (args) => (args && problemOf(args.object, args.value)) ?? 'invalid regular expression',
+      },
+    });
+  };
+}
+
 export class LabelMatcher {
   @IsString()
   @IsNotEmpty()
@@ -110,7 +139,8 @@ export class LabelMatcher {
   op!: MatcherOp;
 
   @IsString()
-  @MaxLength(1024)
+  @MaxLength(SILENCE_REGEX_LIMITS.patternLength)
+  @IsSilencePatternForRegexOps()
   value!: string;
 }
 
