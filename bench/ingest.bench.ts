@@ -11,24 +11,32 @@
 // Env: AMQP_URL, DATABASE_URL (server; the bench uses its own database on it), BENCH_ALERTS (100000),
 // BENCH_STANDALONE_ALERTS (30000), BENCH_LIST_ROWS (1000000; 0 skips), BENCH_CONCURRENCY (64),
 // BENCH_LATENCY_SECONDS (20), BENCH_SKIP_STANDALONE=1.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { seedAlerts } from './support/seed-alerts.js';
-import { pino } from 'pino';
-import { Pool } from 'undici';
-import { DEFAULT_RETRY_DELAYS_MS, RabbitBroker } from '@vigil/messaging';
-import { ensurePostgresDatabase } from '@vigil/persistence';
 import { ALL_SERVICES } from '../apps/standalone/src/services.js';
+import { seedAlerts } from './support/seed-alerts.js';
+import {
+  AMQP_URL,
+  Api,
+  createTenants,
+  percentile,
+  recreateDatabase,
+  removeNamespace,
+  root,
+  round,
+  SERVICE_ENV,
+  stop,
+  waitReady,
+  waitUntil,
+  type BenchTenant,
+} from './support/system.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 100_000);
 const STANDALONE_ALERTS = Number(process.env.BENCH_STANDALONE_ALERTS ?? 30_000);
 const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 1_000_000);
@@ -37,122 +45,7 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const PER_REQUEST = 10;
 const TENANTS = 10;
 const REPEAT_SHARE = 0.3;
-const JWT_KEYS = `bench:${'k'.repeat(48)}`;
-// The agent runners' key for stored secrets: 32 bytes, base64url.
-const SECRETS_KEY = `bench:${Buffer.alloc(32, 7).toString('base64url')}`;
-const brokerLogger = pino({ level: 'warn' });
-const ADMIN = { email: 'bench-admin@vigil.test', password: 'bench tide-pool orchid lantern 7' };
 const GATEWAY_PORT = 3290;
-const SERVICE_ENV = {
-  LOG_LEVEL: 'warn',
-  JWT_KEYS,
-  SECRETS_KEY,
-  VIGIL_ADMIN_EMAIL: ADMIN.email,
-  VIGIL_ADMIN_PASSWORD: ADMIN.password,
-  RATE_LIMIT_PER_KEY_PER_MIN: '100000000',
-  RATE_LIMIT_PER_TENANT_PER_MIN: '100000000',
-  RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
-};
-
-function benchDatabaseUrl(): string {
-  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil');
-  url.pathname = '/vigil_bench_ingest';
-  return url.href;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-// ---- HTTP -----------------------------------------------------------------------------------------
-
-interface Reply {
-  status: number;
-  body: unknown;
-}
-
-class Api {
-  readonly pool: Pool;
-  constructor(readonly url: string) {
-    this.pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1, keepAliveTimeout: 30_000 });
-  }
-
-  async call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown): Promise<Reply> {
-    const res = await this.pool.request({
-      method,
-      path,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: text ? (JSON.parse(text) as unknown) : undefined };
-  }
-
-  async ok<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    headers: Record<string, string>,
-    body: unknown,
-    status: number,
-  ): Promise<T> {
-    const reply = await this.call(method, path, headers, body);
-    if (reply.status !== status)
-      throw new Error(`${method} ${path}: expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
-    return reply.body as T;
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-}
-
-interface BenchTenant {
-  id: string;
-  writeKey: string;
-  readKey: string;
-}
-
-/** 10 tenants, each with an alerts:write and an alerts:read key, created as the bootstrap (platform) admin. */
-async function createTenants(api: Api, run: string): Promise<BenchTenant[]> {
-  const platform = await api.ok<{ access_token: string }>('POST', '/api/v1/auth/login', {}, ADMIN, 200);
-  const tenants: BenchTenant[] = [];
-  for (let i = 0; i < TENANTS; i++) {
-    const slug = `bench-${run}-${i}`;
-    const admin = { email: `admin@${slug}.test`, password: ADMIN.password, name: `Admin ${i}` };
-    const created = await api.ok<{ id: string }>(
-      'POST',
-      '/api/v1/tenants',
-      { authorization: `Bearer ${platform.access_token}` },
-      { name: `Bench ${i}`, slug, admin },
-      201,
-    );
-    const token = (
-      await api.ok<{ access_token: string }>(
-        'POST',
-        '/api/v1/auth/login',
-        {},
-        { email: admin.email, password: admin.password, tenant: slug },
-        200,
-      )
-    ).access_token;
-    const key = async (scope: string) =>
-      (
-        await api.ok<{ key: string }>(
-          'POST',
-          '/api/v1/api-keys',
-          { authorization: `Bearer ${token}` },
-          { name: `bench ${scope}`, scopes: [scope] },
-          201,
-        )
-      ).key;
-    tenants.push({ id: created.id, writeKey: await key('alerts:write'), readKey: await key('alerts:read') });
-  }
-  return tenants;
-}
-
-// ---- workload -------------------------------------------------------------------------------------
 
 /**
  * Alertmanager v4 notifications of 10 alerts for one tenant; 30 % of alerts repeat one of its
@@ -229,7 +122,7 @@ const post = (api: Api, request: { tenant: BenchTenant; body: string }) =>
   api.call(
     'POST',
     '/api/v1/webhooks/alertmanager',
-    { authorization: `Bearer ${request.tenant.writeKey}` },
+    { authorization: `Bearer ${request.tenant.keys['alerts:write']!}` },
     request.body,
   );
 
@@ -253,14 +146,6 @@ async function closedLoop(api: Api, requests: readonly { tenant: BenchTenant; bo
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return retried;
-}
-
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** What the alert store holds: every occurrence counted, and the distinct alerts. */
@@ -375,7 +260,7 @@ async function listLatency(
       const tenant = tenants[i % tenants.length]!;
       const path = `/api/v1/alerts${query}${query ? '&' : '?'}limit=50`;
       const begin = performance.now();
-      const reply = await api.call('GET', path, { authorization: `Bearer ${tenant.readKey}` });
+      const reply = await api.call('GET', path, { authorization: `Bearer ${tenant.keys['alerts:read']!}` });
       if (reply.status !== 200) throw new Error(`GET ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
       if (i >= 10) times.push(performance.now() - begin);
     }
@@ -385,40 +270,8 @@ async function listLatency(
   return out;
 }
 
-// ---- processes ------------------------------------------------------------------------------------
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} was ready`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function distributedRun(): Promise<void> {
-  const databaseUrl = benchDatabaseUrl();
-  const server = new URL(databaseUrl);
-  server.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: server.href });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS vigil_bench_ingest WITH (FORCE)');
-  await admin.end();
-  await ensurePostgresDatabase(databaseUrl);
+  const databaseUrl = await recreateDatabase('vigil_bench_ingest');
   const namespace = `vigil-bench-ingest-${randomBytes(3).toString('hex')}`;
   // The real entry points, as an operator runs them, with the default settings; only addresses,
   // the shared secrets, the first admin and the rate limits (a load test is far above them) are set.
@@ -442,12 +295,12 @@ async function distributedRun(): Promise<void> {
     };
   });
   const db = new pg.Client({ connectionString: databaseUrl });
-  const api = new Api(`http://127.0.0.1:${GATEWAY_PORT}`);
+  const api = new Api(`http://127.0.0.1:${GATEWAY_PORT}`, CONCURRENCY);
   try {
     // The user service first: it creates the bootstrap admin; then the others.
     await Promise.all(children.map((c) => waitReady(`http://127.0.0.1:${c.port}/health/ready`, c.process)));
     await db.connect();
-    const tenants = await createTenants(api, randomBytes(3).toString('hex'));
+    const tenants = await createTenants(api, randomBytes(3).toString('hex'), TENANTS, ['alerts:write', 'alerts:read']);
     const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
     const persisted: StoreCounts = {
       occurrences: () => count('SELECT COALESCE(SUM(occurrences), 0) AS n FROM vigil_alert.alerts'),
@@ -486,14 +339,7 @@ async function distributedRun(): Promise<void> {
     await api.close();
     await Promise.all(children.map((c) => stop(c.process)));
     await db.end().catch(() => undefined);
-    const broker = new RabbitBroker({ url: AMQP_URL, namespace, logger: brokerLogger });
-    await broker.connect();
-    for (const def of ALL_SERVICES)
-      for (const queue of broker.names.queuesOf(def.service, DEFAULT_RETRY_DELAYS_MS))
-        await broker.deleteQueue(queue).catch(() => undefined);
-    await broker.deleteExchange(broker.names.events).catch(() => undefined);
-    await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
-    await broker.close();
+    await removeNamespace(namespace);
   }
 }
 
@@ -513,10 +359,10 @@ async function standaloneRun(): Promise<void> {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const api = new Api(`http://127.0.0.1:${port}`);
+  const api = new Api(`http://127.0.0.1:${port}`, CONCURRENCY);
   try {
     await waitReady(`http://127.0.0.1:${port}/health/ready`, proc);
-    const tenants = await createTenants(api, randomBytes(3).toString('hex'));
+    const tenants = await createTenants(api, randomBytes(3).toString('hex'), TENANTS, ['alerts:write', 'alerts:read']);
     const store = new DatabaseSync(path.join(dataDir, 'alert.sqlite'), { readOnly: true });
     const sum = store.prepare('SELECT COALESCE(SUM(occurrences), 0) AS n FROM alerts');
     const alerts = store.prepare('SELECT COUNT(*) AS n FROM alerts');
