@@ -1,6 +1,7 @@
 import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_RETRY_DELAYS_MS,
+  deferralDelayMs,
   nextRetry,
   normalizeRetryPolicy,
   retryDelaysInUse,
@@ -44,5 +45,14 @@ describe('retry backoff', () => {
     expect(() => normalizeRetryPolicy(3, [])).toThrow(/retryDelaysMs/);
     expect(() => normalizeRetryPolicy(3, [0])).toThrow(/delays/);
     expect(() => normalizeRetryPolicy(3, [1.5])).toThrow(/delays/);
+  });
+
+  it('defers a message that spends no attempt by the longest delay the policy retries with', () => {
+    expect(deferralDelayMs(normalizeRetryPolicy())).toBe(15_000);
+    expect(deferralDelayMs(normalizeRetryPolicy(2))).toBe(200);
+    expect(deferralDelayMs(normalizeRetryPolicy(3, [10, 50, 90]))).toBe(50);
+    // Retrying nothing, it still waits by the longest configured delay; with no delays it cannot wait.
+    expect(deferralDelayMs(normalizeRetryPolicy(1))).toBe(15_000);
+    expect(deferralDelayMs(normalizeRetryPolicy(1, []))).toBeUndefined();
   });
 });

@@ -46,3 +46,14 @@ export function retryDelaysInUse(policy: RetryPolicy): number[] {
   }
   return [...delays].sort((a, b) => a - b);
 }
+
+/**
+ * How long a message waits when its handler failed for a reason that spends no attempt (the
+ * database is unreachable): the longest delay the policy retries with, else its longest configured
+ * delay; undefined when it has no delays at all.
+ */
+export function deferralDelayMs(policy: RetryPolicy): number | undefined {
+  const inUse = retryDelaysInUse(policy);
+  if (inUse.length > 0) return inUse[inUse.length - 1];
+  return policy.retryDelaysMs.length > 0 ? Math.max(...policy.retryDelaysMs) : undefined;
+}

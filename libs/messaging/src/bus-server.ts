@@ -3,7 +3,7 @@ import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandl
 import { serviceOfPattern, validateEnvelope, type Envelope, type ServiceName } from '@vigil/contracts';
 import { Registry } from 'prom-client';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { normalizeRetryPolicy, retryDelaysInUse, type RetryPolicy } from './backoff.js';
+import { deferralDelayMs, normalizeRetryPolicy, retryDelaysInUse, type RetryPolicy } from './backoff.js';
 import type { BrokerStatus, ConsumerHandle, Delivery, MessageBroker } from './broker.js';
 import { runInMessageContext } from './context.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
@@ -62,6 +62,11 @@ export interface BusServerOptions {
   maxAttempts?: number;
   /** Backoff before attempt 2, 3, ... (default 200 ms, 1 s, 5 s, 15 s; the last repeats). */
   retryDelaysMs?: readonly number[];
+  /**
+   * Event handler failures that spend no attempt (the service's database is unreachable): such a
+   * message waits in the longest delay queue and comes back, as long as it takes. See EventPipeline.
+   */
+  isTransient?(error: unknown): boolean;
   /** Unacked events handled concurrently (default 16). 1 keeps the queue's order. */
   prefetch?: number;
   /** RPC requests handled concurrently (default 32). */
@@ -153,7 +158,7 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     await broker.declareService({
       service,
       bindings: events.map(([p]) => p),
-      retryDelaysMs: retryDelaysInUse(this.policy),
+      retryDelaysMs: this.delayQueues(),
       events: events.length > 0,
       rpc: rpc.length > 0,
     });
@@ -165,6 +170,7 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
         metrics: this.metrics,
         logger: this.log,
         policy: this.policy,
+        ...(this.options.isTransient ? { isTransient: this.options.isTransient } : {}),
         resolveHandler: (type) => {
           const handler = this.eventHandlerFor(type);
           return handler
@@ -196,6 +202,14 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       },
       'bus server listening',
     );
+  }
+
+  /** The delays of the retry schedule, and the deferral's when transient failures wait. */
+  private delayQueues(): number[] {
+    const delays = retryDelaysInUse(this.policy);
+    const deferral = this.options.isTransient ? deferralDelayMs(this.policy) : undefined;
+    if (deferral !== undefined && !delays.includes(deferral)) delays.push(deferral);
+    return delays;
   }
 
   /**

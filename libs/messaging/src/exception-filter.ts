@@ -12,6 +12,10 @@ import { toRemoteError } from './rpc.js';
 @Catch()
 export class VigilRpcExceptionFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown): Observable<never> {
-    return throwError(() => toRemoteError(exception));
+    const remote = toRemoteError(exception);
+    // The thrown error stays reachable for the event pipeline, which tells a failure that spends no
+    // attempt (an unreachable database) by its code; not enumerable, so no reply ever carries it.
+    Object.defineProperty(remote, 'cause', { value: exception, enumerable: false });
+    return throwError(() => remote);
   }
 }

@@ -5,6 +5,7 @@ export { TopologyNames, Headers, DIRECT_REPLY_TO, type ServiceTopology } from '.
 export {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_RETRY_DELAYS_MS,
+  deferralDelayMs,
   normalizeRetryPolicy,
   nextRetry,
   retryDelaysInUse,

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 
-export type ConsumeOutcome = 'handled' | 'duplicate' | 'retried' | 'dead_lettered';
+export type ConsumeOutcome = 'handled' | 'duplicate' | 'retried' | 'deferred' | 'dead_lettered';
 export type DeadLetterKind =
   'invalid_json' | 'invalid_envelope' | 'unknown_type' | 'invalid_payload' | 'no_handler' | 'handler_error';
 export type RpcOutcome = 'ok' | 'error' | 'timeout';
@@ -12,6 +12,7 @@ export class MessagingMetrics {
   readonly published: Counter<'service' | 'routing_key'>;
   readonly consumed: Counter<'service' | 'routing_key' | 'outcome'>;
   readonly retried: Counter<'service' | 'routing_key'>;
+  readonly deferred: Counter<'service' | 'routing_key'>;
   readonly deadLettered: Counter<'service' | 'routing_key' | 'reason_kind'>;
   readonly handlerDuration: Histogram<'service' | 'routing_key'>;
   readonly rpcDuration: Histogram<'pattern' | 'outcome'>;
@@ -41,6 +42,12 @@ export class MessagingMetrics {
     this.retried = new Counter({
       name: 'vigil_messages_retried_total',
       help: 'Messages scheduled for another attempt after a handler failure',
+      labelNames: ['service', 'routing_key'],
+      registers: [registry],
+    });
+    this.deferred = new Counter({
+      name: 'vigil_messages_deferred_total',
+      help: 'Messages put back to wait without spending an attempt: a resource their handler needs (its database) was unavailable',
       labelNames: ['service', 'routing_key'],
       registers: [registry],
     });

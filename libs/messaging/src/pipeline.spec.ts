@@ -6,7 +6,7 @@ import { normalizeRetryPolicy } from './backoff.js';
 import type { Delivery, MessageHeaders, OutgoingMessageOptions } from './broker.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
 import { MessagingMetrics } from './metrics.js';
-import { EventPipeline, type EnvelopeHandler } from './pipeline.js';
+import { EventPipeline, type EnvelopeHandler, type EventPipelineOptions } from './pipeline.js';
 import { Headers, TopologyNames } from './topology.js';
 
 interface Sent {
@@ -62,24 +62,34 @@ const delivered = () => ({
 });
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
-function setup(handler: EnvelopeHandler | undefined = async () => undefined, maxAttempts = 3) {
+function setup(
+  handler: EnvelopeHandler | undefined = async () => undefined,
+  maxAttempts = 3,
+  extra: Pick<EventPipelineOptions, 'isTransient' | 'idempotency'> = {},
+) {
   const broker = new FakeBroker();
   const registry = new Registry();
   const idempotency = new MemoryIdempotencyStore();
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const pipeline = new EventPipeline({
     broker,
     service: 'history',
     idempotency,
     metrics: MessagingMetrics.of(registry),
-    logger: pino({ level: 'silent' }),
+    logger,
     policy: normalizeRetryPolicy(maxAttempts, [100, 1_000]),
     resolveHandler: (type) => (type === 'notification.delivered' ? handler : undefined),
+    ...extra,
   });
   const counter = async (name: string, labels: Record<string, string>) =>
-    (await registry.getSingleMetric(name)!.get()).values.find((v) =>
-      Object.entries(labels).every(([k, val]) => v.labels[k] === val),
-    )?.value ?? 0;
-  return { broker, pipeline, idempotency, counter };
+    (await registry.getSingleMetric(name)!.get()).values
+      .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+      .reduce((sum, v) => sum + v.value, 0);
+  return { broker, pipeline, idempotency, counter, logs };
 }
 
 describe('EventPipeline decisions', () => {
@@ -248,6 +258,197 @@ describe('EventPipeline decisions', () => {
     const { pipeline, broker } = setup(async () => {
       throw new Error('boom');
     });
+    broker.failing = true;
+    const delivery = new FakeDelivery(
+      json(createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() })),
+    );
+    expect(await pipeline.handle(delivery)).toEqual({ outcome: 'requeued', error: 'broker down' });
+    expect(delivery.acks).toBe(0);
+    expect(delivery.nacks).toEqual([true]);
+  });
+});
+
+describe('EventPipeline: failures that spend no attempt (isTransient)', () => {
+  const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  const isTransient = (error: unknown) => (error as { code?: unknown }).code === 'ECONNREFUSED';
+  /** What the delay queue gives back: the message as it was sent there (RabbitMQ adds x-death). */
+  const fromDelayQueue = (sent: Sent) =>
+    new FakeDelivery(sent.body, 'vigil.history', { ...sent.options.headers, 'x-death': [{ count: 1 }] });
+
+  it('defers a transient failure to the longest delay queue on the same attempt, as often as it takes, then handles it', async () => {
+    let databaseUp = false;
+    const seen: number[] = [];
+    const { pipeline, broker, idempotency, counter, logs } = setup(
+      async (_envelope, attempt) => {
+        seen.push(attempt);
+        if (!databaseUp) throw unreachable();
+      },
+      3,
+      { isTransient },
+    );
+    const envelope = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() });
+    let delivery = new FakeDelivery(json(envelope));
+    // Twice the attempts the policy allows: none of them is spent.
+    for (let i = 1; i <= 6; i++) {
+      expect(await pipeline.handle(delivery)).toEqual({ outcome: 'deferred', attempt: 1, delayMs: 1_000 });
+      expect(delivery.acks).toBe(1);
+      expect(broker.sent).toHaveLength(i);
+      const sent = broker.sent[i - 1];
+      expect(sent).toEqual(
+        expect.objectContaining({
+          exchange: '',
+          routingKey: 'vigil.history.retry.1000ms',
+          options: expect.objectContaining({
+            headers: expect.objectContaining({
+              [Headers.Attempt]: 1,
+              [Headers.LastError]: 'connect ECONNREFUSED 127.0.0.1:5432',
+              [Headers.OriginalRoutingKey]: 'notification.delivered',
+            }),
+            messageId: envelope.id,
+          }),
+        }),
+      );
+      expect(sent.options.headers).not.toHaveProperty('x-death');
+      delivery = fromDelayQueue(sent);
+    }
+    expect(broker.sent.filter((s) => s.exchange === 'vigil.dlx')).toEqual([]);
+    expect(await counter('vigil_messages_deferred_total', { routing_key: 'notification.delivered' })).toBe(6);
+    expect(await counter('vigil_messages_consumed_total', { outcome: 'deferred' })).toBe(6);
+    expect(await counter('vigil_messages_retried_total', {})).toBe(0);
+    expect(await counter('vigil_messages_dead_lettered_total', {})).toBe(0);
+    const deferred = logs.filter((l) => /deferred without spending an attempt/.test(l['msg'] as string));
+    expect(deferred).toHaveLength(6);
+    expect(deferred[0]).toEqual(
+      expect.objectContaining({
+        level: 40,
+        envelopeId: envelope.id,
+        attempt: 1,
+        delayMs: 1_000,
+        reason: 'connect ECONNREFUSED 127.0.0.1:5432',
+      }),
+    );
+
+    databaseUp = true;
+    expect(await pipeline.handle(delivery)).toEqual({ outcome: 'handled' });
+    expect(delivery.acks).toBe(1);
+    expect(seen).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(await idempotency.isHandled('history', envelope.id)).toBe(true);
+  });
+
+  it('keeps the attempts spent before the outage: an ordinary failure afterwards is retried, then dead-lettered, as today', async () => {
+    const failures = [new Error('bad row'), unreachable(), unreachable(), new Error('bad row'), new Error('bad row')];
+    const { pipeline, broker, counter } = setup(
+      async () => {
+        throw failures.shift();
+      },
+      3,
+      { isTransient },
+    );
+    const envelope = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() });
+    const results = [await pipeline.handle(new FakeDelivery(json(envelope)))];
+    while (results.at(-1)!.outcome !== 'dead_lettered')
+      results.push(await pipeline.handle(fromDelayQueue(broker.sent.at(-1)!)));
+    expect(results).toEqual([
+      { outcome: 'retried', nextAttempt: 2, delayMs: 100 },
+      { outcome: 'deferred', attempt: 2, delayMs: 1_000 },
+      { outcome: 'deferred', attempt: 2, delayMs: 1_000 },
+      { outcome: 'retried', nextAttempt: 3, delayMs: 1_000 },
+      expect.objectContaining({
+        outcome: 'dead_lettered',
+        kind: 'handler_error',
+        reason: 'handler failed 3 time(s), last error: bad row',
+      }),
+    ]);
+    expect(broker.sent.at(-1)!.options.headers).toEqual(expect.objectContaining({ [Headers.Attempts]: 3 }));
+    expect(await counter('vigil_messages_deferred_total', {})).toBe(2);
+    expect(await counter('vigil_messages_retried_total', {})).toBe(2);
+  });
+
+  it('sends the inbox check failing because the database is unreachable the same way, without running the handler', async () => {
+    let calls = 0;
+    const idempotency = new MemoryIdempotencyStore();
+    let inbox: 'unreachable' | 'broken' | 'up' = 'unreachable';
+    const isHandled = idempotency.isHandled.bind(idempotency);
+    idempotency.isHandled = async (service, id) => {
+      if (inbox === 'unreachable') throw unreachable();
+      if (inbox === 'broken') throw new Error('relation "inbox" does not exist');
+      return isHandled(service, id);
+    };
+    const { pipeline, broker } = setup(async () => void calls++, 3, { isTransient, idempotency });
+    const envelope = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() });
+    expect(await pipeline.handle(new FakeDelivery(json(envelope)))).toEqual({
+      outcome: 'deferred',
+      attempt: 1,
+      delayMs: 1_000,
+    });
+    inbox = 'broken';
+    expect(await pipeline.handle(fromDelayQueue(broker.sent.at(-1)!))).toEqual({
+      outcome: 'retried',
+      nextAttempt: 2,
+      delayMs: 100,
+    });
+    expect(calls).toBe(0);
+    inbox = 'up';
+    expect(await pipeline.handle(fromDelayQueue(broker.sent.at(-1)!))).toEqual({ outcome: 'handled' });
+    expect(calls).toBe(1);
+  });
+
+  it('spends attempts as before without a classifier, or when the classifier itself throws', async () => {
+    const withoutClassifier = setup(async () => {
+      throw unreachable();
+    });
+    const envelope = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() });
+    expect(await withoutClassifier.pipeline.handle(new FakeDelivery(json(envelope)))).toEqual({
+      outcome: 'retried',
+      nextAttempt: 2,
+      delayMs: 100,
+    });
+    const throwing = setup(
+      async () => {
+        throw unreachable();
+      },
+      3,
+      {
+        isTransient: () => {
+          throw new Error('classifier bug');
+        },
+      },
+    );
+    expect(await throwing.pipeline.handle(new FakeDelivery(json(envelope)))).toEqual({
+      outcome: 'retried',
+      nextAttempt: 2,
+      delayMs: 100,
+    });
+    expect(throwing.logs).toContainEqual(
+      expect.objectContaining({ level: 50, msg: 'could not classify a handler failure', err: 'classifier bug' }),
+    );
+  });
+
+  it('defers to the longest configured delay when the policy retries nothing', async () => {
+    const { pipeline, broker } = setup(
+      async () => {
+        throw unreachable();
+      },
+      1,
+      { isTransient },
+    );
+    const envelope = createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() });
+    expect(await pipeline.handle(new FakeDelivery(json(envelope)))).toEqual({
+      outcome: 'deferred',
+      attempt: 1,
+      delayMs: 1_000,
+    });
+    expect(broker.sent[0].routingKey).toBe('vigil.history.retry.1000ms');
+  });
+
+  it('requeues without acking when the broker cannot take the deferred message', async () => {
+    const { pipeline, broker } = setup(
+      async () => {
+        throw unreachable();
+      },
+      3,
+      { isTransient },
+    );
     broker.failing = true;
     const delivery = new FakeDelivery(
       json(createEnvelope({ type: 'notification.delivered', tenantId: 't1', payload: delivered() })),

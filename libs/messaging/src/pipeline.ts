@@ -1,5 +1,5 @@
 import { isoMicros, validateEnvelope, type Envelope } from '@vigil/contracts';
-import { nextRetry, type RetryPolicy } from './backoff.js';
+import { deferralDelayMs, nextRetry, type RetryPolicy } from './backoff.js';
 import type { Delivery, MessageBroker, MessageHeaders } from './broker.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Logger } from './logger.js';
@@ -22,6 +22,13 @@ export interface EventPipelineOptions {
   metrics: MessagingMetrics;
   logger: Logger;
   policy: RetryPolicy;
+  /**
+   * True for a failure that is not the message's fault and spends no attempt: a resource the handler
+   * needs is unavailable (its database cannot be reached). The message waits in the longest delay
+   * queue with its attempt number unchanged and comes back, for as long as that lasts. Other
+   * failures are retried, then dead-lettered. None: every failure spends an attempt.
+   */
+  isTransient?(error: unknown): boolean;
   /** The handler for an envelope type, or undefined when the service has none. */
   resolveHandler(type: string): EnvelopeHandler | undefined;
 }
@@ -29,6 +36,8 @@ export interface EventPipelineOptions {
 export type PipelineResult =
   | { outcome: 'handled' | 'duplicate' }
   | { outcome: 'retried'; nextAttempt: number; delayMs: number }
+  /** A transient failure (isTransient): back after delayMs, on the same attempt. */
+  | { outcome: 'deferred'; attempt: number; delayMs: number }
   | { outcome: 'dead_lettered'; kind: DeadLetterKind; reason: string }
   /** Could not forward to a retry/dead-letter queue (broker down): requeued for later. */
   | { outcome: 'requeued'; error: string };
@@ -184,8 +193,10 @@ export class EventPipeline {
     label: string,
     error: unknown,
   ): Promise<PipelineResult> {
-    const { broker, service, metrics, logger, policy } = this.options;
+    const { service, metrics, logger, policy } = this.options;
     const message = errorMessage(error);
+    const deferMs = this.isTransient(error) ? deferralDelayMs(policy) : undefined;
+    if (deferMs !== undefined) return this.defer(delivery, envelope, attempt, label, message, deferMs);
     const next = nextRetry(policy, attempt);
     if (!next.retry) {
       return this.deadLetter(
@@ -197,23 +208,8 @@ export class EventPipeline {
         envelope,
       );
     }
-    const headers: MessageHeaders = {
-      ...carriedHeaders(delivery.headers),
-      [Headers.Attempt]: next.nextAttempt,
-      [Headers.LastError]: truncate(message, 500),
-      [Headers.OriginalRoutingKey]: delivery.headers[Headers.OriginalRoutingKey] ?? delivery.routingKey,
-    };
-    try {
-      // Into the delay queue for this backoff step; its TTL dead-letters it back to our queue.
-      await broker.sendToQueue(broker.names.retryQueue(service, next.delayMs), delivery.body, {
-        headers,
-        messageId: delivery.messageId ?? envelope.id,
-        correlationId: envelope.correlationId,
-      });
-    } catch (sendError) {
-      return this.requeue(delivery, sendError);
-    }
-    delivery.ack();
+    const requeued = await this.toDelayQueue(delivery, envelope, next.delayMs, next.nextAttempt, message);
+    if (requeued) return requeued;
     metrics.retried.inc({ service, routing_key: label });
     metrics.consumed.inc({ service, routing_key: label, outcome: 'retried' });
     logger.info(
@@ -230,6 +226,75 @@ export class EventPipeline {
       'handler failed, will retry',
     );
     return { outcome: 'retried', nextAttempt: next.nextAttempt, delayMs: next.delayMs };
+  }
+
+  private isTransient(error: unknown): boolean {
+    try {
+      return this.options.isTransient?.(error) === true;
+    } catch (classifyError) {
+      this.options.logger.error({ err: errorMessage(classifyError) }, 'could not classify a handler failure');
+      return false;
+    }
+  }
+
+  /** Back into the delay queue on the same attempt: the failure was not the message's. */
+  private async defer(
+    delivery: Delivery,
+    envelope: Envelope<object>,
+    attempt: number,
+    label: string,
+    message: string,
+    delayMs: number,
+  ): Promise<PipelineResult> {
+    const { service, metrics, logger } = this.options;
+    const requeued = await this.toDelayQueue(delivery, envelope, delayMs, attempt, message);
+    if (requeued) return requeued;
+    metrics.deferred.inc({ service, routing_key: label });
+    metrics.consumed.inc({ service, routing_key: label, outcome: 'deferred' });
+    logger.warn(
+      {
+        service,
+        envelopeId: envelope.id,
+        correlationId: envelope.correlationId,
+        type: envelope.type,
+        attempt,
+        delayMs,
+        reason: truncate(message, 1_000),
+      },
+      'handler failed transiently (a resource it needs is unavailable), message deferred without spending an attempt',
+    );
+    return { outcome: 'deferred', attempt, delayMs };
+  }
+
+  /**
+   * Into the delay queue of `delayMs`, whose TTL dead-letters it back to our queue as `attempt`, and
+   * acked; or, when the broker cannot take it, requeued (the result says so).
+   */
+  private async toDelayQueue(
+    delivery: Delivery,
+    envelope: Envelope<object>,
+    delayMs: number,
+    attempt: number,
+    lastError: string,
+  ): Promise<PipelineResult | undefined> {
+    const { broker, service } = this.options;
+    const headers: MessageHeaders = {
+      ...carriedHeaders(delivery.headers),
+      [Headers.Attempt]: attempt,
+      [Headers.LastError]: truncate(lastError, 500),
+      [Headers.OriginalRoutingKey]: delivery.headers[Headers.OriginalRoutingKey] ?? delivery.routingKey,
+    };
+    try {
+      await broker.sendToQueue(broker.names.retryQueue(service, delayMs), delivery.body, {
+        headers,
+        messageId: delivery.messageId ?? envelope.id,
+        correlationId: envelope.correlationId,
+      });
+    } catch (sendError) {
+      return this.requeue(delivery, sendError);
+    }
+    delivery.ack();
+    return undefined;
   }
 
   private async deadLetter(

@@ -1,5 +1,6 @@
 // VigilBusServer and VigilBusClient inside real Nest applications: decorators, @Payload/@Ctx,
-// exception mapping, correlation across a hop, graceful shutdown through app.close().
+// exception mapping, correlation across a hop, failures that spend no attempt, graceful shutdown
+// through app.close().
 import { Controller, Inject, Module, NotFoundException, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
@@ -27,6 +28,9 @@ interface Seen {
 }
 
 const seen: Seen[] = [];
+/** The attempt numbers of the deliveries of a notification.failed whose handler cannot reach its database at first. */
+const unreachableAttempts: number[] = [];
+const UNREACHABLE_FOR = 4;
 
 @Controller()
 class AlertController {
@@ -41,6 +45,13 @@ class AlertController {
       tenantId: ctx.getTenantId(),
       correlationId: currentMessageContext()?.correlationId,
     });
+  }
+
+  @EventPattern<string>(RoutingKeys.NotificationFailed)
+  async onFailed(@Ctx() ctx: BusContext): Promise<void> {
+    unreachableAttempts.push(ctx.getAttempt());
+    if (unreachableAttempts.length <= UNREACHABLE_FOR)
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   }
 
   @MessagePattern(RpcPatterns.AlertPing)
@@ -69,6 +80,8 @@ describe(`VigilBusServer in a Nest microservice (${TEST_MODE})`, () => {
       registry: bus.registry,
       maxAttempts: 2,
       retryDelaysMs: [30],
+      // What the pipeline gets from a Nest handler is the exception filter's reply; the thrown error is its cause.
+      isTransient: (error) => (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED',
     });
     const appClient = new VigilBusClient(bus.broker, { service: 'alert', logger, registry: bus.registry });
     @Module({ controllers: [AlertController], providers: [{ provide: BUS_CLIENT, useValue: appClient }] })
@@ -135,6 +148,30 @@ describe(`VigilBusServer in a Nest microservice (${TEST_MODE})`, () => {
     await waitFor(() => seen.some((s) => s.envelopeId === (envelope as { id: string }).id), {
       what: 'the emitted event',
     });
+  });
+
+  it('lets an event whose handler cannot reach its database wait without spending attempts, then handles it', async () => {
+    const counter = async (name: string, labels: Record<string, string>) =>
+      (await bus.registry.getSingleMetric(name)!.get()).values.find((v) =>
+        Object.entries(labels).every(([k, val]) => v.labels[k] === val),
+      )?.value ?? 0;
+    await client.publish(RoutingKeys.NotificationFailed, {
+      tenantId: 't1',
+      payload: deliveredPayload(1, 'smtp unreachable'),
+    });
+    const labels = { service: 'alert', routing_key: RoutingKeys.NotificationFailed };
+    await waitFor(
+      async () => (await counter('vigil_messages_consumed_total', { ...labels, outcome: 'handled' })) === 1,
+      {
+        what: 'the event handled once its database is back',
+      },
+    );
+    // Four failures with a budget of two attempts: none of them spent one.
+    expect(unreachableAttempts).toEqual([1, 1, 1, 1, 1]);
+    expect(await counter('vigil_messages_deferred_total', labels)).toBe(UNREACHABLE_FOR);
+    expect(await counter('vigil_messages_retried_total', labels)).toBe(0);
+    expect(await counter('vigil_messages_dead_lettered_total', labels)).toBe(0);
+    expect(await bus.queues.depth(bus.broker.names.deadLetterQueue('alert'))).toBe(0);
   });
 
   it('rejects send() data that is not a MessageInit', async () => {

@@ -71,6 +71,7 @@ export {
   type TransactionsOptions,
 } from './reliable/transactions.js';
 export { DatabaseHealthIndicator, DEFAULT_DATABASE_CHECK_TIMEOUT_MS } from './health/database-health.indicator.js';
+export { isDatabaseUnavailable } from './health/database-unavailable.js';
 export { PersistenceModule, repositoriesFor, type PersistenceModuleOptions } from './persistence.module.js';
 export { ensurePostgresDatabase } from './ensure-database.js';
 export {

@@ -14,7 +14,7 @@ import {
   type LoggerOptions,
   type Registry,
 } from '@vigil/observability';
-import { PersistenceModule } from '@vigil/persistence';
+import { isDatabaseUnavailable, PersistenceModule } from '@vigil/persistence';
 import { HealthController } from './health.controller.js';
 import { installJsonFallback, requestContextMiddleware } from './http.js';
 import { EXPOSED_REGISTRIES, MetricsController } from './metrics.controller.js';
@@ -145,8 +145,9 @@ export async function startService(
       logger,
       prefetch: def.exactBusPrefetch?.(config) ?? Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
       maxAttempts: config.BUS_MAX_ATTEMPTS,
-      // A service with a database claims each envelope in its inbox, in the handler's own transaction.
-      ...(def.persistence ? { idempotency: null } : {}),
+      // A service with a database claims each envelope in its inbox, in the handler's own transaction;
+      // while that database cannot be reached, its messages wait without spending their attempts.
+      ...(def.persistence ? { idempotency: null, isTransient: isDatabaseUnavailable } : {}),
     });
     // Inherit the global filter: on bus handlers it turns errors into RPC replies with their status.
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });

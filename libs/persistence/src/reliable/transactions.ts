@@ -319,6 +319,10 @@ export function laneOf(tenantId: string, lanes: number): number {
   return (hash >>> 0) % lanes;
 }
 
+/**
+ * A failure as an Error of this realm (a batch tells results from failures by instanceof); a wrapped
+ * one keeps the original as its cause, whose code says whether the database was unreachable.
+ */
 function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  return error instanceof Error ? error : new Error(String(error), { cause: error });
 }
