@@ -7,7 +7,10 @@ import {
   type TokenPair,
   type UserView,
 } from '@vigil/contracts';
+import { Transactions } from '@vigil/persistence';
 import { TEST_MODE, TestHarness, waitFor } from '@vigil/testing';
+import { hashPassword } from '../src/auth/password.js';
+import { UserEntity } from '../src/users/user.entity.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, claimsOf, userActor, startUserHarness, revocations } from './users.js';
 
 const IP = '198.51.100.23';
@@ -222,6 +225,32 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
     ).resolves.toMatchObject({ token_type: 'Bearer' });
   });
 
+  it('re-hashes a password stored with older scrypt parameters at its next sign-in', async () => {
+    const password = 'lichen-harbour-quartz-8';
+    const user = await newUser('rehash@example.com', password);
+    const db = h.service.app.get(Transactions);
+    const storedHash = () =>
+      db.inTenant(
+        user.tenantId,
+        async ({ manager }) =>
+          (await manager.getRepository(UserEntity).findOneByOrFail({ id: user.id, tenantId: user.tenantId }))
+            .passwordHash!,
+      );
+    expect(await storedHash()).toMatch(/^scrypt\$ln=17,r=8,p=1\$/);
+    // what an account created before N = 2^17 holds
+    const old = await hashPassword(password, { ln: 15, r: 8, p: 1 });
+    await db.inTenant(user.tenantId, ({ manager }) =>
+      manager.getRepository(UserEntity).update({ id: user.id, tenantId: user.tenantId }, { passwordHash: old }),
+    );
+    const signIn = () => h.request<TokenPair>(RpcPatterns.UserLogin, { email: 'rehash@example.com', password, ip: IP });
+    await expect(signIn()).resolves.toMatchObject({ token_type: 'Bearer' });
+    const rehashed = await storedHash();
+    expect(rehashed).toMatch(/^scrypt\$ln=17,r=8,p=1\$/);
+    expect(rehashed).not.toBe(old);
+    await expect(signIn()).resolves.toMatchObject({ token_type: 'Bearer' });
+    expect(await storedHash()).toBe(rehashed);
+  });
+
   it('records sign-ins and failed sign-ins in the audit log with the client address', async () => {
     await newUser('audited@example.com', 'sparrow-tunnel-orchid-3');
     await h.failure(RpcPatterns.UserLogin, {
@@ -278,7 +307,9 @@ describe(`user service: sign-in (${TEST_MODE})`, () => {
     expect(
       await h.failure(RpcPatterns.UserMe, {}, { tenantId: admin.tenantId, actor: userActor(created.id) }),
     ).toMatchObject({ status: 401 });
-    await waitFor(() => revocationEvents().some((e) => e.payload.id === created.id), { what: 'the revocation event' });
+    await waitFor(() => revocationEvents().some((e) => e.payload.id === created.id), {
+      what: 'the revocation event',
+    });
     expect(revocationEvents().find((e) => e.payload.id === created.id)).toMatchObject({
       type: 'auth.credential.revoked',
       tenantId: admin.tenantId,

@@ -1,4 +1,4 @@
-import { hashPassword, needsRehash, parsePasswordHash, verifyPassword } from './password.js';
+import { hashPassword, needsRehash, parsePasswordHash, unmatchableHash, verifyPassword } from './password.js';
 
 const FAST = { ln: 10, r: 8, p: 1 };
 
@@ -39,6 +39,22 @@ describe('password hashing (scrypt)', () => {
     expect(needsRehash(weak, { ln: 15, r: 8, p: 1 })).toBe(true);
     expect(needsRehash(weak, FAST)).toBe(false);
     expect(needsRehash('garbage')).toBe(true);
+  });
+
+  it("hashes with OWASP's recommended minimum by default (N = 2^17, r = 8, p = 1), which older strings fall short of", async () => {
+    const stored = await hashPassword('correct horse battery staple');
+    expect(stored).toMatch(/^scrypt\$ln=17,r=8,p=1\$/);
+    await expect(verifyPassword('correct horse battery staple', stored)).resolves.toBe(true);
+    expect(needsRehash(stored)).toBe(false);
+    expect(needsRehash(await hashPassword('correct horse battery staple', { ln: 15, r: 8, p: 1 }))).toBe(true);
+  });
+
+  it('makes an unmatchable string with the given parameters, checked at the cost of a real one', async () => {
+    const dummy = unmatchableHash(FAST);
+    expect(parsePasswordHash(dummy)).toMatchObject({ params: FAST });
+    expect(unmatchableHash(FAST)).not.toBe(dummy);
+    await expect(verifyPassword('', dummy)).resolves.toBe(false);
+    expect(unmatchableHash()).toMatch(/^scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
   });
 
   it('refuses parameters outside the sane range', async () => {

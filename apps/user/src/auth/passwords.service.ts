@@ -1,17 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { invalidField } from '../common/errors.js';
-import { hashPassword, needsRehash, verifyPassword } from './password.js';
+import { hashPassword, needsRehash, unmatchableHash, verifyPassword } from './password.js';
 import { PASSWORD_REQUIREMENTS, passwordProblems, type PasswordContext } from './password-policy.js';
 
 /** Hashing, verification and the strength rule, as the services use them. */
 @Injectable()
-export class PasswordService implements OnModuleInit {
-  private dummy?: Promise<string>;
-
-  onModuleInit(): void {
-    this.dummyHash();
-  }
+export class PasswordService {
+  private readonly dummy = unmatchableHash();
 
   /** 422 naming the field and every rule the password breaks. */
   assertStrong(password: string, context: PasswordContext, field = 'password'): void {
@@ -37,11 +32,6 @@ export class PasswordService implements OnModuleInit {
    * email, an invited user or a failed lookup costs the same time as a wrong password.
    */
   async burn(password: string): Promise<void> {
-    await verifyPassword(password, await this.dummyHash());
-  }
-
-  private dummyHash(): Promise<string> {
-    this.dummy ??= hashPassword(randomBytes(24).toString('base64url'));
-    return this.dummy;
+    await verifyPassword(password, this.dummy);
   }
 }
