@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Application } from 'express';
+import helmet from 'helmet';
 import type { ServiceDefinition } from '@vigil/runtime';
 import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -15,8 +16,12 @@ export const gatewayApp: ServiceDefinition = {
   config: GatewayConfig,
   configureHttp(app: INestApplication): void {
     const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
+    const express = app.getHttpAdapter().getInstance() as Application;
     // Decides req.ip: the socket's address unless the operator names the proxies in front.
-    (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy());
+    express.set('trust proxy', config.trustProxy());
+    // No framework banner; helmet's defaults on every answer, errors included (CSP, nosniff, frame and referrer policies, HSTS).
+    express.disable('x-powered-by');
+    app.use(helmet());
     // Before Nest's JSON parser: the receivers read their bodies as bytes (see rawIngestBody).
     app.use(rawIngestBody(config.INGEST_MAX_BODY_BYTES));
     // In place of Nest's JSON parser (application/json only): the body policy (json-body.ts) takes +json types too.
