@@ -115,6 +115,8 @@ if (TEST_MODE === 'distributed') {
 
     beforeAll(async () => {
       await proxy.start();
+      // A database of our own: the service must reach it through the proxy from its first connection,
+      // and the harness's own database has a name only once the harness is up.
       database = await freshPostgresDatabase('history_outage');
       const viaProxy = new URL(database.url);
       viaProxy.hostname = '127.0.0.1';
