@@ -299,12 +299,26 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
       expect(covered.sort()).toEqual(withId.sort());
     });
 
+    /** 404 for a caller the route admits (as for an id that never existed), 403 for one it refuses whatever the id. */
+    function expectedStatus(route: { method: string; path: string }, auth: Auth): number {
+      const template = route.path
+        .replace(/\/alerts\/[0-9a-f-]{36}/, '/alerts/:alertId')
+        .replace(/\/silences\/[0-9a-f-]{36}/, '/silences/:silenceId');
+      const row = parseAccessTable().find((r) => r.method === route.method && r.path === template)!;
+      if (auth && 'apiKey' in auth) {
+        const scope = Object.entries(b.keys).find(([, key]) => key.key === auth.apiKey)![0];
+        return row.scopes.includes(scope) ? 404 : 403;
+      }
+      return row.roles.includes('admin') ? 404 : 403;
+    }
+
     it("answers B's credentials on A's alert and silence exactly like missing ones, changes nothing, lists nothing of A", async () => {
       const silence = await ok<SilenceView>(
         api('POST', '/api/v1/silences', a.users.operator.auth, {
           matchers: [{ name: 'host', op: '=', value: 'x' }],
           startsAt: new Date().toISOString(),
           endsAt: new Date(Date.now() + 60_000).toISOString(),
+          comment: 'kept by A',
         }),
         201,
       );
@@ -312,17 +326,20 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
         ...r,
         path: r.path.replace(`/silences/${ids.cpu}`, `/silences/${silence.id}`),
       }));
-      for (const auth of [
-        b.users.admin.auth,
-        { apiKey: b.keys['alerts:write']!.key },
-        { apiKey: b.keys['alerts:read']!.key },
-      ] as Auth[]) {
+      const outcomes: string[] = [];
+      const expected: string[] = [];
+      for (const [name, auth] of [
+        ['admin user', b.users.admin.auth],
+        ['alerts:write key', { apiKey: b.keys['alerts:write']!.key }],
+        ['alerts:read key', { apiKey: b.keys['alerts:read']!.key }],
+      ] as [string, Auth][]) {
         for (const route of routes) {
           const foreign = await api(route.method, route.path, auth, route.body);
           const foreignId = /[0-9a-f-]{36}/.exec(route.path)![0];
           const missing = await api(route.method, route.path.replace(foreignId, MISSING_ID), auth, route.body);
-          expect([route.method, route.path, foreign.status]).toEqual([route.method, route.path, missing.status]);
-          expect([403, 404]).toContain(foreign.status);
+          const status = expectedStatus(route, auth);
+          outcomes.push(`${name} ${route.method} ${route.path}: ${foreign.status}, missing ${missing.status}`);
+          expected.push(`${name} ${route.method} ${route.path}: ${status}, missing ${status}`);
           const { correlationId: _f, ...foreignBody } = foreign.body;
           const { correlationId: _m, ...missingBody } = missing.body;
           expect(JSON.stringify(foreignBody).replaceAll(foreignId, ':id')).toBe(
@@ -331,13 +348,58 @@ describe(`alert API through the gateway (${TEST_MODE})`, () => {
         }
         const listed = await api('GET', '/api/v1/alerts?limit=200', auth);
         if (listed.status === 200) expect(JSON.stringify(listed.body)).not.toContain(ids.cpu);
+        const silences = await api('GET', '/api/v1/silences?limit=200', auth);
+        if (silences.status === 200) expect(JSON.stringify(silences.body)).not.toContain(silence.id);
       }
+      expect(outcomes).toEqual(expected);
       expect(await ok(api('GET', `/api/v1/alerts/${ids.cpu}`, a.users.viewer.auth))).toMatchObject({
         status: 'triggered',
       });
       expect(await ok(api('GET', `/api/v1/silences/${silence.id}`, a.users.viewer.auth))).toMatchObject({
         id: silence.id,
+        comment: 'kept by A',
       });
+    });
+
+    it("never shows B A's rejected payloads or A's webhook mapping, and B's mapping leaves A's alone", async () => {
+      const marker = `rejected-of-a-${RUN}`;
+      const refused = await api(
+        'POST',
+        '/api/v1/webhooks/alertmanager',
+        { apiKey: a.keys['alerts:write']!.key },
+        { nothing: marker },
+      );
+      expect(refused.status).toBe(422);
+      const rejectedId = String(refused.body.rejectedId);
+      await waitFor(
+        async () => {
+          const page = await api<Page<{ id: string }>>('GET', '/api/v1/alerts/rejected?limit=200', a.users.admin.auth);
+          return page.body.items?.some((item) => item.id === rejectedId) ? true : undefined;
+        },
+        { what: "A's rejected payload kept" },
+      );
+      const mappingPath = '/api/v1/webhooks/generic/mapping';
+      await ok(api('PUT', mappingPath, a.users.admin.auth, { type: '$.check.name', severity: 'check.level' }));
+
+      for (const auth of [b.users.admin.auth, { apiKey: b.keys['admin']!.key }] as Auth[]) {
+        const rejected = await ok(api('GET', '/api/v1/alerts/rejected?limit=200', auth));
+        expect(JSON.stringify(rejected)).not.toContain(rejectedId);
+        expect(JSON.stringify(rejected)).not.toContain(marker);
+        expect(await ok(api('GET', mappingPath, auth))).toMatchObject({ source: 'generic', mapping: null });
+      }
+      await ok(api('PUT', mappingPath, b.users.admin.auth, { type: 'b.only' }));
+      expect(await ok(api('GET', mappingPath, b.users.admin.auth))).toMatchObject({ mapping: { type: 'b.only' } });
+      expect(await ok(api('GET', mappingPath, a.users.admin.auth))).toMatchObject({
+        mapping: { type: '$.check.name', severity: 'check.level' },
+      });
+      // A's webhooks still map with A's paths, not B's.
+      const posted = await api<{ ids: string[] }>(
+        'POST',
+        '/api/v1/webhooks/generic',
+        { apiKey: a.keys['alerts:write']!.key },
+        { check: { name: `mapped-${RUN}`, level: 'critical' } },
+      );
+      expect(posted.status).toBe(202);
     });
   });
 });
