@@ -112,6 +112,20 @@ describe(`API conventions (${TEST_MODE})`, () => {
       expect(created.status).toBe(201);
     });
 
+    it('refuses keys named constructor, __proto__ or prototype with 422 naming them, instead of dropping them', async () => {
+      const headers = { authorization: `Bearer ${bearer(admin)}`, 'content-type': 'application/json' };
+      for (const key of ['constructor', '__proto__', 'prototype'])
+        expectError(
+          await raw('/api/v1/teams', `{"name":"proto-${key}-${RUN}","${key}":{"a":1}}`, headers),
+          422,
+          `invalid request: ${key}: a key named "${key}" is not accepted`,
+        );
+      const teams = await call<{ items: { name: string }[] }>(system.url, 'GET', '/api/v1/teams?limit=200', {
+        auth: admin,
+      });
+      expect(teams.body.items.filter((team) => team.name.startsWith('proto-'))).toEqual([]);
+    });
+
     it('lets a request without a body omit the content type', async () => {
       const answer = await call(system.url, 'PUT', `/api/v1/alerts/${MISSING_ID}/acknowledge`, { auth: writer });
       expect(answer.status).toBe(404);

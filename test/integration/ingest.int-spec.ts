@@ -148,6 +148,22 @@ describe(`alert ingest through the gateway (${TEST_MODE})`, () => {
       expect(alert.data).toEqual(data);
     });
 
+    it('keeps keys named constructor, __proto__ and prototype in data and labels as sent', async () => {
+      const text = `{"alert_type":"proto-keys-${RUN}","runbook":"https://runbooks.example.com/proto","labels":{"constructor":"c","prototype":"p"},"data":{"constructor":{"a":1},"__proto__":{"b":2},"items":[{"prototype":null}]}}`;
+      const res = await fetch(`${system.url}/api/v1/alerts`, {
+        method: 'POST',
+        headers: { 'x-api-key': t.keys['alerts:write']!.key, 'content-type': 'application/json' },
+        body: text,
+      });
+      expect(res.status).toBe(202);
+      const { ids } = (await res.json()) as { ids: string[] };
+      const sent = JSON.parse(text) as { labels: unknown; data: unknown };
+      const alert = await stored(ids[0]!);
+      expect(alert.labels).toEqual(sent.labels);
+      expect(alert.data).toEqual(sent.data);
+      expect(Object.keys(alert.data as object)).toEqual(['constructor', '__proto__', 'items']);
+    });
+
     it('takes an array and answers the ids in request order; a repeat has the same id', async () => {
       const alerts = [
         { alert_type: 'disk', runbook: 'rb', fingerprint: `disk-${RUN}`, timestamp: 1734562799999999 },
