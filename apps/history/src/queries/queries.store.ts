@@ -16,6 +16,12 @@ export const SORT_KEYS: Readonly<Record<HistorySortField, { expression: string; 
   agent_type: { expression: "COALESCE(agent_type, '')", numeric: false },
 };
 
+/**
+ * What `q` searches: the error, the final analysis and the alert data as one text. The expression is
+ * the one the PostgreSQL trigram index is built on (migration HistoryListIndexes); keep them equal.
+ */
+const SEARCH_TEXT = "(COALESCE(error, '') || ' ' || COALESCE(final_analysis, '') || ' ' || COALESCE(alert_data, ''))";
+
 /** A list's filters, validated and normalised (microseconds, a LIKE pattern). */
 export interface SessionFilter {
   status?: readonly HistorySessionStatus[];
@@ -94,8 +100,8 @@ export class QueriesStore {
     if (filter.like !== undefined) {
       // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE any case.
       const op = sql.dialect === 'postgres' ? 'ILIKE' : 'LIKE';
-      where.push(`(error ${op} ? ESCAPE '\\' OR final_analysis ${op} ? ESCAPE '\\' OR alert_data ${op} ? ESCAPE '\\')`);
-      params.push(filter.like, filter.like, filter.like);
+      where.push(`${SEARCH_TEXT} ${op} ? ESCAPE '\\'`);
+      params.push(filter.like);
     }
     return { where, params };
   }

@@ -15,6 +15,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('IDX_history_sessions_alert_type', ['tenantId', 'alertType', 'startedAtUs'])
 @Index('IDX_history_sessions_alert', ['tenantId', 'alertId'])
 @Index('IDX_history_sessions_completed', ['tenantId', 'completedAtUs'])
+// Expression indexes, created by the migrations: the list's default order and (PostgreSQL) trigram search.
+@Index('IDX_history_sessions_started_sort', { synchronize: false })
+@Index('IDX_history_sessions_search_trgm', { synchronize: false })
 export class HistorySessionRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64 })
   tenantId!: string;
