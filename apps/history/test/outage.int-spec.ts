@@ -7,11 +7,12 @@
 // server that other suites use keeps running. The retry budget is two attempts (BUS_MAX_ATTEMPTS=2:
 // one 200 ms retry), so each message is made to fail more often than that before the database returns.
 //
-// PostgreSQL only: in embedded mode the database is a SQLite file opened inside the process, with no
-// server or network between them to lose. The SQLite failures that wait instead of spending attempts
-// (a locked file, one that cannot be opened, failed I/O) are covered by the unit tests of
-// isDatabaseUnavailable (libs/persistence), on real better-sqlite3 errors.
+// Embedded mode has no database server to lose (SQLite is a file inside the process): there the file
+// is locked by another process for a while instead, and the same promises hold.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import { jest } from '@jest/globals';
 import { isoMicros, RoutingKeys } from '@vigil/contracts';
 import {
@@ -102,6 +103,22 @@ function sessionEvents(sessionId: string): Event[] {
 }
 
 const DEFERRED = /deferred without spending an attempt/;
+
+/** better-sqlite3 (no type declarations installed). */
+const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as new (
+  file: string,
+  options: { readonly: boolean },
+) => { prepare(sql: string): { all(...params: string[]): unknown[] }; close(): void };
+
+/** A process that holds a write transaction on the SQLite file it is given until its stdin closes. */
+const LOCK_HOLDER = `
+const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(process.argv[1]);
+db.exec('BEGIN EXCLUSIVE');
+process.stdout.write('locked\\n');
+process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });
+process.stdin.resume();
+`;
 
 if (TEST_MODE === 'distributed') {
   describe('history across a database outage (distributed only)', () => {
@@ -261,7 +278,77 @@ if (TEST_MODE === 'distributed') {
     });
   });
 } else {
-  it('runs only against PostgreSQL (VIGIL_TEST_MODE=distributed): see the comment at the top', () => {
-    expect(TEST_MODE).toBe('embedded');
+  // Embedded: the SQLite file locked by another process (a backup, a sqlite3 shell) holding a write
+  // transaction. Each write waits out the busy timeout and fails with SQLITE_BUSY, which must not spend
+  // the messages' attempts either.
+  describe('history while its SQLite file is locked (embedded)', () => {
+    jest.setTimeout(120_000);
+    let h: TestHarness;
+
+    beforeAll(async () => {
+      h = await TestHarness.service(historyApp, { config: { LOG_LEVEL: 'warn', BUS_MAX_ATTEMPTS: '2' } });
+    }, 60_000);
+    afterAll(() => h?.close());
+
+    const deferrals = (envelopeId: string) =>
+      h.logs.filter((line) => line['envelopeId'] === envelopeId && DEFERRED.test(String(line['msg']))).length;
+    const deadLettered = () => h.logs.filter((line) => line['msg'] === 'message dead-lettered');
+    // Read with the library the service writes with: a second SQLite library in this process would
+    // release the service's file locks when it closes the file.
+    const read = <T>(sql: string, ...params: string[]): T[] => {
+      const db = new SqliteDatabase(path.join(h.dataDir.path, 'history.sqlite'), { readonly: true });
+      try {
+        return db.prepare(sql).all(...params) as T[];
+      } finally {
+        db.close();
+      }
+    };
+
+    it('keeps the events waiting while another process holds the write lock, and stores each once after', async () => {
+      const tenantId = `t-${randomBytes(6).toString('hex')}`;
+      const sessionId = uuidv7();
+      // Another process: SQLite's file locks do not hold between connections of one process.
+      const lock = spawn(process.execPath, ['-e', LOCK_HOLDER, path.join(h.dataDir.path, 'history.sqlite')], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const exited = new Promise((resolve) => lock.once('exit', resolve));
+      const envelopeIds: string[] = [];
+      try {
+        await new Promise<void>((resolve, reject) => {
+          lock.stdout!.once('data', () => resolve());
+          lock.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+        });
+        for (const event of sessionEvents(sessionId))
+          envelopeIds.push((await h.publish(event.type, { tenantId, payload: event.payload })).id);
+        // Each message fails more often than its two attempts allow (or, without the rule, is dead-lettered).
+        await waitFor(() => deadLettered().length > 0 || envelopeIds.every((id) => deferrals(id) >= 3), {
+          what: 'every event deferred three times',
+          timeoutMs: 90_000,
+        });
+        expect(deadLettered()).toEqual([]);
+        expect(await h.queues.depth(h.broker.names.deadLetterQueue('history'))).toBe(0);
+        expect(read('SELECT session_id FROM history_sessions WHERE tenant_id = ?', tenantId)).toEqual([]);
+      } finally {
+        lock.stdin!.end();
+        await exited;
+      }
+
+      const stored = await waitFor(
+        () =>
+          read<{ status: string; llm_count: number; mcp_count: number; last_sequence: number }>(
+            'SELECT status, llm_count, mcp_count, last_sequence FROM history_sessions WHERE tenant_id = ? AND session_id = ?',
+            tenantId,
+            sessionId,
+          ).find((row) => row.status === 'completed' && row.llm_count + row.mcp_count === 4),
+        { what: 'the session stored once the lock is gone', timeoutMs: 30_000 },
+      );
+      expect(stored).toEqual({ status: 'completed', llm_count: 2, mcp_count: 2, last_sequence: 5 });
+      const claims = read<{ n: number }>(
+        `SELECT count(*) AS n FROM inbox WHERE envelope_id IN (${envelopeIds.map(() => '?').join(', ')}) GROUP BY envelope_id`,
+        ...envelopeIds,
+      );
+      expect(claims.map((c) => c.n)).toEqual(envelopeIds.map(() => 1));
+      expect(deadLettered()).toEqual([]);
+    });
   });
 }

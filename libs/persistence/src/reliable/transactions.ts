@@ -2,6 +2,7 @@ import type { Actor, Envelope, EventOf, EventPayload, RoutingKey } from '@vigil/
 import { currentMessageContext, type Logger, type MessageBroker } from '@vigil/messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { dialectOf } from '../data-source.js';
+import { isDatabaseUnavailable } from '../health/database-unavailable.js';
 import { sqlOf, type Sql } from '../sql.js';
 import type { Dialect } from '../types.js';
 import { runAsPlatform, runScoped, type EnterTenant } from '../tenancy/index.js';
@@ -172,7 +173,8 @@ export class Transactions {
    * `maxWeight`) share one transaction — one inbox claim, then `work` once per tenant in that
    * tenant's scope (tenants in a fixed order, so two replicas lock them in the same order), one
    * commit. `work` returns one result per envelope it was given. When a batch fails, its envelopes
-   * are retried one transaction each, so one poison message fails (and is retried) alone.
+   * are retried one transaction each, so one poison message fails (and is retried) alone; unless the
+   * database could not be reached, which fails them all.
    */
   batched<P extends object, R>(
     options: BatchOptions<P>,
@@ -183,7 +185,9 @@ export class Transactions {
       try {
         return await this.runBatch(envelopes, work);
       } catch (error) {
-        if (envelopes.length === 1) return [asError(error)];
+        // A database that cannot be reached (or a locked SQLite file) fails each of them alike: they
+        // all wait for it, instead of each trying alone (one busy timeout after another).
+        if (envelopes.length === 1 || isDatabaseUnavailable(error)) return envelopes.map(() => asError(error));
         this.options.logger.warn(
           { err: error, messages: envelopes.length },
           'batch failed; handling its messages one by one',
