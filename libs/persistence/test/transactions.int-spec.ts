@@ -232,6 +232,79 @@ describe(`Transactions (${DIALECT})`, () => {
     expect(broker.published.map((p) => p.envelope.payload['reason'])).toEqual(['slow']);
   });
 
+  it('holds no lock on the outbox while a sweep waits for the broker, and no other sweep takes its rows', async () => {
+    let connected = false;
+    const slow = Object.assign(new RecordingBroker(), { isConnected: () => connected });
+    await transactions.stop();
+    transactions = new Transactions(dataSource, {
+      service: 'history',
+      broker: slow,
+      logger: quietLogger,
+      outboxSweepMs: 60_000,
+      inboxRetentionDays: 7,
+    });
+    for (const name of ['left-1', 'left-2']) {
+      const envelope = created('tenant-a', name);
+      await transactions.consume(envelope, (tx) => storeWidget(tx, envelope));
+    }
+    expect(await count('outbox')).toBe(2);
+    connected = true;
+    let release!: () => void;
+    slow.gate = new Promise((resolve) => (release = resolve));
+    const sweeping = transactions.relay.sweep(0);
+    await waitFor(() => slow.started === 2, { what: 'the sweep publishing both rows' });
+
+    // Another unit of work locks and writes the very rows being published, without waiting.
+    let settled = false;
+    const other = transactions
+      .asPlatform(async ({ sql }) => {
+        const locked = await sql.query(`SELECT id FROM outbox${DIALECT === 'postgres' ? ' FOR UPDATE NOWAIT' : ''}`);
+        await sql.run('UPDATE outbox SET tenant_id = tenant_id');
+        return locked.length;
+      })
+      .finally(() => (settled = true));
+    await waitFor(() => settled, { what: 'a transaction on the outbox while the sweep publishes', timeoutMs: 5_000 });
+    expect(await other).toBe(2);
+    // A second sweep (on PostgreSQL another replica's) finds them claimed.
+    const replica = new Transactions(dataSource, {
+      service: 'history',
+      broker: slow,
+      logger: quietLogger,
+      outboxSweepMs: 60_000,
+      inboxRetentionDays: 7,
+    });
+    try {
+      expect(await replica.relay.sweep(0)).toBe(0);
+    } finally {
+      await replica.stop();
+    }
+    expect(slow.started).toBe(2);
+
+    release();
+    expect(await sweeping).toBe(2);
+    expect(await count('outbox')).toBe(0);
+    expect(slow.published.map((p) => p.envelope.payload['reason']).sort()).toEqual(['left-1', 'left-2']);
+  });
+
+  it('hands rows whose publish failed back to the next sweep, at their age', async () => {
+    broker.down = true;
+    const envelope = created('tenant-a', 'refused');
+    await transactions.consume(envelope, (tx) => storeWidget(tx, envelope));
+    await transactions.relay.stop(); // the fast path's attempt over, the timer off; sweeps are called below
+    const age = async () =>
+      Number(
+        (await transactions.asPlatform(({ sql }) => sql.query('SELECT created_at_us AS us FROM outbox')))[0]!['us'],
+      );
+    const before = await age();
+    await expect(transactions.relay.sweep(0)).rejects.toThrow('broker unavailable');
+    expect(await count('outbox')).toBe(1);
+    expect(await age()).toBe(before);
+    broker.down = false;
+    expect(await transactions.relay.sweep(0)).toBe(1);
+    expect(broker.published.map((p) => p.envelope.payload['reason'])).toEqual(['refused']);
+    expect(await count('outbox')).toBe(0);
+  });
+
   it('leaves events to the sweep while the broker is disconnected, holding nothing', async () => {
     const disconnected = Object.assign(new RecordingBroker(), { isConnected: () => false });
     await transactions.stop();

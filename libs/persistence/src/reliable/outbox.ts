@@ -56,7 +56,20 @@ export function outboxInsert(records: readonly OutboxRecord[]): MultiRowInsert {
 
 /** Rows older than this are the sweep's; younger ones are still being published by the fast path. */
 const SWEEP_GRACE_US = 5_000_000;
+/** Rows one sweep pass claims, publishes and deletes. */
 const SWEEP_LIMIT = 500;
+/**
+ * How long a sweep's claim on its rows lasts: longer than a publish may wait for its confirm
+ * (`RabbitBroker` gives up after 60 s), so no other sweep takes rows that are still being published;
+ * after a crash, the rows are published again once it has run out.
+ */
+const CLAIM_LEASE_US = 120_000_000;
+
+/** A row a sweep pass claimed: its age before the claim, and the lease it was given. */
+interface ClaimedRecord extends OutboxRecord {
+  createdAtUs: number;
+  leaseUs: number;
+}
 
 export interface OutboxRelayOptions {
   service: string;
@@ -69,9 +82,12 @@ export interface OutboxRelayOptions {
  * (PostgreSQL: locked with SKIP LOCKED, so no replica's sweep takes them however long the broker
  * takes), published (confirmed by the broker) and deleted. Sweep: every `sweepMs`, rows that the fast
  * path did not get to (broker down, process killed between commit and publish) are published oldest
- * first, claimed the same way so replicas do not both take them, passing over the rows this process
- * is publishing now. Delivery is at least once only across a crash between publish and delete: the
- * same envelope (same id) is published again, and consumers are idempotent on the envelope id.
+ * first, up to `SWEEP_LIMIT` a pass. A pass claims its rows in a short transaction (PostgreSQL:
+ * `FOR UPDATE SKIP LOCKED`, passing over rows another replica is claiming or publishing) by moving
+ * their `created_at_us` past the claim's lease, publishes them with no transaction open, then deletes
+ * the confirmed ones and hands the others back; no row lock is held while the broker confirms.
+ * Delivery is at least once only across a crash between publish and delete (or a lease that ran out):
+ * the same envelope (same id) is published again, and consumers are idempotent on the envelope id.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -121,32 +137,73 @@ export class OutboxRelay {
   async sweep(graceUs = SWEEP_GRACE_US): Promise<number> {
     let total = 0;
     for (;;) {
-      const published = await this.platform(async (sql) => {
-        const lock = sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-        const rows = await sql.query<Row>(
-          `SELECT id, tenant_id, routing_key, envelope FROM outbox WHERE created_at_us < ? ORDER BY created_at_us, id LIMIT ${SWEEP_LIMIT}${lock}`,
-          [Number(nowMicros()) - graceUs],
-        );
-        const records = rows
-          .filter((row) => !this.publishing.has(row['id'] as string))
-          .map((row): OutboxRecord => {
-            const envelope = row['envelope'] as string;
-            return {
-              id: row['id'] as string,
-              tenantId: row['tenant_id'] as string,
-              routingKey: row['routing_key'] as string,
-              envelope,
-              correlationId: (JSON.parse(envelope) as { correlationId: string }).correlationId,
-            };
-          });
-        await this.publish(records);
-        await this.delete(sql, records);
-        total += records.length;
-        // A full page may be all rows the fast path is publishing: the next sweep looks again.
-        return records.length < rows.length ? 0 : rows.length;
-      });
-      if (published < SWEEP_LIMIT) return total;
+      const { claimed, seen } = await this.claimOldest(graceUs);
+      total += await this.publishClaimed(claimed);
+      // A full page may be all rows the fast path is publishing: the next sweep looks again.
+      if (seen < SWEEP_LIMIT || claimed.length < seen) break;
     }
+    return total;
+  }
+
+  /**
+   * One short transaction: the oldest rows past the grace, not locked by anyone (PostgreSQL) and
+   * not being published by this process, claimed until the lease runs out.
+   */
+  private claimOldest(graceUs: number): Promise<{ claimed: ClaimedRecord[]; seen: number }> {
+    return this.platform(async (sql) => {
+      const now = Number(nowMicros());
+      const lock = sql.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+      const rows = await sql.query<Row>(
+        `SELECT id, tenant_id, routing_key, envelope, created_at_us FROM outbox WHERE created_at_us < ? ORDER BY created_at_us, id LIMIT ${SWEEP_LIMIT}${lock}`,
+        [now - graceUs],
+      );
+      const claimed = rows
+        .filter((row) => !this.publishing.has(row['id'] as string))
+        .map((row): ClaimedRecord => {
+          const envelope = row['envelope'] as string;
+          return {
+            id: row['id'] as string,
+            tenantId: row['tenant_id'] as string,
+            routingKey: row['routing_key'] as string,
+            envelope,
+            correlationId: (JSON.parse(envelope) as { correlationId: string }).correlationId,
+            createdAtUs: Number(row['created_at_us']),
+            leaseUs: now + CLAIM_LEASE_US,
+          };
+        });
+      for (const part of chunks(claimed)) {
+        if (part.length)
+          await sql.run(`UPDATE outbox SET created_at_us = ? WHERE id IN (${placeholders(part.length)})`, [
+            now + CLAIM_LEASE_US,
+            ...part.map((r) => r.id),
+          ]);
+      }
+      return { claimed, seen: rows.length };
+    });
+  }
+
+  /**
+   * Publishes claimed rows outside any transaction, then deletes the confirmed ones and gives the
+   * others their age back (for the next sweep); throws the first failure. Returns how many were published.
+   */
+  private async publishClaimed(claimed: readonly ClaimedRecord[]): Promise<number> {
+    if (!claimed.length) return 0;
+    const results = await Promise.allSettled(claimed.map((r) => this.publishOne(r)));
+    const confirmed = claimed.filter((_, i) => results[i]!.status === 'fulfilled');
+    const failed = claimed.filter((_, i) => results[i]!.status === 'rejected');
+    await this.platform(async (sql) => {
+      await this.delete(sql, confirmed);
+      // Only a claim still ours: a lease that ran out may have been taken by another sweep since.
+      for (const r of failed)
+        await sql.run('UPDATE outbox SET created_at_us = ? WHERE id = ? AND created_at_us = ?', [
+          r.createdAtUs,
+          r.id,
+          r.leaseUs,
+        ]);
+    });
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    return confirmed.length;
   }
 
   /**
@@ -181,14 +238,18 @@ export class OutboxRelay {
     }
   }
 
-  /** Locks the rows of `records` still there and not locked by a sweep (which then publishes them). */
+  /**
+   * Locks the rows of `records` still there, neither locked nor claimed by a sweep (a claim moves
+   * `created_at_us` into the future; the sweep then publishes them).
+   */
   private async claim(sql: Sql, records: readonly OutboxRecord[]): Promise<OutboxRecord[]> {
     const claimed = new Set<string>();
+    const now = Number(nowMicros());
     for (const part of chunks(records)) {
       if (!part.length) continue;
       const rows = await sql.query<Row>(
-        `SELECT id FROM outbox WHERE id IN (${placeholders(part.length)}) FOR UPDATE SKIP LOCKED`,
-        part.map((r) => r.id),
+        `SELECT id FROM outbox WHERE id IN (${placeholders(part.length)}) AND created_at_us <= ? FOR UPDATE SKIP LOCKED`,
+        [...part.map((r) => r.id), now],
       );
       for (const row of rows) claimed.add(row['id'] as string);
     }
@@ -197,15 +258,15 @@ export class OutboxRelay {
 
   private async publish(records: readonly OutboxRecord[]): Promise<void> {
     // In order on one channel; the confirms are awaited together.
-    await Promise.all(
-      records.map((r) =>
-        this.broker.publish(r.routingKey, Buffer.from(r.envelope), {
-          messageId: r.id,
-          correlationId: r.correlationId,
-          appId: this.options.service,
-        }),
-      ),
-    );
+    await Promise.all(records.map((r) => this.publishOne(r)));
+  }
+
+  private publishOne(record: OutboxRecord): Promise<void> {
+    return this.broker.publish(record.routingKey, Buffer.from(record.envelope), {
+      messageId: record.id,
+      correlationId: record.correlationId,
+      appId: this.options.service,
+    });
   }
 
   private async delete(sql: Sql, records: readonly OutboxRecord[]): Promise<void> {
