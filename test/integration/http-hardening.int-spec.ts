@@ -1,5 +1,13 @@
-// The gateway's HTTP surface beyond the access table: security headers on every answer.
-import { call, TEST_MODE, TestHarness } from '@vigil/testing';
+// The gateway's HTTP surface beyond the access table: security headers on every answer, and which
+// peers may set the client address (TRUST_PROXY) that per-address limits count under.
+import { call, TEST_MODE, TestHarness, type Answer } from '@vigil/testing';
+
+const SIGN_IN_PER_IP = 3;
+
+/** A sign-in route call the guard counts per address before anything else (its empty body is then a 422). */
+function signInAttempt(url: string, forwardedFor: string): Promise<Answer> {
+  return call(url, 'POST', '/api/v1/auth/logout', { body: {}, headers: { 'x-forwarded-for': forwardedFor } });
+}
 
 describe(`the gateway's HTTP hardening (${TEST_MODE})`, () => {
   describe('security headers', () => {
@@ -33,5 +41,54 @@ describe(`the gateway's HTTP hardening (${TEST_MODE})`, () => {
         expect(answer.headers.get('x-correlation-id')).toEqual(expect.any(String));
       }
     });
+  });
+
+  describe('the client address behind proxies (TRUST_PROXY)', () => {
+    it('refuses TRUST_PROXY=true at start-up, saying what to set instead', async () => {
+      let refusal: unknown;
+      try {
+        const started = await TestHarness.system({ env: { TRUST_PROXY: 'true' } });
+        await started.close();
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toBeInstanceOf(Error);
+      expect((refusal as Error).message).toContain(
+        'TRUST_PROXY is invalid: true would believe any X-Forwarded-For a client sends: give the number of proxies in front of the gateway (e.g. 1) or their addresses/subnets (e.g. 10.0.0.0/8)',
+      );
+    }, 60_000);
+
+    it('with a hop count, takes the address the proxy wrote, whatever the client put before it', async () => {
+      // The test's own connection plays the one proxy; the client behind it sends a new made-up address each time.
+      const system = await TestHarness.system({
+        env: { TRUST_PROXY: '1', RATE_LIMIT_LOGIN_PER_IP_PER_MIN: String(SIGN_IN_PER_IP) },
+      });
+      try {
+        for (let i = 0; i < SIGN_IN_PER_IP; i++)
+          expect((await signInAttempt(system.url, `203.0.113.${i + 1}, 198.51.100.7`)).status).toBe(422);
+        const limited = await signInAttempt(system.url, '203.0.113.99, 198.51.100.7');
+        expect(limited.status).toBe(429);
+        expect(limited.body.message).toMatch(/sign-in attempts from this address/);
+        // Another client behind the same proxy has its own allowance.
+        expect((await signInAttempt(system.url, '203.0.113.99, 198.51.100.8')).status).toBe(422);
+      } finally {
+        await system.close();
+      }
+    }, 60_000);
+
+    it('ignores X-Forwarded-For from a peer that is not one of the listed proxies', async () => {
+      const system = await TestHarness.system({
+        env: { TRUST_PROXY: '192.0.2.10, 10.0.0.0/8', RATE_LIMIT_LOGIN_PER_IP_PER_MIN: String(SIGN_IN_PER_IP) },
+      });
+      try {
+        for (let i = 0; i < SIGN_IN_PER_IP; i++)
+          expect((await signInAttempt(system.url, `198.51.100.${i + 1}`)).status).toBe(422);
+        const limited = await signInAttempt(system.url, '198.51.100.99');
+        expect(limited.status).toBe(429);
+        expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      } finally {
+        await system.close();
+      }
+    }, 60_000);
   });
 });

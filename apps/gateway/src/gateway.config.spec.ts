@@ -21,15 +21,28 @@ describe('GatewayConfig', () => {
     expect(config.trustProxy()).toBe(false);
   });
 
-  it('parses TRUST_PROXY the way Express takes it', () => {
-    expect(loadConfig(GatewayConfig, { TRUST_PROXY: 'true' }).trustProxy()).toBe(true);
+  it('parses TRUST_PROXY the way Express takes it: no proxy, a hop count, or the proxies’ addresses', () => {
+    expect(loadConfig(GatewayConfig, { TRUST_PROXY: 'false' }).trustProxy()).toBe(false);
+    expect(loadConfig(GatewayConfig, { TRUST_PROXY: '0' }).trustProxy()).toBe(false);
     expect(loadConfig(GatewayConfig, { TRUST_PROXY: '2' }).trustProxy()).toBe(2);
-    expect(loadConfig(GatewayConfig, { TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy()).toBe(
-      'loopback, 10.0.0.0/8',
-    );
+    expect(loadConfig(GatewayConfig, { TRUST_PROXY: 'loopback, 10.0.0.0/8, 2001:db8::1' }).trustProxy()).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '2001:db8::1',
+    ]);
     expect(() => loadConfig(GatewayConfig, { TRUST_PROXY: 'yes please!' })).toThrow(
-      /^Invalid configuration: TRUST_PROXY must be/,
+      /^Invalid configuration: TRUST_PROXY is invalid: "yes please!" is not an address, a subnet/,
     );
+    expect(() => loadConfig(GatewayConfig, { TRUST_PROXY: '10.0.0.0/8, proxy.internal' })).toThrow(
+      '"proxy.internal" is not an address',
+    );
+  });
+
+  it('refuses TRUST_PROXY=true, which would let any client choose its address, saying what to set instead', () => {
+    for (const value of ['true', 'TRUE'])
+      expect(() => loadConfig(GatewayConfig, { TRUST_PROXY: value })).toThrow(
+        'TRUST_PROXY is invalid: true would believe any X-Forwarded-For a client sends: give the number of proxies in front of the gateway (e.g. 1) or their addresses/subnets (e.g. 10.0.0.0/8)',
+      );
   });
 
   it('refuses caches longer than 5 s: the revocation promise depends on it', () => {

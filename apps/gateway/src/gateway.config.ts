@@ -1,6 +1,7 @@
 import { JwtKeysConfig } from '@vigil/auth';
-import { CommonConfig, Env, IsIntegerIn, loadServiceConfig } from '@vigil/config';
+import { CommonConfig, Env, IsIntegerIn, IsParsedBy, loadServiceConfig } from '@vigil/config';
 import { IsString, Matches } from 'class-validator';
+import ipaddr from 'ipaddr.js';
 
 const TTL_MAX_MS = 5_000;
 
@@ -10,12 +11,9 @@ const TTL_MAX_MS = 5_000;
  */
 export class GatewayConfig extends JwtKeysConfig {
   @Env(
-    'Express "trust proxy": false (use the socket address), true, a hop count, or comma-separated addresses/subnets of trusted proxies; decides the client address used for rate limits and the audit log',
+    'which peers may set the client address with X-Forwarded-For: false (none: the socket address), the number of proxies in front of the gateway, or comma-separated addresses/subnets of the trusted proxies (loopback, linklocal, uniquelocal also name ranges); true is refused, as it would believe any client; decides the client address used for rate limits and the audit log',
   )
-  @IsString()
-  @Matches(/^(?:false|true|\d+|[A-Za-z0-9.:/]+(?:\s*,\s*[A-Za-z0-9.:/]+)*)$/, {
-    message: 'must be false, true, a hop count, or a comma-separated list of addresses/subnets',
-  })
+  @IsParsedBy(parseTrustProxy)
   TRUST_PROXY = 'false';
 
   @Env('how long a verified API key is trusted without asking the user service again, in milliseconds (at most 5000)')
@@ -72,13 +70,44 @@ export class GatewayConfig extends JwtKeysConfig {
   WEBHOOK_MAPPING_CACHE_TTL_MS = 5_000;
 
   /** Express's `trust proxy` setting from TRUST_PROXY. */
-  trustProxy(): boolean | number | string {
-    const value = this.TRUST_PROXY.trim();
-    if (value === 'false') return false;
-    if (value === 'true') return true;
-    if (/^\d+$/.test(value)) return Number(value);
-    return value;
+  trustProxy(): TrustProxy {
+    return parseTrustProxy(this.TRUST_PROXY);
   }
+}
+
+/** What Express's `trust proxy` takes: nobody, a hop count, or the proxies' addresses and subnets. */
+export type TrustProxy = false | number | string[];
+
+/** proxy-addr's names for address ranges. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY as Express takes it. `true` is refused: Express would then take the left-most
+ * X-Forwarded-For entry, which any client writes itself, so every per-address limit could be
+ * dodged by sending a new address each time.
+ */
+export function parseTrustProxy(text: string): TrustProxy {
+  const value = text.trim();
+  if (value === 'false' || value === '') return false;
+  if (value.toLowerCase() === 'true')
+    throw new Error(
+      'true would believe any X-Forwarded-For a client sends: give the number of proxies in front of the gateway (e.g. 1) or their addresses/subnets (e.g. 10.0.0.0/8)',
+    );
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 32) throw new Error(`${value} proxies in front of the gateway is not plausible: at most 32`);
+    return hops === 0 ? false : hops;
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (NAMED_RANGES.has(entry)) continue;
+    const valid = entry.includes('/') ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry);
+    if (!valid)
+      throw new Error(
+        `"${entry}" is not an address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; TRUST_PROXY is false, a hop count or a comma-separated list of those`,
+      );
+  }
+  return entries;
 }
 
 /**
