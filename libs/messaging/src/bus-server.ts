@@ -71,7 +71,7 @@ export interface BusServerOptions {
   prefetch?: number;
   /** RPC requests handled concurrently (default 32). */
   rpcPrefetch?: number;
-  /** How long close() waits for in-flight handlers (default 10 s). */
+  /** How long close() waits for in-flight handlers (default 10 s; services get SHUTDOWN_TIMEOUT_MS). */
   drainTimeoutMs?: number;
   /** Close the broker in close() (when this server is its only user). Default false. */
   closeBroker?: boolean;

@@ -145,6 +145,8 @@ export async function startService(
       logger,
       prefetch: def.exactBusPrefetch?.(config) ?? Math.max(def.busPrefetch ?? 0, config.BUS_PREFETCH),
       maxAttempts: config.BUS_MAX_ATTEMPTS,
+      // On shutdown, how long the handlers in flight may take before their messages are left to redelivery.
+      drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       // A service with a database claims each envelope in its inbox, in the handler's own transaction;
       // while that database cannot be reached, its messages wait without spending their attempts.
       ...(def.persistence ? { idempotency: null, isTransient: isDatabaseUnavailable } : {}),
