@@ -1,5 +1,6 @@
 // The gateway's HTTP surface beyond the access table: security headers on every answer, and which
-// peers may set the client address (TRUST_PROXY) that per-address limits count under.
+// peers may set the client address (TRUST_PROXY) that per-address limits count under, and who may
+// read /metrics (METRICS_TOKEN, METRICS_ALLOWED_CIDRS).
 import { call, TEST_MODE, TestHarness, type Answer } from '@vigil/testing';
 
 const SIGN_IN_PER_IP = 3;
@@ -19,6 +20,12 @@ describe(`the gateway's HTTP hardening (${TEST_MODE})`, () => {
 
     afterAll(async () => {
       await system?.close();
+    });
+
+    it('serves /metrics to anyone when neither METRICS_TOKEN nor METRICS_ALLOWED_CIDRS is set', async () => {
+      const answer = await call(system.url, 'GET', '/metrics');
+      expect(answer.status).toBe(200);
+      expect(String(answer.body)).toContain('vigil_http_requests_total');
     });
 
     it('sends no X-Powered-By and helmet’s headers, on successes and errors alike', async () => {
@@ -90,5 +97,62 @@ describe(`the gateway's HTTP hardening (${TEST_MODE})`, () => {
         await system.close();
       }
     }, 60_000);
+  });
+
+  describe('/metrics restricted by configuration', () => {
+    const TOKEN = 'scrape-token-0123456789abcdef';
+    let system: TestHarness;
+
+    beforeAll(async () => {
+      // The test's connection plays one proxy, so X-Forwarded-For chooses the client address the allow-list sees.
+      system = await TestHarness.system({
+        env: { TRUST_PROXY: '1', METRICS_TOKEN: TOKEN, METRICS_ALLOWED_CIDRS: '10.0.0.0/8, 2001:db8::/32' },
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await system?.close();
+    });
+
+    const scrape = (from: string, authorization?: string): Promise<Answer> =>
+      call(system.url, 'GET', '/metrics', {
+        headers: { 'x-forwarded-for': from, ...(authorization ? { authorization } : {}) },
+      });
+
+    it('serves an allowed address that sends the token', async () => {
+      for (const from of ['10.1.2.3', '2001:db8::7']) {
+        const answer = await scrape(from, `Bearer ${TOKEN}`);
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
+        expect(String(answer.body)).toContain('vigil_http_requests_total');
+      }
+    });
+
+    it('refuses an allowed address without the right bearer token: 401 with a challenge', async () => {
+      for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`]) {
+        const answer = await scrape('10.1.2.3', authorization);
+        expect(answer.status).toBe(401);
+        expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer realm="vigil-metrics"/);
+        expect(answer.body).toMatchObject({ statusCode: 401, message: expect.stringMatching(/METRICS_TOKEN/) });
+        expect(JSON.stringify(answer.body)).not.toContain('vigil_');
+      }
+    });
+
+    it('refuses an address outside METRICS_ALLOWED_CIDRS even with the token: 403', async () => {
+      for (const from of ['192.0.2.5', '11.0.0.1', '2001:db9::1']) {
+        const answer = await scrape(from, `Bearer ${TOKEN}`);
+        expect(answer.status).toBe(403);
+        expect(answer.body).toMatchObject({
+          statusCode: 403,
+          message: 'metrics are not served to this client address',
+        });
+      }
+    });
+
+    it('leaves the other public routes open', async () => {
+      expect(
+        (await call(system.url, 'GET', '/health/live', { headers: { 'x-forwarded-for': '192.0.2.5' } })).status,
+      ).toBe(200);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { JwtKeysConfig } from '@vigil/auth';
 import { CommonConfig, Env, IsIntegerIn, IsParsedBy, loadServiceConfig } from '@vigil/config';
-import { IsString, Matches } from 'class-validator';
+import { parseAllowedCidrs } from '@vigil/netguard';
+import { IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import ipaddr from 'ipaddr.js';
 
 const TTL_MAX_MS = 5_000;
@@ -15,6 +16,22 @@ export class GatewayConfig extends JwtKeysConfig {
   )
   @IsParsedBy(parseTrustProxy)
   TRUST_PROXY = 'false';
+
+  @Env(
+    "bearer token a scraper must send to read the gateway's /metrics (Authorization: Bearer <token>), at least 16 characters; unset: no token needed",
+    { secret: true },
+  )
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
+  @Env(
+    "comma-separated addresses/subnets of the clients that may read the gateway's /metrics (the client address as TRUST_PROXY decides it); unset: any address",
+  )
+  @IsOptional()
+  @IsParsedBy((text) => parseAllowedCidrs(text, 'METRICS_ALLOWED_CIDRS'))
+  METRICS_ALLOWED_CIDRS?: string;
 
   @Env('how long a verified API key is trusted without asking the user service again, in milliseconds (at most 5000)')
   @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')

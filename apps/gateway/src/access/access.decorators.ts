@@ -10,6 +10,8 @@ export type ScopeRequirement = ApiKeyScope | '*';
 export interface PublicAccess {
   readonly kind: 'public';
   readonly signIn: boolean;
+  /** The metrics route: METRICS_ALLOWED_CIDRS and METRICS_TOKEN apply when set. */
+  readonly metrics?: boolean;
 }
 
 /**

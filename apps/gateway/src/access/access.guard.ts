@@ -17,12 +17,14 @@ import { GATEWAY_CONFIG } from '../tokens.js';
 import type { CredentialAccess } from './access.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { presentedCredential } from './credentials.js';
+import { MetricsAccess } from './metrics-access.js';
 import { authorize } from './policy.js';
 import { clientAddressOf, type AuthenticatedRequest, type Principal } from './principal.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RouteAccess } from './route-access.js';
 
 const CHALLENGE = 'Bearer realm="vigil", charset="UTF-8"';
+const METRICS_CHALLENGE = 'Bearer realm="vigil-metrics", charset="UTF-8"';
 
 /**
  * The one gate of every HTTP route: reads the route's declaration (none → 500, and start-up already
@@ -31,13 +33,17 @@ const CHALLENGE = 'Bearer realm="vigil", charset="UTF-8"';
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  private readonly metrics: MetricsAccess;
+
   constructor(
     private readonly routes: RouteAccess,
     private readonly authenticator: Authenticator,
     private readonly limiter: RateLimiter,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.metrics = new MetricsAccess(config);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -57,6 +63,7 @@ export class AccessGuard implements CanActivate {
     }
     try {
       if (declaration.kind === 'public') {
+        if (declaration.metrics) this.checkMetricsReader(req, res);
         if (declaration.signIn)
           this.limit(
             `ip:${clientAddressOf(req)}`,
@@ -95,6 +102,14 @@ export class AccessGuard implements CanActivate {
     const decision = authorize(rule, principal);
     if (!decision.allowed) throw new ForbiddenException(decision.reason);
     return principal;
+  }
+
+  private checkMetricsReader(req: AuthenticatedRequest, res: Response): void {
+    const refusal = this.metrics.refusal(clientAddressOf(req), req.headers.authorization);
+    if (!refusal) return;
+    if (refusal.status === HttpStatus.FORBIDDEN) throw new ForbiddenException(refusal.message);
+    res.setHeader('WWW-Authenticate', METRICS_CHALLENGE);
+    throw new UnauthorizedException(refusal.message);
   }
 
   private limit(key: string, perMinute: number, what: string): void {

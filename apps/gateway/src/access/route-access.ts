@@ -24,7 +24,7 @@ const PUBLIC: PublicAccess = { kind: 'public', signIn: false };
 export const RUNTIME_ROUTE_ACCESS: Readonly<Record<string, AccessDeclaration>> = {
   'GET /health/live': PUBLIC,
   'GET /health/ready': PUBLIC,
-  'GET /metrics': PUBLIC,
+  'GET /metrics': { kind: 'public', signIn: false, metrics: true },
 };
 
 function joinPath(...parts: unknown[]): string {
