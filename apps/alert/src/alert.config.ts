@@ -1,6 +1,6 @@
 import { CommonConfig, Env, IsIntegerIn, loadServiceConfig } from '@vigil/config';
 
-/** The alert service's variables: ingest batching and occurrence coalescing. */
+/** The alert service's variables: ingest batching, occurrence coalescing, retention. */
 export class AlertConfig extends CommonConfig {
   @Env('alert service: alerts stored per ingest transaction at most (a batch flushes when it has this many)')
   @IsIntegerIn(1, 20_000, 'alerts')
@@ -21,6 +21,24 @@ export class AlertConfig extends CommonConfig {
   )
   @IsIntegerIn(0, undefined, 'milliseconds')
   ALERT_OCCURRENCE_LOG_INTERVAL_MS = 60_000;
+
+  @Env(
+    'alert service: days a rejected payload is kept after it was received; older ones are deleted hourly in small batches',
+  )
+  @IsIntegerIn(1, 36_500, 'days')
+  ALERT_REJECTED_RETENTION_DAYS = 30;
+
+  @Env(
+    'alert service: largest body kept of one rejected payload, in bytes as stored (UTF-8, JSON escapes included); a longer body is cut there, and its reason says so with the size received',
+  )
+  @IsIntegerIn(1024, 2_097_152, 'bytes')
+  ALERT_REJECTED_MAX_BODY_BYTES = 262_144;
+
+  @Env(
+    "alert service: days an alert's timeline entries are kept: older entries are deleted hourly in small batches once the alert has been resolved for that long; an alert not resolved keeps its entries, all but the coalesced repeats (occurrence), which go by age alone",
+  )
+  @IsIntegerIn(1, 36_500, 'days')
+  ALERT_EVENTS_RETENTION_DAYS = 365;
 }
 
 /**

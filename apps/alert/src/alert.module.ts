@@ -15,6 +15,7 @@ import { QueriesStore } from './queries/queries.store.js';
 import { RejectedHandlers } from './rejected/rejected.handlers.js';
 import { RejectedService } from './rejected/rejected.service.js';
 import { RejectedStore } from './rejected/rejected.store.js';
+import { RetentionService } from './retention/retention.service.js';
 import { SilencesHandlers } from './silences/silences.handlers.js';
 import { SilencesService } from './silences/silences.service.js';
 import { SilencesStore } from './silences/silences.store.js';
@@ -29,7 +30,8 @@ import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js
  * The alert service, one folder per capability (handlers → service → rules, with its SQL in a
  * store beside them): ingest, lifecycle (acknowledge, resolve, notes), analysis (the agent runner's
  * sessions), queries (with similar alerts), stats, silences,
- * rejected payloads, stored webhook mappings. alerts/ holds the alert row they share.
+ * rejected payloads, stored webhook mappings; retention deletes rejected payloads and timeline
+ * entries past their days. alerts/ holds the alert row they share.
  */
 @Module({
   controllers: [
@@ -56,6 +58,7 @@ import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js
     SilencesStore,
     RejectedService,
     RejectedStore,
+    RetentionService,
     WebhookMappingService,
     WebhookMappingStore,
   ],

@@ -4,9 +4,11 @@ import { CreateAlerts1795363152116 as CreateAlertsPostgres } from './migrations/
 import { AlertSearchAndSecurity1795363152117 } from './migrations/postgres/1795363152117-AlertSearchAndSecurity.js';
 import { WebhookMappings1795365977853 as WebhookMappingsPostgres } from './migrations/postgres/1795365977853-WebhookMappings.js';
 import { AlertAnalysis1796210489981 as AlertAnalysisPostgres } from './migrations/postgres/1796210489981-AlertAnalysis.js';
+import { AlertRetentionIndexes1796222506800 as RetentionIndexesPostgres } from './migrations/postgres/1796222506800-AlertRetentionIndexes.js';
 import { CreateAlerts1795363152116 as CreateAlertsSqlite } from './migrations/sqlite/1795363152116-CreateAlerts.js';
 import { WebhookMappings1795365977853 as WebhookMappingsSqlite } from './migrations/sqlite/1795365977853-WebhookMappings.js';
 import { AlertAnalysis1796210489981 as AlertAnalysisSqlite } from './migrations/sqlite/1796210489981-AlertAnalysis.js';
+import { AlertRetentionIndexes1796222506800 as RetentionIndexesSqlite } from './migrations/sqlite/1796222506800-AlertRetentionIndexes.js';
 import { WebhookMappingRow } from './webhook-mappings/webhook-mapping.entity.js';
 
 /**
@@ -21,7 +23,8 @@ export const persistence = definePersistence('alert', {
       AlertSearchAndSecurity1795363152117,
       WebhookMappingsPostgres,
       AlertAnalysisPostgres,
+      RetentionIndexesPostgres,
     ],
-    sqlite: [CreateAlertsSqlite, WebhookMappingsSqlite, AlertAnalysisSqlite],
+    sqlite: [CreateAlertsSqlite, WebhookMappingsSqlite, AlertAnalysisSqlite, RetentionIndexesSqlite],
   },
 });

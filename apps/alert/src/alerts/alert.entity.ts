@@ -128,6 +128,8 @@ export class AlertSearchRow {
 
 /** The alert's own timeline: created, occurrence (coalesced), status steps, notes, analysis. */
 @Entity({ name: 'alert_events' })
+// Retention (every tenant's entries older than ALERT_EVENTS_RETENTION_DAYS).
+@Index('IDX_alert_events_at', ['atUs'])
 export class AlertEventRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64 })
   tenantId!: string;
@@ -186,6 +188,8 @@ export class SilenceRow {
 /** Payloads the gateway authenticated but could not map, kept raw with the reason. */
 @Entity({ name: 'rejected_payloads' })
 @Index('IDX_rejected_payloads_received', ['tenantId', 'receivedAtUs', 'id'])
+// Retention (every tenant's payloads older than ALERT_REJECTED_RETENTION_DAYS).
+@Index('IDX_rejected_payloads_received_at', ['receivedAtUs'])
 export class RejectedPayloadRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64 })
   tenantId!: string;

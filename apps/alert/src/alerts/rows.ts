@@ -219,7 +219,10 @@ export function viewOf(state: AlertState): AlertView {
 export function similarViewOf(row: Row, match: SimilarAlertView['match']): SimilarAlertView {
   const state = stateOf(row);
   const resolvedBody = row['resolved_body'] as string | null | undefined;
-  const resolutionNote = resolvedBody ? (JSON.parse(resolvedBody) as { note: string | null }).note : null;
+  // The alert's timeline entries may be past ALERT_EVENTS_RETENTION_DAYS: a resolved alert still has its step.
+  const resolutionNote = resolvedBody
+    ? (JSON.parse(resolvedBody) as { note: string | null }).note
+    : (state.resolved?.note ?? null);
   return {
     id: state.id,
     fingerprint: state.content.fingerprint,
@@ -286,7 +289,11 @@ export function silenceViewOf(row: Row, now: Micros): SilenceView {
 export interface RejectedDoc {
   reason: string;
   contentType: string | null;
+  /** As received, or its first ALERT_REJECTED_MAX_BODY_BYTES (`truncated`; the reason then says so). */
   body: string;
+  /** UTF-8 bytes of the body as received (absent on rows stored before the cap). */
+  receivedBytes?: number;
+  truncated?: boolean;
 }
 
 export function rejectedViewOf(row: Row): RejectedPayloadView {
