@@ -69,6 +69,18 @@ function fromJson(sql: Sql, fields: Readonly<Record<string, string>>): string {
 }
 
 /**
+ * `session_id` among the events' sessions, spelled out beside the join with their values: the planner
+ * then finds the rows by primary key, instead of joining against a scan of the tenant's sessions
+ * (it cannot see into the JSON for how few they are).
+ */
+function sessionsIn(sql: Sql, events: readonly { sessionId: string }[]): { clause: string; params: unknown[] } {
+  const ids = [...new Set(events.map((e) => e.sessionId))];
+  return sql.dialect === 'postgres'
+    ? { clause: 'history_sessions.session_id = ANY(CAST(? AS uuid[]))', params: [ids] }
+    : { clause: `history_sessions.session_id IN (${placeholders(ids.length)})`, params: ids };
+}
+
+/**
  * The SQL of the history tables. Every write is order-independent: whichever of a session's events
  * arrives first creates its row, each event fills in only its own fields, an ended session is never
  * reopened, and counts and token sums are recomputed from the stored steps (see refresh).
@@ -108,11 +120,12 @@ export class HistoryStore {
   async applyStarted(sql: Sql, tenantId: string, starts: readonly AgentSessionStarted[], nowUs: number): Promise<void> {
     if (starts.length === 0) return;
     const values = fromJson(sql, START_FIELDS);
+    const keyed = sessionsIn(sql, starts);
     await sql.run(
       `UPDATE history_sessions SET alert_id = v.alert_id, alert_type = v.alert_type, agent_type = v.agent_type,
          trigger_type = v.trigger_type, model = v.model, alert_data = v.alert_data, started_at_us = v.started_at_us,
          status = CASE WHEN status = 'pending' THEN 'in_progress' ELSE status END, updated_at_us = ?
-       FROM ${values} WHERE history_sessions.tenant_id = ? AND history_sessions.session_id = v.session_id`,
+       FROM ${values} WHERE history_sessions.tenant_id = ? AND ${keyed.clause} AND history_sessions.session_id = v.session_id`,
       [
         nowUs,
         JSON.stringify(
@@ -128,6 +141,7 @@ export class HistoryStore {
           })),
         ),
         tenantId,
+        ...keyed.params,
       ],
     );
   }
@@ -144,6 +158,7 @@ export class HistoryStore {
     const seen = new Set<string>();
     const first = ends.filter((e) => !seen.has(e.sessionId) && seen.add(e.sessionId));
     const values = fromJson(sql, END_FIELDS);
+    const keyed = sessionsIn(sql, first);
     await sql.run(
       `UPDATE history_sessions SET status = v.status, completed_at_us = v.completed_at_us, error = v.error,
          final_analysis = v.final_analysis, forced_conclusion = v.forced_conclusion,
@@ -152,7 +167,7 @@ export class HistoryStore {
          alert_type = COALESCE(history_sessions.alert_type, v.alert_type),
          agent_type = COALESCE(history_sessions.agent_type, v.agent_type), updated_at_us = ?
        FROM ${values}
-       WHERE history_sessions.tenant_id = ? AND history_sessions.session_id = v.session_id
+       WHERE history_sessions.tenant_id = ? AND ${keyed.clause} AND history_sessions.session_id = v.session_id
          AND history_sessions.status NOT IN (${ENDED})`,
       [
         nowUs,
@@ -176,6 +191,7 @@ export class HistoryStore {
           }),
         ),
         tenantId,
+        ...keyed.params,
       ],
     );
   }
