@@ -8,6 +8,8 @@ import { TenantEntity } from './tenants/tenant.entity.js';
 import { UserEntity } from './users/user.entity.js';
 import { CreateUserTables1795362481776 as CreateUserTablesPostgres } from './migrations/postgres/1795362481776-CreateUserTables.js';
 import { CreateUserTables1795362481776 as CreateUserTablesSqlite } from './migrations/sqlite/1795362481776-CreateUserTables.js';
+import { UserRetentionIndexes1796222509363 as RetentionIndexesPostgres } from './migrations/postgres/1796222509363-UserRetentionIndexes.js';
+import { UserRetentionIndexes1796222509363 as RetentionIndexesSqlite } from './migrations/sqlite/1796222509363-UserRetentionIndexes.js';
 
 export const USER_ENTITIES = [
   TenantEntity,
@@ -27,5 +29,8 @@ export const USER_ENTITIES = [
  */
 export const persistence = definePersistence('user', {
   entities: [...USER_ENTITIES],
-  migrations: { postgres: [CreateUserTablesPostgres], sqlite: [CreateUserTablesSqlite] },
+  migrations: {
+    postgres: [CreateUserTablesPostgres, RetentionIndexesPostgres],
+    sqlite: [CreateUserTablesSqlite, RetentionIndexesSqlite],
+  },
 });

@@ -4,7 +4,7 @@ import { IsBoolean, IsEmail, IsOptional, IsString, Matches, MaxLength } from 'cl
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
-/** The user service's variables: tokens, the first admin, login throttling. */
+/** The user service's variables: tokens, the first admin, login throttling, retention. */
 export class UserConfig extends JwtKeysConfig {
   @Env('lifetime of an access token, in seconds')
   @IsIntegerIn(60, 86_400, 'seconds')
@@ -69,6 +69,16 @@ export class UserConfig extends JwtKeysConfig {
   @Env('how often at most an API key\'s "last used" time is written, in seconds')
   @IsIntegerIn(1, undefined, 'seconds')
   API_KEY_LAST_USED_INTERVAL_SECONDS = 60;
+
+  @Env('days an audit log entry is kept; older ones are deleted hourly in small batches')
+  @IsIntegerIn(1, 36_500, 'days')
+  AUDIT_RETENTION_DAYS = 365;
+
+  @Env(
+    'hours a sign-in throttling record is kept once its failure window and its lock (if any) have ended; older ones are deleted hourly in small batches',
+  )
+  @IsIntegerIn(1, 8760, 'hours')
+  LOGIN_ATTEMPTS_RETENTION_HOURS = 24;
 }
 
 /**

@@ -13,6 +13,7 @@ import { ThrottleService } from './auth/throttle.service.js';
 import { TokenIssuer } from './auth/token-issuer.js';
 import { RevocationPublisher } from './common/revocations.js';
 import { JWT_KEYRING, USER_CONFIG } from './common/tokens.js';
+import { RetentionService } from './retention/retention.service.js';
 import { TeamsHandlers } from './teams/teams.handlers.js';
 import { TeamsService } from './teams/teams.service.js';
 import { BootstrapService } from './tenants/bootstrap.service.js';
@@ -22,7 +23,10 @@ import { loadUserConfig, type UserConfig } from './user.config.js';
 import { UsersHandlers } from './users/users.handlers.js';
 import { UsersService } from './users/users.service.js';
 
-/** The user service: tenants, users, teams, roles, API keys, refresh tokens and the audit log. */
+/**
+ * The user service: tenants, users, teams, roles, API keys, refresh tokens and the audit log;
+ * retention deletes audit entries and spent sign-in throttling records past their time.
+ */
 @Module({
   controllers: [AuthHandlers, TenantsHandlers, UsersHandlers, TeamsHandlers, ApiKeysHandlers, AuditHandlers],
   providers: [
@@ -46,6 +50,7 @@ import { UsersService } from './users/users.service.js';
     UsersService,
     TeamsService,
     ApiKeysService,
+    RetentionService,
   ],
 })
 export class UserModule {}

@@ -5,6 +5,8 @@ import type { AuditEntryView } from '@vigil/contracts';
 @Entity({ name: 'audit_log' })
 @Index('IDX_audit_log_tenant_id', ['tenantId', 'id'], { unique: true })
 @Index('IDX_audit_log_tenant_at', ['tenantId', 'at'])
+// Retention (every tenant's entries older than AUDIT_RETENTION_DAYS).
+@Index('IDX_audit_log_at', ['at'])
 export class AuditEntryEntity {
   /** UUIDv7: newest first is id descending. */
   @PrimaryColumn({ name: 'id', type: 'uuid' })
