@@ -1,11 +1,17 @@
-import { SERVICES } from '@vigil/contracts';
-import { TEST_MODE, TestHarness } from '@vigil/testing';
+import { jest } from '@jest/globals';
+import { pingPatternOf, SERVICES } from '@vigil/contracts';
+import { VigilBusClient } from '@vigil/messaging';
+import { TEST_MODE, TestHarness, waitFor } from '@vigil/testing';
+
+type StatusBody = { status: string; checkedAt: string; services: { name: string; status: string }[] };
 
 describe(`the six services (${TEST_MODE})`, () => {
   let system: TestHarness;
 
   beforeAll(async () => {
-    system = await TestHarness.system();
+    // These tests read each status call's own fan-out (a service losing its database, the correlation
+    // id reaching every service): no cached answers here; the cache has its tests below.
+    system = await TestHarness.system({ env: { SYSTEM_STATUS_CACHE_MS: '0' } });
   }, 60_000);
 
   afterAll(async () => {
@@ -117,5 +123,55 @@ describe(`the six services (${TEST_MODE})`, () => {
   it('replaces an unsafe correlation id rather than logging it', async () => {
     const res = await fetch(`${system.url}/api/v1/system/status`, { headers: { 'X-Correlation-Id': 'a b {c} <d>' } });
     expect(res.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe(`GET /api/v1/system/status, one fan-out for many callers (${TEST_MODE})`, () => {
+  const CACHE_MS = 3000;
+  const PINGS = new Set<string>(SERVICES.map((service) => pingPatternOf(service)));
+  let system: TestHarness;
+  let request: ReturnType<typeof jest.spyOn<VigilBusClient, 'request'>>;
+
+  beforeAll(async () => {
+    system = await TestHarness.system({ env: { SYSTEM_STATUS_CACHE_MS: String(CACHE_MS) } });
+    const gateway = system.services.find((s) => s.service === 'gateway')!;
+    request = jest.spyOn(gateway.app.get(VigilBusClient), 'request');
+  }, 60_000);
+
+  afterAll(async () => {
+    request?.mockRestore();
+    await system?.close();
+  });
+
+  const pingsSent = (): number => request.mock.calls.filter(([pattern]) => PINGS.has(pattern)).length;
+  const status = async (): Promise<StatusBody> => {
+    const res = await fetch(`${system.url}/api/v1/system/status`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as StatusBody;
+  };
+
+  it('answers calls in quick succession, and concurrent ones, from one round of six pings', async () => {
+    request.mockClear();
+    const first = await status();
+    expect(pingsSent()).toBe(SERVICES.length);
+    const again = await status();
+    const together = await Promise.all(Array.from({ length: 10 }, () => status()));
+    expect(pingsSent()).toBe(SERVICES.length);
+    for (const answer of [again, ...together]) expect(answer).toEqual(first);
+    expect(first.services.map((s) => s.status)).toEqual(Array(SERVICES.length).fill('ok'));
+  });
+
+  it('pings again once SYSTEM_STATUS_CACHE_MS has passed', async () => {
+    const first = await status();
+    request.mockClear();
+    const fresh = await waitFor(
+      async () => {
+        const answer = await status();
+        return answer.checkedAt !== first.checkedAt && answer;
+      },
+      { what: 'a status taken after the cached one expired', timeoutMs: CACHE_MS * 4, intervalMs: 100 },
+    );
+    expect(Date.parse(fresh.checkedAt) - Date.parse(first.checkedAt)).toBeGreaterThanOrEqual(CACHE_MS);
+    expect(pingsSent()).toBe(SERVICES.length);
   });
 });

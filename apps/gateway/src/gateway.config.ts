@@ -33,6 +33,12 @@ export class GatewayConfig extends JwtKeysConfig {
   @IsParsedBy((text) => parseAllowedCidrs(text, 'METRICS_ALLOWED_CIDRS'))
   METRICS_ALLOWED_CIDRS?: string;
 
+  @Env(
+    'how long one answer of GET /api/v1/system/status (six pings, one per service) is served to every caller, in milliseconds (0: every request pings)',
+  )
+  @IsIntegerIn(0, 60_000, 'milliseconds')
+  SYSTEM_STATUS_CACHE_MS = 5_000;
+
   @Env('how long a verified API key is trusted without asking the user service again, in milliseconds (at most 5000)')
   @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')
   API_KEY_CACHE_TTL_MS = 5_000;
