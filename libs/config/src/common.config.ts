@@ -101,6 +101,12 @@ export class CommonConfig implements ResolvesDerivedValues {
   @IsIntegerIn(1, 1000)
   DB_POOL_SIZE = 10;
 
+  @Env(
+    'PostgreSQL: longest a statement of a service may run before the server cancels it, in milliseconds (0: no limit); migrations are exempt',
+  )
+  @IsIntegerIn(0, undefined, 'milliseconds')
+  DB_STATEMENT_TIMEOUT_MS = 30_000;
+
   @Env('how often a service publishes outbox events its fast path could not (broker down, crash), in milliseconds')
   @IsIntegerIn(1, undefined, 'milliseconds')
   OUTBOX_SWEEP_MS = 2_000;

@@ -49,6 +49,7 @@ describe('CommonConfig', () => {
       BUS_MAX_ATTEMPTS: 5,
       BUS_NAMESPACE: 'vigil',
       DB_POOL_SIZE: 10,
+      DB_STATEMENT_TIMEOUT_MS: 30000,
       OUTBOX_SWEEP_MS: 2000,
       INBOX_RETENTION_DAYS: 7,
     });
@@ -255,6 +256,7 @@ describe('.env.example', () => {
       'BUS_MAX_ATTEMPTS:integer',
       'BUS_NAMESPACE:string',
       'DB_POOL_SIZE:integer',
+      'DB_STATEMENT_TIMEOUT_MS:integer',
       'OUTBOX_SWEEP_MS:integer',
       'INBOX_RETENTION_DAYS:integer',
     ]);

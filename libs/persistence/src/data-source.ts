@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { DataSource, type DataSourceOptions, type Logger, type LoggerOptions } from 'typeorm';
+import { DataSource, MigrationExecutor, type DataSourceOptions, type Logger, type LoggerOptions } from 'typeorm';
 import { SHARED_ENTITIES, SHARED_MIGRATIONS } from './migrations/index.js';
 import { assertSchemaName, dialectFor, schemaNameOf, sqliteFileOf } from './naming.js';
 import { applyPortableColumnTypes } from './portable-types.js';
@@ -31,6 +31,8 @@ const MIGRATIONS_TABLE = 'migrations';
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 const PG_IDLE_TIMEOUT_MS = 30_000;
+/** `DB_STATEMENT_TIMEOUT_MS` when the configuration leaves it out. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 interface SqliteConnection {
   pragma(source: string): unknown;
@@ -66,8 +68,12 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
       poolSize: options.config.DB_POOL_SIZE,
       applicationName: `vigil-${options.service}`,
       connectTimeoutMS: PG_CONNECT_TIMEOUT_MS,
-      // node-postgres passes `options` to the server at connect time: the schema is the search path.
-      extra: { options: `-c search_path=${schema}`, idleTimeoutMillis: PG_IDLE_TIMEOUT_MS },
+      // node-postgres passes `options` to the server at connect time: the schema is the search path,
+      // and no statement (a query gone wrong, a lock waited on) holds a connection past the timeout.
+      extra: {
+        options: `-c search_path=${schema} -c statement_timeout=${statementTimeoutOf(options.config)}`,
+        idleTimeoutMillis: PG_IDLE_TIMEOUT_MS,
+      },
     };
   } else {
     dataSourceOptions = {
@@ -85,6 +91,13 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
   const dataSource = new DataSource(dataSourceOptions);
   applyPortableColumnTypes(dataSource);
   return dataSource;
+}
+
+function statementTimeoutOf(config: PersistenceConfig): number {
+  const ms = config.DB_STATEMENT_TIMEOUT_MS ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new TypeError(`DB_STATEMENT_TIMEOUT_MS must be a non-negative integer (milliseconds) (got ${String(ms)})`);
+  return ms;
 }
 
 export function dialectOf(dataSource: DataSource): Dialect {
@@ -157,13 +170,26 @@ export async function initializeDataSource(dataSource: DataSource): Promise<Data
 }
 
 /**
- * Runs the pending committed migrations, all in one transaction, and returns their names. On
- * PostgreSQL a session advisory lock per schema (taken on a separate connection, so a pool of one
- * still works) makes replicas and the migration Job wait for each other instead of racing.
+ * Runs the pending committed migrations, all in one transaction and with no statement timeout, and
+ * returns their names. On PostgreSQL a session advisory lock per schema (taken on a separate
+ * connection, so a pool of one still works) makes replicas and the migration Job wait for each
+ * other instead of racing.
  */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const target = pgTargetOf(dataSource);
-  const run = async () => (await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name);
+  const run = async () => {
+    const queryRunner = dataSource.createQueryRunner();
+    try {
+      // A migration may rewrite or index a big table: the statement timeout is for the service's queries.
+      if (target) await queryRunner.query('SET statement_timeout = 0');
+      const executor = new MigrationExecutor(dataSource, queryRunner);
+      executor.transaction = 'all';
+      return (await executor.executePendingMigrations()).map((migration) => migration.name);
+    } finally {
+      if (target) await queryRunner.query('RESET statement_timeout').catch(() => undefined);
+      await queryRunner.release();
+    }
+  };
   if (!target) return run();
   return withPgClient(target, async (client) => {
     const key = `vigil:migrations:${target.schema}`;

@@ -76,9 +76,19 @@ describe('createDataSource', () => {
       synchronize: false,
       migrationsRun: false,
       migrationsTableName: 'migrations',
-      extra: { options: '-c search_path=vigil_agent_runner' },
+      extra: { options: '-c search_path=vigil_agent_runner -c statement_timeout=30000' },
     });
     expect(dataSource.options.migrations).toEqual([...SHARED_MIGRATIONS.postgres, OwnMigration1900000000001]);
+  });
+
+  it('gives every PostgreSQL connection DB_STATEMENT_TIMEOUT_MS, and refuses a bad one naming it', () => {
+    const dataSource = createDataSource({ service: 'user', config: { ...PG, DB_STATEMENT_TIMEOUT_MS: 1500 } });
+    expect(dataSource.options).toMatchObject({
+      extra: { options: '-c search_path=vigil_user -c statement_timeout=1500' },
+    });
+    expect(() => createDataSource({ service: 'user', config: { ...PG, DB_STATEMENT_TIMEOUT_MS: -1 } })).toThrow(
+      'DB_STATEMENT_TIMEOUT_MS must be a non-negative integer (milliseconds) (got -1)',
+    );
   });
 
   it('builds an SQLite data source per service file in WAL mode with a busy timeout', () => {

@@ -48,4 +48,6 @@ export interface PersistenceConfig {
   readonly VIGIL_DATA_DIR: string;
   /** PostgreSQL connections per process. */
   readonly DB_POOL_SIZE: number;
+  /** PostgreSQL `statement_timeout` of every connection, in milliseconds (0: none); default 30 s. */
+  readonly DB_STATEMENT_TIMEOUT_MS?: number;
 }
