@@ -16,7 +16,7 @@ const handler = {
 @Controller()
 class SlowHandlers {
   @EventPattern(RoutingKeys.AlertCreated)
-  async created(): Promise<void> {
+  async created(_data: unknown): Promise<void> {
     handler.started++;
     await handler.gate;
     handler.finished++;
