@@ -67,6 +67,7 @@ export async function startStandalone(
     broker,
     registries: [],
     logDestination: options.logDestination,
+    databases: [],
   };
   const gateway = defs.find((d) => d.service === 'gateway');
   if (!gateway) throw new Error('standalone mode needs the gateway service');

@@ -14,14 +14,14 @@ import {
   type LoggerOptions,
   type Registry,
 } from '@vigil/observability';
-import { isDatabaseUnavailable, PersistenceModule } from '@vigil/persistence';
+import { DatabaseHealthIndicator, isDatabaseUnavailable, PersistenceModule } from '@vigil/persistence';
 import { HealthController } from './health.controller.js';
 import { installJsonFallback, requestContextMiddleware } from './http.js';
 import { EXPOSED_REGISTRIES, MetricsController } from './metrics.controller.js';
 import { pingHandlersFor } from './ping.handlers.js';
 import type { ServiceDefinition } from './service-definition.js';
 import type { RunningMode, ServiceInfo } from './service-info.js';
-import { CONFIG, LOGGER, MESSAGE_BROKER, METRICS_REGISTRY, SERVICE_INFO } from './tokens.js';
+import { CONFIG, LOGGER, MESSAGE_BROKER, METRICS_REGISTRY, PROCESS_DATABASES, SERVICE_INFO } from './tokens.js';
 import { vigilVersion } from './version.js';
 
 /** What the process shares between the services it hosts: one in distributed mode, six standalone. */
@@ -33,6 +33,17 @@ export interface ProcessRuntime {
   registries: Registry[];
   /** Where log lines go; stdout when unset. */
   logDestination?: LoggerOptions['destination'];
+  /**
+   * Standalone: every service's database in this process, each service adding its own as it starts,
+   * so the readiness of the one HTTP server (the gateway's) checks them all.
+   */
+  databases?: ServiceDatabase[];
+}
+
+/** A service's database, as another service's readiness checks it. */
+export interface ServiceDatabase {
+  service: ServiceInfo['service'];
+  indicator: DatabaseHealthIndicator;
 }
 
 export interface RunningService {
@@ -96,6 +107,7 @@ export async function startService(
     { provide: EXPOSED_REGISTRIES, useValue: () => (runtime.mode === 'standalone' ? runtime.registries : [registry]) },
     { provide: MESSAGE_BROKER, useValue: broker },
     { provide: BROKER_PROBE, useValue: broker },
+    { provide: PROCESS_DATABASES, useValue: runtime.databases ?? [] },
     { provide: VigilBusClient, useValue: client },
     BrokerHealthIndicator,
   ];
@@ -169,6 +181,11 @@ export async function startService(
     throw error;
   }
   logger.info({ mode: runtime.mode, version: info.version, url }, `${def.service} started`);
+  const ownDatabase: ServiceDatabase | undefined =
+    def.persistence && runtime.databases
+      ? { service: def.service, indicator: app.get(DatabaseHealthIndicator) }
+      : undefined;
+  if (ownDatabase) runtime.databases!.push(ownDatabase);
 
   return {
     service: def.service,
@@ -176,6 +193,7 @@ export async function startService(
     logger,
     url,
     async close() {
+      if (ownDatabase) runtime.databases!.splice(runtime.databases!.indexOf(ownDatabase), 1);
       // Nest closes HTTP, then the bus server (which waits for in-flight handlers), then the database.
       await app.close();
       await client.close();

@@ -4,3 +4,5 @@ export const LOGGER = Symbol('LOGGER');
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const MESSAGE_BROKER = Symbol('MESSAGE_BROKER');
 export const CONFIG = Symbol('CONFIG');
+/** Standalone: the databases of every service in the process, which the one HTTP server's readiness checks. */
+export const PROCESS_DATABASES = Symbol('PROCESS_DATABASES');

@@ -5,11 +5,12 @@ import { DatabaseHealthIndicator } from './database-health.indicator.js';
 function fakeDataSource(
   query: (sql: string) => Promise<unknown>,
   isInitialized = true,
+  type = 'postgres',
 ): { dataSource: DataSource; queries: string[] } {
   const queries: string[] = [];
   const dataSource = {
     isInitialized,
-    options: { type: 'postgres' },
+    options: { type },
     query: (sql: string) => {
       queries.push(sql);
       return query(sql);
@@ -24,6 +25,13 @@ describe('DatabaseHealthIndicator', () => {
     const result = await new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource).check();
     expect(queries).toEqual(['SELECT 1']);
     expect(result).toEqual({ database: { status: 'up', dialect: 'postgres', responseTime: expect.any(Number) } });
+  });
+
+  it('reads the schema of an SQLite file, which answers SELECT 1 without reading the file', async () => {
+    const { dataSource, queries } = fakeDataSource(async () => [{ 'count(*)': 3 }], true, 'better-sqlite3');
+    const result = await new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource).check();
+    expect(queries).toEqual(['SELECT count(*) FROM sqlite_master']);
+    expect(result).toEqual({ database: { status: 'up', dialect: 'sqlite', responseTime: expect.any(Number) } });
   });
 
   it('reports down with the driver error', async () => {

@@ -5,9 +5,10 @@ import { DataSource } from 'typeorm';
 export const DEFAULT_DATABASE_CHECK_TIMEOUT_MS = 1_000;
 
 /**
- * Readiness of the service's database for @nestjs/terminus: runs `SELECT 1` on the data source and
- * reports `down` when it fails or takes longer than the timeout (terminus aborts the wait; on
- * PostgreSQL the pool's connect timeout bounds a stuck connection attempt).
+ * Readiness of the service's database for @nestjs/terminus: runs `SELECT 1` on the data source
+ * (SQLite: reads its schema, so the file itself answers) and reports `down` when it fails or takes
+ * longer than the timeout (terminus aborts the wait; on PostgreSQL the pool's connect timeout
+ * bounds a stuck connection attempt).
  *
  *   @Get('ready') @HealthCheck()
  *   ready() { return this.health.check([() => this.database.check()]); }
@@ -27,8 +28,10 @@ export class DatabaseHealthIndicator {
       .check(key)
       .attempt(async () => {
         if (!this.dataSource.isInitialized) throw new Error('database connection is closed');
-        await this.dataSource.query('SELECT 1');
-        return { dialect: this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite' };
+        const postgres = this.dataSource.options.type === 'postgres';
+        // SQLite answers SELECT 1 without its file: reading the schema opens a read transaction on it.
+        await this.dataSource.query(postgres ? 'SELECT 1' : 'SELECT count(*) FROM sqlite_master');
+        return { dialect: postgres ? 'postgres' : 'sqlite' };
       })
       .withTimeout(timeoutMs);
   }
