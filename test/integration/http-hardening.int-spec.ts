@@ -1,7 +1,11 @@
 // The gateway's HTTP surface beyond the access table: security headers on every answer, and which
 // peers may set the client address (TRUST_PROXY) that per-address limits count under, and who may
-// read /metrics (METRICS_TOKEN, METRICS_ALLOWED_CIDRS).
-import { call, TEST_MODE, TestHarness, type Answer } from '@vigil/testing';
+// read /metrics (METRICS_TOKEN, METRICS_ALLOWED_CIDRS); and refused credentials counted per client
+// address, so guessing API keys stops costing lookups.
+import { jest } from '@jest/globals';
+import { RpcPatterns } from '@vigil/contracts';
+import { VigilBusClient } from '@vigil/messaging';
+import { call, createApiKey, login, TEST_MODE, TestHarness, type Answer } from '@vigil/testing';
 
 const SIGN_IN_PER_IP = 3;
 
@@ -153,6 +157,80 @@ describe(`the gateway's HTTP hardening (${TEST_MODE})`, () => {
       expect(
         (await call(system.url, 'GET', '/health/live', { headers: { 'x-forwarded-for': '192.0.2.5' } })).status,
       ).toBe(200);
+    });
+  });
+
+  describe('refused credentials per client address', () => {
+    const FAILURES = 4;
+    let system: TestHarness;
+    let request: ReturnType<typeof jest.spyOn<VigilBusClient, 'request'>>;
+    let goodKey: string;
+
+    beforeAll(async () => {
+      // The test's connection plays one proxy, so X-Forwarded-For chooses each request's client address.
+      system = await TestHarness.system({
+        env: { TRUST_PROXY: '1', RATE_LIMIT_AUTH_FAILURES_PER_IP_PER_MIN: String(FAILURES) },
+      });
+      const admin = await login(system.url, system.admin.email, system.admin.password);
+      goodKey = (await createApiKey(system.url, { bearer: admin.access_token }, 'good', ['alerts:read'])).key;
+      const gateway = system.services.find((s) => s.service === 'gateway')!;
+      request = jest.spyOn(gateway.app.get(VigilBusClient), 'request');
+    }, 60_000);
+
+    afterAll(async () => {
+      request?.mockRestore();
+      await system?.close();
+    });
+
+    let guesses = 0;
+    /** A well-formed API key that does not exist, new each time (so no cache answers for it). */
+    const bogusKey = (): string => `vgk_${(guesses++).toString(36).padStart(8, '0')}_${'x'.repeat(43)}`;
+    const whoami = (from: string, auth: { apiKey: string } | { bearer: string }): Promise<Answer> =>
+      call(system.url, 'GET', '/api/v1/auth/whoami', { auth, headers: { 'x-forwarded-for': from } });
+    const keyLookups = (): number =>
+      request.mock.calls.filter(([pattern]) => pattern === RpcPatterns.UserVerifyApiKey).length;
+
+    it('answers 429 with Retry-After once an address has had its limit of unknown keys, without looking up more', async () => {
+      request.mockClear();
+      for (let i = 0; i < FAILURES; i++) {
+        const answer = await whoami('198.51.100.20', { apiKey: bogusKey() });
+        expect(answer.status).toBe(401);
+      }
+      expect(keyLookups()).toBe(FAILURES);
+      for (let i = 0; i < 3; i++) {
+        const answer = await whoami('198.51.100.20', { apiKey: bogusKey() });
+        expect(answer.status).toBe(429);
+        const retryAfter = Number(answer.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+        expect(answer.body).toMatchObject({
+          statusCode: 429,
+          message: expect.stringMatching(/too many refused credentials from this address/),
+          retryAfterSeconds: retryAfter,
+        });
+      }
+      expect(keyLookups()).toBe(FAILURES);
+      // The address waits, whatever it presents.
+      expect((await whoami('198.51.100.20', { apiKey: goodKey })).status).toBe(429);
+      expect(keyLookups()).toBe(FAILURES);
+    });
+
+    it('leaves other addresses alone: their keys are looked up and work', async () => {
+      request.mockClear();
+      expect((await whoami('198.51.100.21', { apiKey: goodKey })).status).toBe(200);
+      expect((await whoami('198.51.100.21', { apiKey: bogusKey() })).status).toBe(401);
+      expect(keyLookups()).toBe(2);
+    });
+
+    it('counts forged access tokens too', async () => {
+      for (let i = 0; i < FAILURES; i++)
+        expect((await whoami('198.51.100.22', { bearer: `forged.token.${i}` })).status).toBe(401);
+      expect((await whoami('198.51.100.22', { bearer: 'forged.token.again' })).status).toBe(429);
+    });
+
+    it('does not count requests that authenticate', async () => {
+      for (let i = 0; i < FAILURES * 3; i++)
+        expect((await whoami('198.51.100.23', { apiKey: goodKey })).status).toBe(200);
     });
   });
 });

@@ -67,6 +67,12 @@ export class GatewayConfig extends JwtKeysConfig {
   @IsIntegerIn(1)
   RATE_LIMIT_LOGIN_PER_IP_PER_MIN = 30;
 
+  @Env(
+    'credentials (API keys, access tokens) refused per minute from one client address before that address gets 429 without its credentials being looked up (per gateway replica)',
+  )
+  @IsIntegerIn(1)
+  RATE_LIMIT_AUTH_FAILURES_PER_IP_PER_MIN = 30;
+
   @Env('largest request body the alert and webhook receivers take, in bytes (larger: 413)')
   @IsIntegerIn(1024, 16 * 1024 * 1024, 'bytes')
   INGEST_MAX_BODY_BYTES = 1_048_576;

@@ -35,6 +35,7 @@ export const RELAXED_RATE_LIMITS: Readonly<Record<string, string>> = Object.free
   RATE_LIMIT_LOGIN_PER_IP_PER_MIN: '100000',
   RATE_LIMIT_PER_KEY_PER_MIN: '100000',
   RATE_LIMIT_PER_TENANT_PER_MIN: '100000',
+  RATE_LIMIT_AUTH_FAILURES_PER_IP_PER_MIN: '100000',
 });
 
 /** The queue of the harness's event recorder. */

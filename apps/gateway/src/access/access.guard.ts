@@ -89,11 +89,26 @@ export class AccessGuard implements CanActivate {
         credential.kind === 'none' ? 'authentication required: send a bearer token or an API key' : credential.reason,
       );
     }
+    // An address whose credentials keep failing (guessed or stale API keys, forged tokens) is refused
+    // before the next lookup: each unknown key costs an RPC and a database query.
+    const address = clientAddressOf(req);
+    const failures = `auth-failures:${address}`;
+    const perMinute = this.config.RATE_LIMIT_AUTH_FAILURES_PER_IP_PER_MIN;
+    const gate = this.limiter.peek(failures, perMinute);
+    if (!gate.allowed)
+      throw new RetryableHttpException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        `too many refused credentials from this address: at most ${perMinute} a minute; retry in ${gate.retryAfterSeconds} s`,
+        gate.retryAfterSeconds,
+      );
     let principal: Principal;
     try {
-      principal = await this.authenticator.authenticate(credential, clientAddressOf(req));
+      principal = await this.authenticator.authenticate(credential, address);
     } catch (error) {
-      if (error instanceof UnauthorizedException) res.setHeader('WWW-Authenticate', CHALLENGE);
+      if (error instanceof UnauthorizedException) {
+        this.limiter.take(failures, perMinute);
+        res.setHeader('WWW-Authenticate', CHALLENGE);
+      }
       throw error;
     }
     if (principal.kind === 'api-key')

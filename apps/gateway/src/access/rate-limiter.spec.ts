@@ -27,6 +27,19 @@ describe('RateLimiter', () => {
     expect(limiter.take('k', 60).allowed).toBe(false);
   });
 
+  it('peeks without spending: a limit counted after the fact (refused credentials) is checked first', () => {
+    const limiter = new RateLimiter(100, clock);
+    expect(limiter.peek('f', 2)).toEqual({ allowed: true });
+    expect(limiter.size).toBe(0);
+    limiter.take('f', 2);
+    expect(limiter.peek('f', 2)).toEqual({ allowed: true });
+    expect(limiter.peek('f', 2)).toEqual({ allowed: true });
+    limiter.take('f', 2);
+    expect(limiter.peek('f', 2)).toEqual({ allowed: false, retryAfterSeconds: 30 });
+    now += 30_000;
+    expect(limiter.peek('f', 2)).toEqual({ allowed: true });
+  });
+
   it('keeps keys apart', () => {
     const limiter = new RateLimiter(100, clock);
     expect(limiter.take('a', 1).allowed).toBe(true);

@@ -18,10 +18,20 @@ export class RateLimiter {
   ) {}
 
   take(key: string, perMinute: number): LimitResult {
+    return this.check(key, perMinute, true);
+  }
+
+  /** What `take` would answer, without spending a token: for limits counted after the fact (failures). */
+  peek(key: string, perMinute: number): LimitResult {
+    return this.check(key, perMinute, false);
+  }
+
+  private check(key: string, perMinute: number, spend: boolean): LimitResult {
     const now = this.now();
     const ratePerMs = perMinute / 60_000;
     let bucket = this.buckets.get(key);
     if (!bucket) {
+      if (!spend) return { allowed: true };
       if (this.buckets.size >= this.maxKeys) this.sweep(now);
       bucket = { tokens: perMinute, updatedAt: now };
       this.buckets.set(key, bucket);
@@ -30,7 +40,7 @@ export class RateLimiter {
       bucket.updatedAt = now;
     }
     if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+      if (spend) bucket.tokens -= 1;
       return { allowed: true };
     }
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000)) };
