@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { pingPatternOf, SERVICES } from '@vigil/contracts';
+import { pingPatternOf, RpcPatterns, SERVICES } from '@vigil/contracts';
 import { VigilBusClient } from '@vigil/messaging';
-import { TEST_MODE, TestHarness, waitFor } from '@vigil/testing';
+import { call, login, TEST_MODE, TestHarness, waitFor } from '@vigil/testing';
+import { QueriesService } from '../../apps/alert/src/queries/queries.service.js';
 
 type StatusBody = { status: string; checkedAt: string; services: { name: string; status: string }[] };
 
@@ -118,6 +120,48 @@ describe(`the six services (${TEST_MODE})`, () => {
       system.logs.filter((l) => l.correlationId === correlationId).map((l) => l.service),
     );
     for (const service of SERVICES.filter((s) => s !== 'gateway')) expect(servicesThatLogged).toContain(service);
+  });
+
+  it('logs an RPC handler that fails at error, with what it threw, and a refusal (4xx) at info', async () => {
+    const correlationId = `rpc-failure-${Date.now()}`;
+    const token = (await login(system.url, system.admin.email, system.admin.password)).access_token;
+    const alert = system.services.find((s) => s.service === 'alert')!;
+    const list = jest.spyOn(alert.app.get(QueriesService), 'list').mockRejectedValueOnce(new Error('disk on fire'));
+    try {
+      const failed = await call(system.url, 'GET', '/api/v1/alerts', {
+        auth: { bearer: token },
+        headers: { 'x-correlation-id': correlationId },
+      });
+      expect(failed.status).toBe(500);
+    } finally {
+      list.mockRestore();
+    }
+    const missing = await call(system.url, 'GET', `/api/v1/alerts/${randomUUID()}`, {
+      auth: { bearer: token },
+      headers: { 'x-correlation-id': correlationId },
+    });
+    expect(missing.status).toBe(404);
+    const failures = await waitFor(
+      () => {
+        const lines = system.logs.filter(
+          (l) => l.service === 'alert' && l.correlationId === correlationId && l.msg === 'RPC handler failed',
+        );
+        return lines.length === 2 && lines;
+      },
+      { what: "the alert service's two RPC failure lines" },
+    );
+    expect(failures).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        pattern: RpcPatterns.AlertList,
+        status: 500,
+        err: expect.objectContaining({
+          message: 'disk on fire',
+          stack: expect.stringContaining('Error: disk on fire'),
+        }),
+      }),
+      expect.objectContaining({ level: 'info', pattern: RpcPatterns.AlertGet, status: 404 }),
+    ]);
   });
 
   it('replaces an unsafe correlation id rather than logging it', async () => {

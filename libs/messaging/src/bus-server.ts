@@ -387,13 +387,21 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
       return { ok: true, data };
     } catch (error) {
       const remote = toRemoteError(error);
-      this.log.info(
-        { pattern: envelope.type, correlationId: envelope.correlationId, err: remote.message, status: remote.status },
-        'RPC handler failed',
-      );
+      const fields = { pattern: envelope.type, correlationId: envelope.correlationId, status: remote.status };
+      // A refusal (4xx: not found, invalid, conflict) is the caller's business; anything else is a
+      // fault of this service, logged at error with the thrown error (and its stack) for whoever runs it.
+      if (remote.status !== undefined && remote.status < 500)
+        this.log.info({ ...fields, err: remote.message }, 'RPC handler failed');
+      else this.log.error({ ...fields, status: remote.status ?? 500, err: thrownOf(error) }, 'RPC handler failed');
       return { ok: false, error: remote };
     }
   }
+}
+
+/** What the handler threw: the exception filter hands on a reply with the thrown error as its cause. */
+function thrownOf(error: unknown): unknown {
+  if (error instanceof Error) return error;
+  return (error as { cause?: unknown } | null)?.cause ?? error;
 }
 
 /** `@EventPattern(key, { broadcast: true })`: every replica handles it. */
