@@ -69,7 +69,9 @@ try {
 }
 EOF
 # Standalone mode's SQLite default (./data) stays writable should anyone run it from this image.
-RUN mkdir -p /app/data && chown node:node /app/data
+# /run/vigil-keys: where docker-compose.yml's keys job writes the shared keys (a named volume takes
+# this directory's owner on its first mount).
+RUN mkdir -p /app/data /run/vigil-keys && chown node:node /app/data /run/vigil-keys
 USER node
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.mjs", "/health/live"]
 # exec: node is PID 1's direct replacement and gets SIGTERM for the graceful shutdown.

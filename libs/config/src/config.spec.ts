@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { IsInt, Min, MinLength } from 'class-validator';
 import {
   CommonConfig,
@@ -216,6 +218,55 @@ describe('a secret variable', () => {
       'Invalid configuration: SIGNING_KEY must be at least 32 characters (got 20 characters, not shown)',
     );
     expect(error.message).not.toContain('hunter2');
+  });
+
+  describe('from a file (<NAME>_FILE)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-config-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string) => {
+      const at = path.join(dir, name);
+      writeFileSync(at, text);
+      return at;
+    };
+
+    it('reads the value from the file, trimmed, when the variable is unset or empty', () => {
+      const key = `${'k'.repeat(40)}`;
+      expect(loadConfig(SecretConfig, { SIGNING_KEY_FILE: file('a', `${key}\n`) }).SIGNING_KEY).toBe(key);
+      expect(loadConfig(SecretConfig, { SIGNING_KEY: '', SIGNING_KEY_FILE: file('b', key) }).SIGNING_KEY).toBe(key);
+    });
+
+    it('lets the variable win over the file', () => {
+      const config = loadConfig(SecretConfig, {
+        SIGNING_KEY: 'v'.repeat(32),
+        SIGNING_KEY_FILE: file('c', 'f'.repeat(32)),
+      });
+      expect(config.SIGNING_KEY).toBe('v'.repeat(32));
+    });
+
+    it('validates what the file holds like the variable, without showing it', () => {
+      expect(() => loadConfig(SecretConfig, { SIGNING_KEY_FILE: file('d', 'short-secret') })).toThrow(
+        'Invalid configuration: SIGNING_KEY must be at least 32 characters (got 12 characters, not shown)',
+      );
+    });
+
+    it('names the variable and the path of a file it cannot read', () => {
+      const missing = path.join(dir, 'missing');
+      let error: unknown;
+      try {
+        loadConfig(SecretConfig, { SIGNING_KEY_FILE: missing });
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variables).toEqual(['SIGNING_KEY']);
+      expect((error as ConfigError).message).toBe(
+        `Invalid configuration: SIGNING_KEY_FILE cannot be read (ENOENT: ${missing})`,
+      );
+    });
+
+    it('is not read for a variable that is not a secret', () => {
+      expect(loadConfig(CommonConfig, { LOG_LEVEL_FILE: file('e', 'debug') }).LOG_LEVEL).toBe('info');
+    });
   });
 });
 

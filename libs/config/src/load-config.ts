@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type ValidationError, validateSync } from 'class-validator';
 import { type ConfigClass, type EnvKind, envVarsOf } from './env.decorator.js';
 
@@ -70,15 +71,34 @@ export function loadConfig<T extends object>(
   const target = instance as Record<string, unknown>;
   const raw = new Map<string, string>();
   const secrets = new Set<string>();
+  const unreadable: string[] = [];
   for (const variable of envVarsOf(schema)) {
     if (variable.secret) secrets.add(variable.name);
-    const value = env[variable.name]?.trim();
+    let value = env[variable.name]?.trim();
+    // A secret may come from a file instead (`<NAME>_FILE`: Docker and Kubernetes secrets, a key
+    // generated on the first start); the variable itself, when set, wins.
+    const file = variable.secret ? env[`${variable.name}_FILE`]?.trim() : undefined;
+    if ((value === undefined || value === '') && file) {
+      try {
+        value = readFileSync(file, 'utf8').trim();
+      } catch (error) {
+        unreadable.push(
+          `${variable.name}_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}: ${file})`,
+        );
+        continue;
+      }
+    }
     if (value === undefined || value === '') continue;
     raw.set(variable.name, value);
     target[variable.name] = parse(value, variable.kind);
   }
   if (resolvesDerivedValues(instance)) instance.resolveDerivedValues();
 
+  if (unreadable.length > 0)
+    throw new ConfigError(
+      unreadable.map((problem) => problem.slice(0, problem.indexOf('_FILE'))),
+      `Invalid configuration: ${unreadable.join('; ')}`,
+    );
   const errors = validateSync(instance, { stopAtFirstError: true, forbidUnknownValues: true });
   if (errors.length > 0) {
     const problems = errors.map(

@@ -1,7 +1,8 @@
 // docker-compose.yml for the distributed mode (README, "Running modes"), checked without a Docker engine:
 // parsed with its anchors and merge keys, interpolated with its own defaults, then checked for
 // what `docker compose up` needs to bring all six services up healthy.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   APPS,
@@ -24,9 +25,14 @@ import {
 } from './deploy-files.js';
 
 import { CommonConfig, loadConfig, loadServiceConfig } from '@vigil/config';
+import { writeSharedKeys } from '../../../apps/standalone/src/keys/shared-keys.js';
 import { ALL_SERVICES } from '../../../apps/standalone/src/services.js';
 
 const compose = loadCompose();
+/** Where the keys job writes the shared keys and the services read them (the vigil-keys volume). */
+const KEYS_DIR = '/run/vigil-keys';
+const scratchKeys = mkdtempSync(path.join(tmpdir(), 'vigil-compose-keys-'));
+writeSharedKeys(scratchKeys);
 const { services } = compose;
 const dockerfile = parseDockerfile();
 const rootPackage = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
@@ -276,11 +282,38 @@ describe('docker-compose.yml', () => {
 
   it.each(APPS.map((a) => [a.name]))("%s's environment passes that service's own configuration check", (name) => {
     // The real config classes: whatever a service requires (JWT_KEYS for the gateway and the user
-    // service, say) must be set, and set to something it accepts.
-    const env = Object.fromEntries(Object.entries(environmentOf(services[name])).map(([k, v]) => [k, String(v)]));
+    // service, say) must be set, and set to something it accepts. Key files are what the keys job
+    // writes (its own code, run here into a scratch directory standing for the volume).
+    const env = Object.fromEntries(
+      Object.entries(environmentOf(services[name])).map(([k, v]) => [
+        k,
+        k.endsWith('_FILE') && String(v).startsWith(`${KEYS_DIR}/`)
+          ? path.join(scratchKeys, path.relative(KEYS_DIR, String(v)))
+          : String(v),
+      ]),
+    );
     const common = loadConfig(CommonConfig, env);
     const definition = ALL_SERVICES.find((d) => d.service === name)!;
     expect(() => (definition.config ? loadServiceConfig(definition.config, common, env) : common)).not.toThrow();
+  });
+
+  it('ships no fixed secret: the keys come from files the keys job generates before any service starts', () => {
+    const keys = services.keys!;
+    expect(stringList(keys.command, 'keys.command')).toEqual([
+      'node',
+      'dist/apps/standalone/src/cli/init-keys.js',
+      KEYS_DIR,
+    ]);
+    expect(keys.volumes).toEqual([`vigil-keys:${KEYS_DIR}`]);
+    for (const app of APPS) {
+      const env = environmentOf(services[app.name]);
+      expect([app.name, env.JWT_KEYS, env.SECRETS_KEY]).toEqual([app.name, '', '']);
+      expect(env.JWT_KEYS_FILE).toBe(`${KEYS_DIR}/jwt-keys`);
+      expect(env.SECRETS_KEY_FILE).toBe(`${KEYS_DIR}/secrets-key`);
+      expect(services[app.name]!.volumes).toContain(`vigil-keys:${KEYS_DIR}:ro`);
+      expect(dependenciesOf(services[app.name])['keys']).toBe('service_completed_successfully');
+    }
+    expect(readdirSync(scratchKeys).sort()).toEqual(['jwt-keys', 'secrets-key']);
   });
 
   it('gives the services the credentials the broker and the database are created with', () => {

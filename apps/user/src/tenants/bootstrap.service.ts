@@ -13,11 +13,11 @@ import { TenantsService } from './tenants.service.js';
 export const DEFAULT_ADMIN_EMAIL = 'admin@vigil.local';
 const BOOTSTRAP_LOCK = 'vigil:user:bootstrap';
 
-export type BootstrapOutcome = 'created' | 'exists' | 'skipped';
+export type BootstrapOutcome = 'created' | 'exists';
 
 /**
  * First start with an empty store: creates the default tenant and its admin from VIGIL_ADMIN_EMAIL /
- * VIGIL_ADMIN_PASSWORD. Standalone without a password: a random one, printed once on stderr.
+ * VIGIL_ADMIN_PASSWORD. Without a password: a random one, printed once on stderr (never in the JSON log).
  * Replicas starting together: on PostgreSQL a transaction-level advisory lock serialises them and
  * the emptiness check runs under it (the unique slug backs that up); later starts find a tenant and do nothing.
  */
@@ -40,15 +40,9 @@ export class BootstrapService implements OnModuleInit {
     const email = (this.config.VIGIL_ADMIN_EMAIL ?? DEFAULT_ADMIN_EMAIL).trim().toLowerCase();
     let password = this.config.VIGIL_ADMIN_PASSWORD;
     const generated = password === undefined;
-    if (password === undefined) {
-      if (this.config.VIGIL_MODE === 'distributed') {
-        this.logger.warn(
-          'the user store is empty and VIGIL_ADMIN_PASSWORD is not set: no admin was created; set VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD and restart',
-        );
-        return 'skipped';
-      }
-      password = generatePassword();
-    }
+    // Without one, in either mode, a random password: whoever started Vigil must be able to sign in.
+    // Of replicas starting together only the one that creates the admin prints it.
+    if (password === undefined) password = generatePassword();
     const problems = passwordProblems(password, { email });
     if (problems.length)
       throw new Error(
