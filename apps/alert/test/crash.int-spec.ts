@@ -84,6 +84,14 @@ async function started(proc: { child: ChildProcess; output: () => string }): Pro
   );
 }
 
+/** Throws (with its output) if the process has exited: a wait on it would otherwise only time out. */
+function alive(proc: { child: ChildProcess; output: () => string }): void {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null)
+    throw new Error(
+      `alert service exited (${proc.child.exitCode ?? proc.child.signalCode}):\n${proc.output().slice(-4000)}`,
+    );
+}
+
 /** 30 % of the alerts repeat an earlier fingerprint of the same tenant; returns the messages and the expected counts. */
 function workload(total: number): {
   messages: { tenantId: string; alerts: ReceivedAlert[] }[];
@@ -251,13 +259,13 @@ if (TEST_MODE === 'embedded') {
 
       // The kill moment, by count: after BEFORE_HOLD messages stored (and acked), its acks are held
       // back; once HELD more are stored, none of them acked, it is killed.
-      await waitFor(async () => ((await claimed(envelopeIds)) >= BEFORE_HOLD ? true : undefined), {
+      await waitFor(async () => (alive(first), (await claimed(envelopeIds)) >= BEFORE_HOLD ? true : undefined), {
         what: `${BEFORE_HOLD} messages stored`,
         timeoutMs: 60_000,
       });
       proxy.holdUpstream();
       const atHold = await claimed(envelopeIds);
-      await waitFor(async () => ((await claimed(envelopeIds)) >= atHold + HELD ? true : undefined), {
+      await waitFor(async () => (alive(first), (await claimed(envelopeIds)) >= atHold + HELD ? true : undefined), {
         what: `${HELD} more messages stored while their acks are held back`,
         timeoutMs: 60_000,
       });
@@ -282,7 +290,7 @@ if (TEST_MODE === 'embedded') {
       const second = startAlertProcess(database.url, AMQP_URL);
       children.push(second.child);
       await started(second);
-      await waitFor(async () => ((await persisted()) >= ALERTS ? true : undefined), {
+      await waitFor(async () => (alive(second), (await persisted()) >= ALERTS ? true : undefined), {
         what: 'every alert stored',
         timeoutMs: 120_000,
       });
