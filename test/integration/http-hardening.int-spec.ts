@@ -163,7 +163,7 @@ describe(`the gateway's HTTP hardening (${TEST_MODE})`, () => {
   describe('refused credentials per client address', () => {
     const FAILURES = 4;
     let system: TestHarness;
-    let request: ReturnType<typeof jest.spyOn<VigilBusClient, 'request'>>;
+    let request: jest.Spied<VigilBusClient['request']>;
     let goodKey: string;
 
     beforeAll(async () => {

@@ -174,7 +174,7 @@ describe(`GET /api/v1/system/status, one fan-out for many callers (${TEST_MODE})
   const CACHE_MS = 3000;
   const PINGS = new Set<string>(SERVICES.map((service) => pingPatternOf(service)));
   let system: TestHarness;
-  let request: ReturnType<typeof jest.spyOn<VigilBusClient, 'request'>>;
+  let request: jest.Spied<VigilBusClient['request']>;
 
   beforeAll(async () => {
     system = await TestHarness.system({ env: { SYSTEM_STATUS_CACHE_MS: String(CACHE_MS) } });
