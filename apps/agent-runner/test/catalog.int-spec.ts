@@ -67,7 +67,6 @@ async function startToolServer(name: string, tools: { name: string; description:
   };
 }
 
-
 function agentsFile(dir: string, sharedUrl: string): string {
   const file = path.join(dir, 'agents.yaml');
   writeFileSync(

@@ -19,12 +19,7 @@ import { CONCLUDE_NOW } from '../src/investigations/prompt.js';
 import { SessionRecorder, type SessionEventSink } from '../src/investigations/recorder.js';
 import { Budget, LlmClient, type LlmOptions, type Sleep } from '../src/llm/index.js';
 import { McpConnections, type McpServerSpec } from '../src/mcp/index.js';
-import {
-  HTTP_TOOLS,
-  startHttpToolServer,
-  STDIO_TOOL_SERVER,
-  type HttpToolServer,
-} from './support/http-tool-server.js';
+import { HTTP_TOOLS, startHttpToolServer, STDIO_TOOL_SERVER, type HttpToolServer } from './support/http-tool-server.js';
 import { EVERYTHING_ENTRY } from './support/everything.js';
 
 const TENANT = 'tenant-investigate';

@@ -72,7 +72,6 @@ async function startTestServer(): Promise<{ url: string; headers: IncomingHttpHe
   };
 }
 
-
 describe('MCP connections', () => {
   let testServer: Awaited<ReturnType<typeof startTestServer>>;
   let downPort: number;

@@ -99,7 +99,6 @@ async function startTarget(kind: 'http' | 'https'): Promise<Target> {
   return target;
 }
 
-
 let web: Target;
 let secure: Target;
 

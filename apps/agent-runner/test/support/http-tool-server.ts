@@ -84,4 +84,3 @@ export const STDIO_TOOL_SERVER = {
   command: process.execPath,
   args: [fileURLToPath(new URL('./stdio-tool-server.ts', import.meta.url))],
 };
-

@@ -1,13 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { firstValueFrom } from 'rxjs';
 import { QueryFailedError } from 'typeorm';
 import { VigilRpcExceptionFilter } from '@vigil/messaging';
 import { isDatabaseUnavailable } from './database-unavailable.js';
+
+/** better-sqlite3, the driver the services use (no type declarations installed). */
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+  file: string,
+  options?: { timeout?: number },
+) => { exec(sql: string): void; close(): void };
 
 /** What a handler's caller gets when `fn` rejects. */
 async function failureOf(fn: () => Promise<unknown>): Promise<unknown> {
