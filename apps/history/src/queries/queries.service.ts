@@ -64,6 +64,9 @@ export function filterOf(query: HistorySessionListQuery): SessionFilter {
   };
 }
 
+/** Most sessions a search hands to the list by id; past it, the list scans with ILIKE. */
+const SEARCH_CANDIDATES = 5_000;
+
 /**
  * Investigation sessions as people look at them, in the caller's tenant: the list (filters, sort,
  * keyset pages and the total), one session with its timeline, its summary, the sessions still
@@ -79,12 +82,12 @@ export class QueriesService {
   list(tenantId: string, query: HistorySessionListQuery): Promise<HistorySessionPage> {
     const keyset = { sort: query.sort ?? 'started_at', order: query.order ?? 'desc' } as const;
     const window = pageWindow(query, keyset);
-    const filter = filterOf(query);
+    const applied = filterOf(query);
     const filters: HistoryAppliedFilters = {
-      status: [...(filter.status ?? [])],
+      status: [...(applied.status ?? [])],
       agentType: query.agentType ?? null,
       alertType: query.alertType ?? null,
-      alertId: filter.alertId ?? null,
+      alertId: applied.alertId ?? null,
       from: query.from ?? null,
       to: query.to ?? null,
       q: query.q ?? null,
@@ -92,21 +95,39 @@ export class QueriesService {
       order: keyset.order,
     };
     const numeric = SORT_KEYS[keyset.sort].numeric;
-    return this.transactions.inTenant(tenantId, async ({ sql }) => {
-      const rows = await this.queries.list(sql, tenantId, filter, { ...keyset, ...window });
-      const total = await this.queries.count(sql, tenantId, filter);
-      const page = toPage(
-        rows,
-        window.limit,
-        keyset,
-        (row) => ({
-          key: numeric ? Number(row['sort_key']) : String(row['sort_key']),
-          id: row['session_id'] as string,
-        }),
-        sessionViewOf,
-      );
-      return { ...page, total, filters };
-    });
+    return this.searched(tenantId, applied).then((filter) =>
+      this.transactions.inTenant(tenantId, async ({ sql }) => {
+        const rows = await this.queries.list(sql, tenantId, filter, { ...keyset, ...window });
+        const total = await this.queries.count(sql, tenantId, filter);
+        const page = toPage(
+          rows,
+          window.limit,
+          keyset,
+          (row) => ({
+            key: numeric ? Number(row['sort_key']) : String(row['sort_key']),
+            id: row['session_id'] as string,
+          }),
+          sessionViewOf,
+        );
+        return { ...page, total, filters };
+      }),
+    );
+  }
+
+  /**
+   * On PostgreSQL, `q` is answered by the trigram index first, outside row-level security (which
+   * keeps ILIKE from using an index), with the tenant in the condition; the list then reads those
+   * sessions by id (the condition checked again), under row-level security as always. When a search matches more sessions than
+   * SEARCH_CANDIDATES, the list scans the tenant's sessions with ILIKE instead.
+   */
+  private async searched(tenantId: string, filter: SessionFilter): Promise<SessionFilter> {
+    const like = filter.like;
+    if (like === undefined || this.transactions.dialect !== 'postgres') return filter;
+    const ids = await this.transactions.asPlatform(({ sql }) =>
+      this.queries.searchCandidates(sql, tenantId, like, SEARCH_CANDIDATES + 1),
+    );
+    // The search condition stays: checked again on those few rows, under row-level security.
+    return ids.length > SEARCH_CANDIDATES ? filter : { ...filter, sessionIds: ids };
   }
 
   /** Pending and in-progress sessions, newest first. */

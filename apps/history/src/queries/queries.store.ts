@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Cursor, HistorySessionStatus, HistorySortField, SortOrder } from '@vigil/contracts';
-import type { Row, Sql } from '@vigil/persistence';
+import { placeholders, type Row, type Sql } from '@vigil/persistence';
 
 /**
  * What each sort orders by: integer or text, never null (a session whose start or end has not
@@ -32,6 +32,8 @@ export interface SessionFilter {
   to?: number;
   /** A LIKE pattern (ESCAPE '\'), lower-cased. */
   like?: string;
+  /** Only these sessions (what a search found, see QueriesStore.searchCandidates). */
+  sessionIds?: readonly string[];
 }
 
 export interface SessionOrder {
@@ -97,6 +99,15 @@ export class QueriesStore {
       where.push('started_at_us < ?');
       params.push(filter.to);
     }
+    if (filter.sessionIds !== undefined) {
+      if (sql.dialect === 'postgres') {
+        where.push('session_id = ANY(CAST(? AS uuid[]))');
+        params.push(filter.sessionIds);
+      } else {
+        where.push(filter.sessionIds.length ? `session_id IN (${placeholders(filter.sessionIds.length)})` : '1 = 0');
+        params.push(...filter.sessionIds);
+      }
+    }
     if (filter.like !== undefined) {
       // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE any case.
       const op = sql.dialect === 'postgres' ? 'ILIKE' : 'LIKE';
@@ -119,6 +130,20 @@ export class QueriesStore {
       `SELECT ${SESSION_COLUMNS}, ${key} AS sort_key FROM history_sessions WHERE ${where.join(' AND ')} ORDER BY ${key} ${direction}, session_id ${direction} LIMIT ${order.limit + 1}`,
       params,
     );
+  }
+
+  /**
+   * The tenant's sessions whose search text matches `like`, at most `limit` of them, by the trigram
+   * index: for platform work only (no row-level security), so the tenant is in the condition. Under
+   * row-level security PostgreSQL cannot use an index for ILIKE (not a leakproof operator) and reads
+   * every session of the tenant instead.
+   */
+  async searchCandidates(sql: Sql, tenantId: string, like: string, limit: number): Promise<string[]> {
+    const rows = await sql.query<Row>(
+      `SELECT session_id FROM history_sessions WHERE tenant_id = ? AND ${SEARCH_TEXT} ILIKE ? ESCAPE '\\' LIMIT ${limit}`,
+      [tenantId, like],
+    );
+    return rows.map((row) => row['session_id'] as string);
   }
 
   /** How many sessions match the filters. */
