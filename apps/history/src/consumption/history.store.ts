@@ -98,7 +98,8 @@ export class HistoryStore {
       'history_sessions',
       PLACEHOLDER_COLUMNS,
       sessionIds.map((id) => [tenantId, id, 'pending', nowUs]),
-      'ON CONFLICT (tenant_id, session_id) DO UPDATE SET updated_at_us = excluded.updated_at_us',
+      // DO UPDATE … WHERE false: the conflicting row is locked but not rewritten.
+      'ON CONFLICT (tenant_id, session_id) DO UPDATE SET updated_at_us = excluded.updated_at_us WHERE false',
     );
   }
 
