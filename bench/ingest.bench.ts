@@ -4,7 +4,7 @@
 //   recreated). 10 tenants and their alerts:write keys are created through the API as the bootstrap
 //   admin. Alertmanager-format requests of 10 alerts each, 30 % repeats of earlier fingerprints.
 //   Prints: sustained alerts/s persisted (first request → every alert counted in the alert store),
-//   gateway 202 latency p50/p99 at a fixed 1,000 alerts/s (100 req/s, open loop), and
+//   the latency p50/p99 of every answer (202 or not) at a fixed 1,000 alerts/s (100 req/s, open loop), and
 //   GET /api/v1/alerts p95 with 1,000,000 alerts stored (seeded with one INSERT … SELECT
 //   generate_series, as bench/alert-store.bench.ts does).
 //   Standalone: the same throughput figure against the one-process standalone build.
@@ -222,10 +222,18 @@ async function latencyAtRate(
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const sent = performance.now();
     inFlight.push(
-      post(api, requests[i]!).then((reply) => {
-        if (reply.status === 202) times.push(performance.now() - sent);
-        else errors++;
-      }),
+      // Every answer is timed, a refusal or an error as much as a 202 (a fast 503 must not flatter
+      // the percentiles); the non-202 answers are counted besides.
+      post(api, requests[i]!).then(
+        (reply) => {
+          times.push(performance.now() - sent);
+          if (reply.status !== 202) errors++;
+        },
+        () => {
+          times.push(performance.now() - sent);
+          errors++;
+        },
+      ),
     );
   }
   await Promise.all(inFlight);
@@ -317,7 +325,7 @@ async function distributedRun(): Promise<void> {
     console.log(exactness(run, ALERTS));
     const latency = await latencyAtRate(api, tenants, 100, LATENCY_SECONDS);
     console.log(
-      `  202 latency at 100 req/s (1,000 alerts/s) for ${LATENCY_SECONDS} s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, non-202 ${latency.errors}   target p99 < 50`,
+      `  latency of every answer at 100 req/s (1,000 alerts/s) for ${LATENCY_SECONDS} s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; answers other than 202: ${latency.errors}   target p99 < 50`,
     );
     if (LIST_ROWS > 0) {
       const started = performance.now();
@@ -328,7 +336,7 @@ async function distributedRun(): Promise<void> {
       );
       const total = Number((await db.query('SELECT COUNT(*) AS n FROM vigil_alert.alerts')).rows[0].n);
       console.log(
-        `  GET /api/v1/alerts?limit=50 with ${total} alerts stored (${LIST_ROWS} seeded in ${Math.round((performance.now() - started) / 1000)} s), per filter:   target p95 < 50`,
+        `  GET /api/v1/alerts?limit=50 with ${total} alerts stored (${LIST_ROWS} of them seeded by SQL, not through ingest, in ${Math.round((performance.now() - started) / 1000)} s), per filter:   target p95 < 50`,
       );
       for (const row of await listLatency(api, tenants))
         console.log(
