@@ -1,7 +1,8 @@
 // Message bus benchmark: `npm run bench:bus` (AMQP_URL defaults to the local RabbitMQ).
 // For each transport: events/s publish → consume with ~1 KiB payloads (persistent, confirmed,
 // acked one by one after the handler), and RPC round-trip p50/p99 at a fixed 500 requests/s.
-// A bare amqplib confirm-channel publisher/consumer on the same RabbitMQ is the reference.
+// A bare amqplib confirm-channel publisher/consumer on the same RabbitMQ is the reference: through a
+// topic exchange and a bound durable queue, as Vigil's bus uses them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import amqplib from 'amqplib';
@@ -166,13 +167,20 @@ async function busFixture(
   };
 }
 
-/** The reference: amqplib alone, confirm channel, persistent messages, one ack per message. */
+/**
+ * The reference: amqplib alone, as Vigil uses RabbitMQ: a durable topic exchange, a durable queue
+ * bound to the routing key, a confirm channel, persistent messages, one ack per message.
+ */
 async function bareFixture(): Promise<Fixture> {
   const connection = await amqplib.connect(AMQP_URL, { noDelay: true });
-  const queue = `vigil-bench-bare-${randomBytes(3).toString('hex')}`;
+  const name = `vigil-bench-bare-${randomBytes(3).toString('hex')}`;
+  const queue = `${name}.history`;
+  const exchange = `${name}.events`;
   const publisher = await connection.createConfirmChannel();
   const consumer = await connection.createChannel();
+  await publisher.assertExchange(exchange, 'topic', { durable: true });
   await publisher.assertQueue(queue, { durable: true });
+  await publisher.bindQueue(queue, exchange, RoutingKeys.NotificationFailed);
   await consumer.prefetch(PREFETCH);
   const body = Buffer.from(
     JSON.stringify(
@@ -195,8 +203,8 @@ async function bareFixture(): Promise<Fixture> {
   const publish = () =>
     new Promise<void>((resolve, reject) => {
       publisher.publish(
-        '',
-        queue,
+        exchange,
+        RoutingKeys.NotificationFailed,
         body,
         { persistent: true, contentType: 'application/json', messageId: randomUUID() },
         (err) => (err ? reject(err) : resolve()),
@@ -214,6 +222,7 @@ async function bareFixture(): Promise<Fixture> {
     round: () => measure(() => publishAndWait(EVENTS)),
     async close() {
       await publisher.deleteQueue(queue).catch(() => undefined);
+      await publisher.deleteExchange(exchange).catch(() => undefined);
       await connection.close();
     },
   };
