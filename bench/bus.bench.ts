@@ -1,15 +1,23 @@
 // Message bus benchmark: `npm run bench:bus` (AMQP_URL defaults to the local RabbitMQ).
 // For each transport: events/s publish → consume with ~1 KiB payloads (persistent, confirmed,
-// acked one by one after the handler), and RPC round-trip p50/p99 at a fixed 500 requests/s.
+// each claimed in the database inbox in its handler's transaction, batched as the services that take
+// many events do, then acked),
+// and RPC round-trip p50/p99 at a fixed 500 requests/s.
 // A bare amqplib confirm-channel publisher/consumer on the same RabbitMQ is the reference: through a
 // topic exchange and a bound durable queue, as Vigil's bus uses them.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import amqplib from 'amqplib';
 import { createEnvelope, RoutingKeys, RpcPatterns } from '@vigil/contracts';
 import { EmbeddedBroker, RabbitBroker, VigilBusClient, VigilBusServer, type MessageBroker } from '@vigil/messaging';
+import { openDataSource, Transactions, type EnvelopeSource, type PersistenceConfig } from '@vigil/persistence';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { persistence as historyPersistence } from '../apps/history/src/persistence.js';
+import { recreateDatabase } from './support/system.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -83,14 +91,45 @@ async function measure(run: () => Promise<void>): Promise<Throughput> {
   };
 }
 
-/** Our stack: VigilBusClient.publish → broker → VigilBusServer (validate, dedupe, handler, ack). */
+/**
+ * Our stack as a service with a database runs it: VigilBusClient.publish → broker → VigilBusServer
+ * (validate) → the handler's transaction, which claims the envelope id in the database inbox and
+ * commits → ack. The database: SQLite for the embedded broker (standalone), PostgreSQL for RabbitMQ.
+ */
 async function busFixture(
   makeBroker: (namespace: string) => MessageBroker,
+  database: PersistenceConfig,
 ): Promise<Fixture & { rpc(): Promise<{ p50: number; p99: number; count: number }> }> {
   const namespace = `vigil-bench-${randomBytes(3).toString('hex')}`;
   const broker = makeBroker(namespace);
+  const dataSource = await openDataSource({
+    service: 'history',
+    entities: historyPersistence.entities,
+    migrations: historyPersistence.migrations,
+    config: database,
+  });
+  const transactions = new Transactions(dataSource, {
+    service: 'history',
+    broker,
+    logger,
+    outboxSweepMs: 60_000,
+    inboxRetentionDays: 7,
+  });
+  // As the services that take many events consume them (alert ingest, the history): what arrives
+  // within 5 ms, up to 500, shares one transaction and one inbox claim; two lanes.
+  const inbox = transactions.batched<object, undefined>(
+    { maxWeight: 500, maxDelayMs: 5, lanes: 2 },
+    async (_tx, envelopes) => envelopes.map(() => undefined),
+  );
   const registry = new Registry();
-  const history = new VigilBusServer(broker, { service: 'history', logger, registry, prefetch: PREFETCH });
+  // idempotency: null, as in production: the inbox claim is the handler's, in its transaction.
+  const history = new VigilBusServer(broker, {
+    service: 'history',
+    logger,
+    registry,
+    prefetch: PREFETCH,
+    idempotency: null,
+  });
   const alert = new VigilBusServer(broker, { service: 'alert', logger, registry, rpcPrefetch: 64 });
   const client = new VigilBusClient(broker, { service: 'notification', logger, registry });
   let handled = 0;
@@ -98,7 +137,8 @@ async function busFixture(
   let reached: () => void = () => undefined;
   history.addHandler(
     RoutingKeys.NotificationFailed,
-    async () => {
+    async (_payload: unknown, ctx: unknown) => {
+      await inbox.consume(ctx as EnvelopeSource);
       if (++handled === target) reached();
     },
     true,
@@ -162,6 +202,8 @@ async function busFixture(
         await broker.deleteExchange(broker.names.events).catch(() => undefined);
         await broker.deleteExchange(broker.names.deadLetterExchange).catch(() => undefined);
       }
+      await transactions.stop();
+      await dataSource.destroy();
       await broker.close();
     },
   };
@@ -242,7 +284,11 @@ async function main(): Promise<void> {
     `bus benchmark: ${EVENTS} events of ~1 KiB (persistent, confirmed, acked after the handler), ${WINDOW} publishes in flight, prefetch ${PREFETCH}, median of ${ROUNDS} rounds; RPC at ${RPC_RATE}/s for ${RPC_SECONDS} s`,
   );
   const rows: Row[] = [];
-  const embedded = await busFixture((namespace) => new EmbeddedBroker({ namespace, logger }));
+  const sqliteDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-bus-'));
+  const embedded = await busFixture((namespace) => new EmbeddedBroker({ namespace, logger }), {
+    VIGIL_DATA_DIR: sqliteDir,
+    DB_POOL_SIZE: 10,
+  });
   try {
     const rounds: Throughput[] = [];
     for (let i = 0; i < ROUNDS; i++) rounds.push(await embedded.round());
@@ -250,12 +296,14 @@ async function main(): Promise<void> {
     rows.push({ transport: 'embedded', ...median(rounds), rpcP50Ms: rpc.p50, rpcP99Ms: rpc.p99, rpcCount: rpc.count });
   } finally {
     await embedded.close();
+    rmSync(sqliteDir, { recursive: true, force: true });
   }
   let rabbit: Awaited<ReturnType<typeof busFixture>> | undefined;
   let bare: Fixture | undefined;
   try {
     rabbit = await busFixture(
       (namespace) => new RabbitBroker({ url: AMQP_URL, namespace, logger, connectionName: 'vigil-bench' }),
+      { DATABASE_URL: await recreateDatabase('vigil_bench_bus'), VIGIL_DATA_DIR: tmpdir(), DB_POOL_SIZE: 10 },
     );
     bare = await bareFixture();
   } catch (error) {
