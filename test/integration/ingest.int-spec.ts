@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { alertIdOf, RoutingKeys, type AlertWithTimeline, type Page, type RejectedPayloadView } from '@vigil/contracts';
-import { VigilBusClient } from '@vigil/messaging';
+import { PublishWithdrawnError, VigilBusClient } from '@vigil/messaging';
 import {
   authHeaders,
   call,
@@ -432,16 +432,23 @@ describe(`alert ingest through the gateway (${TEST_MODE})`, () => {
   });
 
   describe('when the broker cannot take the request', () => {
-    it(`answers 503 with Retry-After (after at most INGEST_PUBLISH_TIMEOUT_MS), and 202 again once it can`, async () => {
+    // What the broker client does with a message it could not send in time (the real outage is
+    // apps/gateway/test/broker-outage.int-spec.ts): withdraws it at INGEST_PUBLISH_TIMEOUT_MS.
+    it(`answers 503 with Retry-After when the message was withdrawn unsent, and 202 again once it can`, async () => {
       const gateway = system.services.find((s) => s.service === 'gateway')!;
       const bus = gateway.app.get(VigilBusClient);
-      const original = bus.publish.bind(bus) as (key: string, init: never) => Promise<unknown>;
+      const original = bus.publish.bind(bus) as (key: string, init: never, options?: never) => Promise<unknown>;
       const spy = jest
         .spyOn(bus, 'publish')
-        .mockImplementation(((key: string, init: never) =>
+        .mockImplementation(((key: string, init: never, options?: { withdrawAfterMs?: number }) =>
           key === RoutingKeys.IngestAlertsReceived
-            ? new Promise(() => undefined)
-            : original(key, init)) as typeof bus.publish);
+            ? new Promise((_resolve, reject) =>
+                setTimeout(
+                  () => reject(new PublishWithdrawnError(key, options!.withdrawAfterMs!)),
+                  options!.withdrawAfterMs,
+                ),
+              )
+            : original(key, init, options as never)) as typeof bus.publish);
       try {
         const started = Date.now();
         const answer = await api(
@@ -450,7 +457,7 @@ describe(`alert ingest through the gateway (${TEST_MODE})`, () => {
           writer,
           fixture('alertmanager/firing-two-pods.json').body,
         );
-        expectJsonError(answer, 503, /did not confirm within 400 ms.*retry shortly/);
+        expectJsonError(answer, 503, /could not take them within 400 ms.*nothing was stored: retry shortly/);
         expect(answer.headers.get('retry-after')).toBe('5');
         expect(Date.now() - started).toBeLessThan(PUBLISH_TIMEOUT_MS + 1_000);
       } finally {

@@ -82,7 +82,7 @@ export class GatewayConfig extends JwtKeysConfig {
   ALERTS_MAX_BATCH = 1_000;
 
   @Env(
-    'how long an ingest request waits for the broker to confirm its message before answering 503 with Retry-After, in milliseconds',
+    'how long an ingest request waits for the broker, in milliseconds: a message not sent to it by then is withdrawn and the request answered 503 with Retry-After; one sent but not yet confirmed is answered 202 and published again (same id) until confirmed',
   )
   @IsIntegerIn(100, 60_000, 'milliseconds')
   INGEST_PUBLISH_TIMEOUT_MS = 5_000;

@@ -16,6 +16,15 @@ export interface OutgoingMessageOptions {
   persistent?: boolean;
   /** AMQP app-id property: the producing service. */
   appId?: string;
+  /**
+   * For a publisher that must answer someone in bounded time (the gateway's ingest). A message not
+   * yet written to the broker's connection this many ms after publish() is withdrawn (never sent)
+   * and publish() rejects with PublishWithdrawnError. A message written by then may already be
+   * stored, so it is never withdrawn: publish() resolves at this deadline at the latest, and the
+   * client goes on publishing it (same message id, which consumers deduplicate) until it is
+   * confirmed or the client's publish timeout ends, logging it as an error then. Default: none.
+   */
+  withdrawAfterMs?: number;
 }
 
 /** A message handed to a consumer. Exactly one of ack()/nack() must be called. */

@@ -52,6 +52,11 @@ export interface BusClientOptions {
   validateOutgoing?: boolean;
 }
 
+export interface PublishCallOptions {
+  /** See OutgoingMessageOptions.withdrawAfterMs: a bounded wait that never withdraws a message already sent. */
+  withdrawAfterMs?: number;
+}
+
 export interface RequestCallOptions {
   timeoutMs?: number;
 }
@@ -103,14 +108,19 @@ export class VigilBusClient extends ClientProxy {
   }
 
   /** Builds, validates and sends an event; resolves with the envelope once the broker confirmed it. */
-  override publish<P extends object>(routingKey: string, init: MessageInit<P>): Promise<Envelope<P>>;
+  override publish<P extends object>(
+    routingKey: string,
+    init: MessageInit<P>,
+    options?: PublishCallOptions,
+  ): Promise<Envelope<P>>;
   /** ClientProxy's transport hook for `send()` (RPC). */
   override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
   override publish<P extends object>(
     first: string | ReadPacket,
     second: MessageInit<P> | ((packet: WritePacket) => void),
+    options: PublishCallOptions = {},
   ): Promise<Envelope<P>> | (() => void) {
-    if (typeof first === 'string') return this.publishEvent(first, second as MessageInit<P>);
+    if (typeof first === 'string') return this.publishEvent(first, second as MessageInit<P>, options);
     return this.sendPacket(first, second as (packet: WritePacket) => void);
   }
 
@@ -183,13 +193,18 @@ export class VigilBusClient extends ClientProxy {
     };
   }
 
-  private async publishEvent<P extends object>(routingKey: string, init: MessageInit<P>): Promise<Envelope<P>> {
+  private async publishEvent<P extends object>(
+    routingKey: string,
+    init: MessageInit<P>,
+    options: PublishCallOptions = {},
+  ): Promise<Envelope<P>> {
     const envelope = this.envelope(routingKey, init);
     if (!this.broker.isConnected()) await this.broker.connect();
     await this.broker.publish(routingKey, Buffer.from(JSON.stringify(envelope)), {
       messageId: envelope.id,
       correlationId: envelope.correlationId,
       appId: this.service,
+      ...(options.withdrawAfterMs !== undefined ? { withdrawAfterMs: options.withdrawAfterMs } : {}),
     });
     this.metrics.published.inc({ service: this.service, routing_key: routingKeyLabel(routingKey) });
     if (this.log.isLevelEnabled('debug'))

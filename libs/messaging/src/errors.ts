@@ -86,3 +86,17 @@ export class BrokerClosedError extends Error {
 export class BrokerUnavailableError extends Error {
   override readonly name = 'BrokerUnavailableError';
 }
+
+/**
+ * A publish with `withdrawAfterMs` that could not be written to the broker in that time: it was taken
+ * out of the client's queue and will never be sent, so nothing of it can be stored.
+ */
+export class PublishWithdrawnError extends Error {
+  override readonly name = 'PublishWithdrawnError';
+  constructor(
+    readonly routingKey: string,
+    readonly withdrawAfterMs: number,
+  ) {
+    super(`the broker could not take the message within ${withdrawAfterMs} ms; it was withdrawn unsent`);
+  }
+}

@@ -33,6 +33,7 @@ export {
   UnroutableError,
   BrokerClosedError,
   BrokerUnavailableError,
+  PublishWithdrawnError,
   type RemoteErrorInfo,
 } from './errors.js';
 export {
@@ -42,5 +43,11 @@ export {
   type BusServerOptions,
   type BusContextArgs,
 } from './bus-server.js';
-export { VigilBusClient, type BusClientOptions, type MessageInit, type RequestCallOptions } from './bus-client.js';
+export {
+  VigilBusClient,
+  type BusClientOptions,
+  type MessageInit,
+  type PublishCallOptions,
+  type RequestCallOptions,
+} from './bus-client.js';
 export { VigilRpcExceptionFilter } from './exception-filter.js';

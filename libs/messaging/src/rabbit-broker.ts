@@ -12,7 +12,13 @@ import type {
   OutgoingMessageOptions,
   RequestOptions,
 } from './broker.js';
-import { BrokerClosedError, BrokerUnavailableError, RequestTimeoutError, UnroutableError } from './errors.js';
+import {
+  BrokerClosedError,
+  BrokerUnavailableError,
+  PublishWithdrawnError,
+  RequestTimeoutError,
+  UnroutableError,
+} from './errors.js';
 import { createMessagingLogger, type Logger } from './logger.js';
 import { DIRECT_REPLY_TO, TopologyNames, type BroadcastTopology, type ServiceTopology } from './topology.js';
 
@@ -69,7 +75,9 @@ function publishProperties(options: OutgoingMessageOptions): Options.Publish {
  * RabbitMQ through amqp-connection-manager: one connection, re-established after any loss, with
  * - a confirm channel for publishing (publish() resolves after the broker's confirm; a message
  *   whose confirm was lost with the connection is published again after reconnecting, so delivery
- *   is at-least-once and consumers dedupe on the envelope id);
+ *   is at-least-once and consumers dedupe on the envelope id). The channel notes which message
+ *   bodies it wrote to the connection, so that `withdrawAfterMs` can tell a message that was never
+ *   sent (withdrawn: certainly not stored) from one that was (possibly stored: seen through);
  * - one channel per consumer, re-consuming after reconnects; acks go to the channel the message
  *   came on (an ack on a new channel would be a protocol error), and a delivery whose channel died
  *   is simply redelivered by the broker;
@@ -96,6 +104,8 @@ export class RabbitBroker implements MessageBroker {
   private readonly serviceSetups = new Map<string, { setup: DeclareFn; queues: string[] }>();
   private readonly listeners = new Set<(status: BrokerStatus) => void>();
   private readonly replyWaiters = new Set<() => void>();
+  /** Bodies handed to the confirm channel at least once (each publish passes a Buffer of its own). */
+  private readonly written = new WeakSet<Buffer>();
 
   constructor(private readonly options: RabbitBrokerOptions) {
     this.names = new TopologyNames(options.namespace);
@@ -156,6 +166,7 @@ export class RabbitBroker implements MessageBroker {
       name: 'publisher',
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
+        this.noteWrites(channel);
         await channel.assertExchange(names.events, 'topic', { durable: true });
         await channel.assertExchange(names.deadLetterExchange, 'direct', { durable: true });
       },
@@ -172,6 +183,16 @@ export class RabbitBroker implements MessageBroker {
       this.logger.warn({ err: err.message }, 'RPC channel setup failed (re-run on the next connection)'),
     );
     await Promise.all([this.publisher.waitForConnect(), this.rpcChannel.waitForConnect()]);
+  }
+
+  /** Marks every body the wrapper writes on this channel (the wrapper's queue does not tell which it sent). */
+  private noteWrites(channel: ConfirmChannel): void {
+    const publish = channel.publish.bind(channel);
+    channel.publish = (exchange, routingKey, content, options, callback) => {
+      const room = publish(exchange, routingKey, content, options, callback);
+      this.written.add(content);
+      return room;
+    };
   }
 
   private async setupReplyChannel(channel: Channel): Promise<void> {
@@ -339,18 +360,69 @@ export class RabbitBroker implements MessageBroker {
     options: OutgoingMessageOptions = {},
   ): Promise<void> {
     const publisher = this.requirePublisher();
+    // A Buffer object of this publish's own (same bytes, no copy): what the channel marks as written.
+    const content = Buffer.from(body.buffer, body.byteOffset, body.length);
+    const { withdrawAfterMs } = options;
+    if (withdrawAfterMs === undefined) return this.deliver(publisher, exchange, routingKey, content, options);
+    if (!Number.isFinite(withdrawAfterMs) || withdrawAfterMs <= 0)
+      throw new RangeError(`withdrawAfterMs must be a positive number of milliseconds, got ${withdrawAfterMs}`);
+    const withdrawAt = Date.now() + withdrawAfterMs;
+    const delivery = this.deliver(publisher, exchange, routingKey, content, options, withdrawAt);
+    return new Promise<void>((resolve, reject) => {
+      let answered = false;
+      const answer = (settle: () => void) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        settle();
+      };
+      // Written but unconfirmed at the deadline: possibly stored, so never withdrawn; seen through below.
+      const timer = setTimeout(() => {
+        if (this.written.has(content)) answer(resolve);
+      }, withdrawAfterMs);
+      delivery.then(
+        () => answer(resolve),
+        (error: unknown) => {
+          if (!answered) return answer(() => reject(error as Error));
+          this.logger.error(
+            { err: (error as Error).message, exchange, routingKey, messageId: options.messageId },
+            'a message answered as taken was never confirmed by RabbitMQ: it may be lost',
+          );
+        },
+      );
+    });
+  }
+
+  /**
+   * Publishes until the broker confirms (at-least-once), within the publish timeout. With `withdrawAt`:
+   * a message the channel has not written by then is withdrawn (the wrapper's timeout takes an unsent
+   * message out of its queue) and PublishWithdrawnError thrown.
+   */
+  private async deliver(
+    publisher: ChannelWrapper,
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: OutgoingMessageOptions,
+    withdrawAt?: number,
+  ): Promise<void> {
     const properties = publishProperties(options);
     const deadline = Date.now() + this.publishTimeoutMs;
+    const unsent = () => withdrawAt !== undefined && !this.written.has(content);
+    const withdrawn = () => new PublishWithdrawnError(routingKey, options.withdrawAfterMs ?? 0);
     for (let attempt = 1; ; attempt++) {
+      if (unsent() && Date.now() >= withdrawAt!) throw withdrawn();
+      const until = unsent() ? Math.min(deadline, withdrawAt!) : deadline;
       try {
         // The wrapper queues the message while disconnected and resolves on the broker's ack.
-        await publisher.publish(exchange, routingKey, body, {
+        await publisher.publish(exchange, routingKey, content, {
           ...properties,
-          timeout: Math.max(1, deadline - Date.now()),
+          timeout: Math.max(1, until - Date.now()),
         });
         return;
       } catch (error) {
         if (this.closed) throw new BrokerClosedError(this.kind);
+        if (unsent() && Date.now() >= withdrawAt!) throw withdrawn();
         if (isPermanentPublishError(error) || Date.now() >= deadline) throw error;
         // Lost with its channel before the confirm, or nacked: publish again (at-least-once).
         this.logger.debug(

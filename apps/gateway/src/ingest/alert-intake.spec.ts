@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { RoutingKeys } from '@vigil/contracts';
-import { BrokerUnavailableError, type VigilBusClient } from '@vigil/messaging';
+import { BrokerUnavailableError, PublishWithdrawnError, type VigilBusClient } from '@vigil/messaging';
 import type { Logger } from '@vigil/observability';
 import type { Principal } from '../access/principal.js';
 import { RetryableHttpException } from '../bus/upstream-errors.js';
@@ -29,15 +29,18 @@ type Published = { routingKey: string; init: { tenantId: string; actor?: unknown
 function intakeWith(publish: (routingKey: string) => Promise<unknown>): {
   intake: AlertIntake;
   published: Published[];
+  options: unknown[];
 } {
   const published: Published[] = [];
+  const options: unknown[] = [];
   const bus = {
-    publish: (routingKey: string, init: Published['init']) => {
+    publish: (routingKey: string, init: Published['init'], publishOptions?: unknown) => {
       published.push({ routingKey, init });
+      options.push(publishOptions);
       return publish(routingKey);
     },
   } as unknown as VigilBusClient;
-  return { intake: new AlertIntake(bus, config, logger), published };
+  return { intake: new AlertIntake(bus, config, logger), published, options };
 }
 
 const body = (value: unknown) => ({
@@ -164,7 +167,7 @@ describe('AlertIntake', () => {
     });
   });
 
-  it('answers 503 with Retry-After when the broker is down or does not confirm in time', async () => {
+  it('answers 503 with Retry-After when the broker is down or the message was withdrawn unsent', async () => {
     const down = intakeWith(async () => {
       throw new BrokerUnavailableError('RabbitMQ broker is not connected');
     });
@@ -175,16 +178,23 @@ describe('AlertIntake', () => {
       retryAfter: 5,
       body: { message: expect.stringMatching(/did not take the alerts/) },
     });
-    const silent = intakeWith(() => new Promise(() => undefined));
-    const started = Date.now();
+    const withdrawn = intakeWith(async (routingKey) => {
+      throw new PublishWithdrawnError(routingKey, 100);
+    });
     expect(
-      await failure(silent.intake.receive('api', principal, body({ alert_type: 'a', runbook: 'r' }), mapApiAlerts)),
+      await failure(withdrawn.intake.receive('api', principal, body({ alert_type: 'a', runbook: 'r' }), mapApiAlerts)),
     ).toMatchObject({
       status: 503,
       retryAfter: 5,
-      body: { message: expect.stringMatching(/did not confirm within 100 ms/) },
+      body: { message: expect.stringMatching(/could not take them within 100 ms\); nothing was stored/) },
     });
-    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('asks the bus to withdraw a message it cannot send within INGEST_PUBLISH_TIMEOUT_MS, not to drop one it sent', async () => {
+    const { intake, options } = intakeWith(async () => ({ id: ENVELOPE_ID }));
+    await intake.receive('api', principal, body({ alert_type: 'a', runbook: 'r' }), mapApiAlerts);
+    await failure(intake.receive('api', principal, body({ alert_type: 'a' }), mapApiAlerts));
+    expect(options).toEqual([{ withdrawAfterMs: 100 }, { withdrawAfterMs: 100 }]);
   });
 });
 

@@ -8,7 +8,7 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { nowMicros, RoutingKeys, type AlertSource, type AlertsReceived, type PayloadRejected } from '@vigil/contracts';
-import { InvalidMessageError, VigilBusClient, type MessageInit } from '@vigil/messaging';
+import { InvalidMessageError, PublishWithdrawnError, VigilBusClient, type MessageInit } from '@vigil/messaging';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { actorOf, type Principal } from '../access/principal.js';
@@ -38,10 +38,6 @@ export interface Accepted {
   ids: string[];
 }
 
-class PublishTimeoutError extends Error {
-  override readonly name = 'PublishTimeoutError';
-}
-
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function keptText(bytes: Buffer): { body: string; lossy: boolean } {
@@ -61,9 +57,11 @@ function keptText(bytes: Buffer): { body: string; lossy: boolean } {
  * The ingest path of every receiver: parse the body, map it (the receiver's part), publish ONE
  * `ingest.alerts.received` per request and answer only once the broker confirmed it. No database
  * work here: the alert ids are derived from the fingerprints. What passed authentication but cannot
- * be mapped is published raw as `ingest.payload.rejected` (then 400/413/422 saying so). If the broker
- * cannot take a message within INGEST_PUBLISH_TIMEOUT_MS: 503 with Retry-After, which Alertmanager
- * retries (it drops what gets a 4xx).
+ * be mapped is published raw as `ingest.payload.rejected` (then 400/413/422 saying so). A message the
+ * broker client could not even send within INGEST_PUBLISH_TIMEOUT_MS is withdrawn, never to be sent,
+ * and the request answered 503 with Retry-After, which Alertmanager retries (it drops what gets a
+ * 4xx). One sent but not confirmed by then may already be stored: it is answered as taken, and the
+ * client publishes it again under the same envelope id until confirmed (decision D20).
  */
 @Injectable()
 export class AlertIntake {
@@ -141,33 +139,27 @@ export class AlertIntake {
     return envelope.id;
   }
 
-  /** bus.publish raced against INGEST_PUBLISH_TIMEOUT_MS; the broker's failures become 503 + Retry-After. */
+  /**
+   * bus.publish, answered within INGEST_PUBLISH_TIMEOUT_MS: confirmed, or sent and seen through by the
+   * client (resolves); or withdrawn unsent, or refused by a broker that is down (503 + Retry-After).
+   * Never a 503 for a message that may still be stored: its sender's retry would be stored as well.
+   */
   private async confirmed<P extends object>(routingKey: string, init: MessageInit<P>): Promise<{ id: string }> {
     const timeoutMs = this.config.INGEST_PUBLISH_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const publishing = this.bus.publish(routingKey, init);
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new PublishTimeoutError(`the broker did not confirm within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([publishing, timeout]);
+      return await this.bus.publish(routingKey, init, { withdrawAfterMs: timeoutMs });
     } catch (error) {
       if (error instanceof InvalidMessageError || error instanceof HttpException) throw error;
-      // A late confirm is fine (the client retries; the alert service deduplicates); a late failure is logged.
-      publishing.catch((late: unknown) =>
-        this.logger.warn({ err: late, routingKey }, 'ingest publish failed after the client was answered 503'),
-      );
-      this.logger.warn({ err: error, routingKey, timeoutMs }, 'ingest publish not confirmed: answering 503');
+      this.logger.warn({ err: error, routingKey, timeoutMs }, 'ingest publish not taken by the broker: answering 503');
+      const why =
+        error instanceof PublishWithdrawnError
+          ? `the broker could not take them within ${timeoutMs} ms`
+          : (error as Error).message;
       throw new RetryableHttpException(
         HttpStatus.SERVICE_UNAVAILABLE,
-        `the message broker did not take the alerts (${(error as Error).message}); nothing was stored: retry shortly`,
+        `the message broker did not take the alerts (${why}); nothing was stored: retry shortly`,
         BROKER_RETRY_AFTER_SECONDS,
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
