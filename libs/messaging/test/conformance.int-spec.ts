@@ -334,6 +334,38 @@ describe(`messaging conformance (${TEST_MODE})`, () => {
     expect(order).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   });
 
+  it('frees the slot of a message handled while an older one is still in its handler', async () => {
+    // Acks go out together, but never held behind a slow handler: with prefetch 2, the first message
+    // stuck in its handler and the second done, the third must come.
+    let releaseSlow = () => undefined as void;
+    const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const handled: number[] = [];
+    await bus.server(
+      'history',
+      (s) =>
+        s.addHandler(
+          'notification.delivered',
+          async (p: Delivered) => {
+            if (p.attempts === 1) await slow;
+            handled.push(p.attempts);
+          },
+          true,
+        ),
+      { prefetch: 2 },
+    );
+    const client = bus.client();
+    for (let i = 1; i <= 3; i++)
+      await client.publish('notification.delivered', { tenantId: 't1', payload: deliveredPayload(i) });
+    try {
+      await waitFor(() => handled.length === 2, { what: 'the second and third messages handled' });
+      expect(handled).toEqual([2, 3]);
+    } finally {
+      releaseSlow();
+    }
+    await waitFor(() => handled.length === 3, { what: 'the slow one handled' });
+    expect(handled).toEqual([2, 3, 1]);
+  });
+
   it('delivers 10,000 messages: none lost, none handled twice (with retries in between)', async () => {
     const handledCount = new Map<string, number>();
     const failedOnce = new Set<string>();
