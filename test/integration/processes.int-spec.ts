@@ -101,6 +101,80 @@ describe(`processes (${TEST_MODE})`, () => {
       for (const service of ['user', 'alert', 'agent-runner', 'history', 'notification'])
         expect(existsSync(path.join(dataDir, `${service}.sqlite`))).toBe(true);
     }, 30_000);
+
+    it('answers 202 only for alerts it has stored: SIGKILLed during a burst, every one is there after a restart', async () => {
+      // The embedded broker lives in memory: a 202 given when the message was only queued would be
+      // lost with the process. Standalone answers once the alert service has stored it.
+      const admin = { email: 'burst-admin@vigil.test', password: 'granite heron violet 42' };
+      const env = {
+        PORT: '0',
+        VIGIL_DATA_DIR: path.join(dataDir, 'burst'),
+        AMQP_URL: undefined,
+        DATABASE_URL: undefined,
+        VIGIL_MODE: undefined,
+        VIGIL_ADMIN_EMAIL: admin.email,
+        VIGIL_ADMIN_PASSWORD: admin.password,
+        RATE_LIMIT_PER_KEY_PER_MIN: '1000000',
+        RATE_LIMIT_PER_TENANT_PER_MIN: '1000000',
+      };
+      const start = async () => {
+        const started = run('standalone', env);
+        const [, url] = await outputMatching(started, /Vigil is ready at (http:\/\/localhost:\d+)/, 30_000);
+        const base = url.replace('localhost', '127.0.0.1');
+        const login = await fetch(`${base}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(admin),
+        });
+        const { access_token: token } = (await login.json()) as { access_token: string };
+        return { started, base, auth: { authorization: `Bearer ${token}` } };
+      };
+
+      const first = await start();
+      const accepted: string[] = [];
+      let sent = 0;
+      let killed = false;
+      const sender = async () => {
+        while (!killed) {
+          const n = sent++;
+          try {
+            const res = await fetch(`${first.base}/api/v1/alerts`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...first.auth },
+              body: JSON.stringify([
+                { alert_type: 'Burst', runbook: 'none', severity: 'low', labels: { burst: String(n) } },
+              ]),
+            });
+            if (res.status === 202) accepted.push(...((await res.json()) as { ids: string[] }).ids);
+            else await res.body?.cancel();
+          } catch {
+            return; // the process is gone: this request got no answer
+          }
+        }
+      };
+      const senders = Array.from({ length: 16 }, sender);
+      // Killed after 300 answers, with 16 requests in flight.
+      await waitFor(() => accepted.length >= 300, { what: '300 alerts answered 202', timeoutMs: 60_000 });
+      first.started.child.kill('SIGKILL');
+      killed = true;
+      await first.started.exit;
+      await Promise.all(senders);
+      const answered = [...accepted];
+
+      const second = await start();
+      try {
+        const missing: string[] = [];
+        for (const id of answered) {
+          const res = await fetch(`${second.base}/api/v1/alerts/${id}`, { headers: second.auth });
+          if (res.status !== 200) missing.push(`${id}: ${res.status}`);
+          await res.body?.cancel();
+        }
+        expect({ answered: answered.length, missing }).toEqual({ answered: answered.length, missing: [] });
+      } finally {
+        second.started.child.kill('SIGTERM');
+        await second.started.exit;
+      }
+    }, 120_000);
   } else {
     it('runs one service per process over RabbitMQ and PostgreSQL, serving its health on its own port, and exits cleanly on SIGTERM', async () => {
       const started = run('history', {

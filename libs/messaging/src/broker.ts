@@ -22,7 +22,9 @@ export interface OutgoingMessageOptions {
    * and publish() rejects with PublishWithdrawnError. A message written by then may already be
    * stored, so it is never withdrawn: publish() resolves at this deadline at the latest, and the
    * client goes on publishing it (same message id, which consumers deduplicate) until it is
-   * confirmed or the client's publish timeout ends, logging it as an error then. Default: none.
+   * confirmed or the client's publish timeout ends, logging it as an error then. On the embedded
+   * broker (memory only), such a publish is taken once its consumers acked it (docs/decisions.md,
+   * D20). Default: none.
    */
   withdrawAfterMs?: number;
 }

@@ -10,7 +10,13 @@ import type {
   OutgoingMessageOptions,
   RequestOptions,
 } from './broker.js';
-import { BrokerClosedError, BrokerUnavailableError, RequestTimeoutError, UnroutableError } from './errors.js';
+import {
+  BrokerClosedError,
+  BrokerUnavailableError,
+  PublishWithdrawnError,
+  RequestTimeoutError,
+  UnroutableError,
+} from './errors.js';
 import { createMessagingLogger, type Logger } from './logger.js';
 import { topicMatches } from './topic.js';
 import { DIRECT_REPLY_TO, TopologyNames, type BroadcastTopology, type ServiceTopology } from './topology.js';
@@ -34,6 +40,62 @@ interface StoredMessage {
   /** Absolute expiry (ms since epoch) from a per-message expiration. */
   expiresAt?: number;
   redelivered: boolean;
+  /** This copy's part in a publish that waits for its consumers (see Handoff). */
+  handoff?: HandoffCopy;
+}
+
+/**
+ * A publish with `withdrawAfterMs` (the gateway's ingest, which answers someone): nothing in this
+ * broker outlives the process, so such a publish is taken only once every queue it was routed to
+ * has had it acked by a consumer, which stored it first. At the deadline, copies never delivered are
+ * withdrawn; if none was delivered the publish fails with PublishWithdrawnError (nothing will be
+ * stored), else it resolves then (a consumer has it in hand), as on RabbitMQ.
+ */
+class Handoff {
+  readonly copies: HandoffCopy[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly resolve: () => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  start(withdrawAfterMs: number, routingKey: string): void {
+    if (this.check()) return;
+    this.timer = setTimeout(() => {
+      if (this.finished) return;
+      const delivered = this.copies.some((copy) => copy.state !== 'queued');
+      for (const copy of this.copies)
+        if (copy.state === 'queued' && copy.queue.messages.remove(copy.message)) copy.state = 'withdrawn';
+      this.finish();
+      if (delivered) this.resolve();
+      else this.reject(new PublishWithdrawnError(routingKey, withdrawAfterMs));
+    }, withdrawAfterMs);
+    this.timer.unref();
+  }
+
+  /** Resolves once every copy is settled; true when it did. */
+  check(): boolean {
+    if (this.finished || this.copies.some((copy) => copy.state === 'queued' || copy.state === 'delivered'))
+      return false;
+    this.finish();
+    this.resolve();
+    return true;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    clearTimeout(this.timer);
+  }
+}
+
+interface HandoffCopy {
+  readonly owner: Handoff;
+  queue: EmbeddedQueue;
+  /** The object in the queue now (a requeued copy is a new object). */
+  message: StoredMessage;
+  state: 'queued' | 'delivered' | 'settled' | 'withdrawn';
 }
 
 /** A message taken off a queue by inspectQueue().take(). */
@@ -225,7 +287,17 @@ export class EmbeddedBroker implements MessageBroker {
     options: OutgoingMessageOptions = {},
   ): Promise<void> {
     this.ensureOpen();
-    this.route(exchange, routingKey, this.message(exchange, routingKey, body, options));
+    const message = this.message(exchange, routingKey, body, options);
+    if (options.withdrawAfterMs === undefined) {
+      this.route(exchange, routingKey, message);
+      return;
+    }
+    const withdrawAfterMs = options.withdrawAfterMs;
+    return new Promise<void>((resolve, reject) => {
+      const handoff = new Handoff(resolve, reject);
+      this.route(exchange, routingKey, message, handoff);
+      handoff.start(withdrawAfterMs, routingKey);
+    });
   }
 
   async sendToQueue(queue: string, body: Buffer, options?: OutgoingMessageOptions): Promise<void> {
@@ -347,10 +419,17 @@ export class EmbeddedBroker implements MessageBroker {
     };
   }
 
-  private route(exchangeName: string, routingKey: string, message: StoredMessage): void {
+  private route(exchangeName: string, routingKey: string, message: StoredMessage, handoff?: Handoff): void {
+    const enqueue = (queue: EmbeddedQueue, copy: StoredMessage) => {
+      if (handoff) {
+        copy.handoff = { owner: handoff, queue, message: copy, state: 'queued' };
+        handoff.copies.push(copy.handoff);
+      }
+      this.enqueue(queue, copy);
+    };
     if (exchangeName === '') {
       const queue = this.queues.get(routingKey);
-      if (queue) this.enqueue(queue, message);
+      if (queue) enqueue(queue, message);
       return; // unroutable: dropped, as on RabbitMQ without `mandatory`
     }
     const exchange = this.exchanges.get(exchangeName);
@@ -365,7 +444,7 @@ export class EmbeddedBroker implements MessageBroker {
       const queue = this.queues.get(name);
       if (!queue) continue;
       // Each queue gets its own copy (headers are mutable objects).
-      this.enqueue(queue, first ? message : { ...message, headers: { ...message.headers } });
+      enqueue(queue, first ? message : { ...message, headers: { ...message.headers } });
       first = false;
     }
   }
@@ -385,6 +464,7 @@ export class EmbeddedBroker implements MessageBroker {
   }
 
   private deadLetter(queue: EmbeddedQueue, message: StoredMessage, reason: 'expired' | 'rejected'): void {
+    this.settleHandoff(message);
     const target = queue.options.deadLetter;
     if (!target) return;
     const routingKey = target.routingKey ?? message.routingKey;
@@ -400,7 +480,16 @@ export class EmbeddedBroker implements MessageBroker {
       headers,
       redelivered: false,
       expiresAt: undefined,
+      handoff: undefined,
     });
+  }
+
+  /** A copy that left its queue for good (acked, dead-lettered, expired). */
+  private settleHandoff(message: StoredMessage): void {
+    const copy = message.handoff;
+    if (!copy || copy.state === 'settled' || copy.state === 'withdrawn') return;
+    copy.state = 'settled';
+    copy.owner.check();
   }
 
   private schedulePump(queue: EmbeddedQueue): void {
@@ -423,6 +512,7 @@ export class EmbeddedBroker implements MessageBroker {
         continue;
       }
       consumer.unacked.add(message);
+      if (message.handoff) message.handoff.state = 'delivered';
       this.deliver(consumer, message);
     }
   }
@@ -462,12 +552,17 @@ export class EmbeddedBroker implements MessageBroker {
       appId: message.appId,
       redelivered: message.redelivered,
       ack: () => {
-        settle();
+        if (settle()) this.settleHandoff(message);
       },
       nack: (requeue: boolean) => {
         if (!settle()) return;
         if (requeue) {
-          queue.messages.unshift({ ...message, redelivered: true });
+          const again = { ...message, redelivered: true };
+          if (again.handoff) {
+            again.handoff.message = again;
+            again.handoff.state = 'queued';
+          }
+          queue.messages.unshift(again);
           this.schedulePump(queue);
         } else this.deadLetter(queue, message, 'rejected');
       },
