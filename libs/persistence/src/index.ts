@@ -57,6 +57,7 @@ export {
 export { OutboxEntry } from './reliable/outbox-entry.entity.js';
 export { Batcher, type BatcherOptions } from './reliable/batcher.js';
 export { OutboxRelay, type OutboxRecord } from './reliable/outbox.js';
+export { ScheduledPurge } from './reliable/purge.js';
 export {
   Transactions,
   DUPLICATE,

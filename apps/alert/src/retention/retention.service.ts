@@ -1,20 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { nowMicros } from '@vigil/contracts';
 import type { Logger } from '@vigil/messaging';
-import { Transactions } from '@vigil/persistence';
+import { ScheduledPurge, Transactions } from '@vigil/persistence';
 import { LOGGER } from '@vigil/runtime';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ALERT_CONFIG, type AlertConfig } from '../alert.config.js';
 
 const DAY_US = 86_400_000_000n;
-const EVERY_MS = 3_600_000;
-/** The first pass waits a little, so a starting service consumes before it deletes. */
-const FIRST_PASS_MS = 60_000;
 /** Rows deleted per statement (one short transaction each): rejected bodies are large, timeline rows small. */
 export const REJECTED_BATCH = 500;
 export const EVENTS_BATCH = 2000;
-/** Pause between batches, so ingest's transactions go first. */
-const PAUSE_MS = 50;
 
 export interface Purged {
   rejected: number;
@@ -31,38 +25,22 @@ export interface Purged {
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<Purged> | undefined;
-  private stopped = false;
+  private readonly job: ScheduledPurge;
 
   constructor(
     private readonly transactions: Transactions,
     @Inject(ALERT_CONFIG) private readonly config: AlertConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const pass = () => {
-      this.running ??= this.purge()
-        .catch((err: unknown) => {
-          this.logger.warn({ err }, 'the alert retention pass failed; will try again');
-          return { rejected: 0, events: 0 };
-        })
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setTimeout(() => {
-      pass();
-      this.timer = setInterval(pass, EVERY_MS);
-      this.timer.unref();
-    }, FIRST_PASS_MS);
-    this.timer.unref();
+  ) {
+    this.job = new ScheduledPurge('alert', () => this.purge(), logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Deletes what is past retention at `nowUs`; returns how many rows of each went. */
@@ -70,20 +48,22 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     // Numbers, not text: SQLite compares an integer column with text as always smaller (µs fit in 2^53).
     const rejectedCutoff = Number(nowUs - BigInt(this.config.ALERT_REJECTED_RETENTION_DAYS) * DAY_US);
     const eventsCutoff = Number(nowUs - BigInt(this.config.ALERT_EVENTS_RETENTION_DAYS) * DAY_US);
-    const rejected = await this.inBatches(
-      REJECTED_BATCH,
-      `DELETE FROM rejected_payloads WHERE (tenant_id, id) IN (
+    const rejected = await this.job.inBatches(this.transactions, REJECTED_BATCH, (sql) =>
+      sql.run(
+        `DELETE FROM rejected_payloads WHERE (tenant_id, id) IN (
          SELECT tenant_id, id FROM rejected_payloads WHERE received_at_us < ? LIMIT ${REJECTED_BATCH})`,
-      [rejectedCutoff],
+        [rejectedCutoff],
+      ),
     );
-    const events = await this.inBatches(
-      EVENTS_BATCH,
-      `DELETE FROM alert_events WHERE (tenant_id, alert_id, at_us, id) IN (
+    const events = await this.job.inBatches(this.transactions, EVENTS_BATCH, (sql) =>
+      sql.run(
+        `DELETE FROM alert_events WHERE (tenant_id, alert_id, at_us, id) IN (
          SELECT e.tenant_id, e.alert_id, e.at_us, e.id FROM alert_events e
          JOIN alerts a ON a.tenant_id = e.tenant_id AND a.id = e.alert_id
          WHERE e.at_us < ? AND (e.kind = 'occurrence' OR (a.status = 'resolved' AND a.resolved_at_us < ?))
          LIMIT ${EVENTS_BATCH})`,
-      [eventsCutoff, eventsCutoff],
+        [eventsCutoff, eventsCutoff],
+      ),
     );
     if (rejected || events)
       this.logger.info(
@@ -96,17 +76,5 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
         'alert rows past retention deleted',
       );
     return { rejected, events };
-  }
-
-  /** Runs the DELETE (at most `batch` rows) until it deletes fewer; a platform transaction each. */
-  private async inBatches(batch: number, statement: string, params: unknown[]): Promise<number> {
-    let deleted = 0;
-    while (!this.stopped) {
-      const count = await this.transactions.asPlatform(({ sql }) => sql.run(statement, params));
-      deleted += count;
-      if (count < batch) break;
-      await sleep(PAUSE_MS);
-    }
-    return deleted;
   }
 }

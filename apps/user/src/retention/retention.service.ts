@@ -1,20 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from '@vigil/messaging';
-import { Transactions, type Dialect } from '@vigil/persistence';
+import { ScheduledPurge, Transactions, type Dialect } from '@vigil/persistence';
 import { CLOCK, LOGGER, type Clock } from '@vigil/runtime';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { USER_CONFIG } from '../common/tokens.js';
 import type { UserConfig } from '../user.config.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const EVERY_MS = HOUR_MS;
-/** The first pass waits a little, so a starting service answers before it deletes. */
-const FIRST_PASS_MS = 60_000;
 /** Rows deleted per statement, one short transaction each. */
 export const RETENTION_BATCH = 2000;
-/** Pause between batches, so sign-ins' transactions go first. */
-const PAUSE_MS = 50;
 
 export interface Purged {
   audit: number;
@@ -30,39 +24,23 @@ export interface Purged {
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<Purged> | undefined;
-  private stopped = false;
+  private readonly job: ScheduledPurge;
 
   constructor(
     private readonly transactions: Transactions,
     @Inject(USER_CONFIG) private readonly config: UserConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const pass = () => {
-      this.running ??= this.purge()
-        .catch((err: unknown) => {
-          this.logger.warn({ err }, 'the user retention pass failed; will try again');
-          return { audit: 0, loginAttempts: 0 };
-        })
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setTimeout(() => {
-      pass();
-      this.timer = setInterval(pass, EVERY_MS);
-      this.timer.unref();
-    }, FIRST_PASS_MS);
-    this.timer.unref();
+  ) {
+    this.job = new ScheduledPurge('user', () => this.purge(), logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Deletes what is past retention at `now`; returns how many rows of each went. */
@@ -72,15 +50,18 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     const keptMs = this.config.LOGIN_ATTEMPTS_RETENTION_HOURS * HOUR_MS;
     const lockCutoff = new Date(now.getTime() - keptMs);
     const windowCutoff = new Date(lockCutoff.getTime() - this.config.LOGIN_FAILURE_WINDOW_SECONDS * 1000);
-    const audit = await this.inBatches(
-      `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ${RETENTION_BATCH})`,
-      [timestampParam(dialect, auditCutoff)],
+    const audit = await this.job.inBatches(this.transactions, RETENTION_BATCH, (sql) =>
+      sql.run(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ${RETENTION_BATCH})`, [
+        timestampParam(dialect, auditCutoff),
+      ]),
     );
-    const loginAttempts = await this.inBatches(
-      `DELETE FROM login_attempts WHERE "key" IN (
+    const loginAttempts = await this.job.inBatches(this.transactions, RETENTION_BATCH, (sql) =>
+      sql.run(
+        `DELETE FROM login_attempts WHERE "key" IN (
          SELECT "key" FROM login_attempts
          WHERE window_started_at < ? AND (locked_until IS NULL OR locked_until < ?) LIMIT ${RETENTION_BATCH})`,
-      [timestampParam(dialect, windowCutoff), timestampParam(dialect, lockCutoff)],
+        [timestampParam(dialect, windowCutoff), timestampParam(dialect, lockCutoff)],
+      ),
     );
     if (audit || loginAttempts)
       this.logger.info(
@@ -93,18 +74,6 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
         'user rows past retention deleted',
       );
     return { audit, loginAttempts };
-  }
-
-  /** Runs the DELETE (at most RETENTION_BATCH rows) until it deletes fewer; a platform transaction each. */
-  private async inBatches(statement: string, params: unknown[]): Promise<number> {
-    let deleted = 0;
-    while (!this.stopped) {
-      const count = await this.transactions.asPlatform(({ sql }) => sql.run(statement, params));
-      deleted += count;
-      if (count < RETENTION_BATCH) break;
-      await sleep(PAUSE_MS);
-    }
-    return deleted;
   }
 }
 
