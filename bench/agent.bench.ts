@@ -34,7 +34,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import pg from 'pg';
@@ -42,16 +41,14 @@ import { pino } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { parseIsoMicros, RoutingKeys, type Envelope, type EventOf } from '@vigil/contracts';
 import { DEFAULT_RETRY_DELAYS_MS, RabbitBroker, VigilBusClient } from '@vigil/messaging';
-import { ensurePostgresDatabase } from '@vigil/persistence';
 import { LlmClient } from '../apps/agent-runner/src/llm/index.js';
 import { McpConnections, type McpServerSpec } from '../apps/agent-runner/src/mcp/index.js';
 import { SessionRecorder, type SessionEventSink } from '../apps/agent-runner/src/investigations/recorder.js';
 import { ToolCatalog } from '../apps/agent-runner/src/investigations/tool-catalog.js';
 import { FakeOpenAI, type ChatReply, type RecordedChatRequest } from '../libs/testing/src/fakes/openai.js';
 import { LOOKUP_TOOL, lookupAnswer, REPLICA_HEADER, startBenchMcpServer } from './support/agent-mcp-server.js';
+import { AMQP_URL, percentile, recreateDatabase, root, round, stop } from './support/system.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CAPTURE_CALLS = Number(process.env.BENCH_CAPTURE_CALLS ?? 2_000);
 const INVESTIGATIONS = Number(process.env.BENCH_INVESTIGATIONS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_AGENT_CONCURRENCY ?? 100);
@@ -79,11 +76,6 @@ const EXPECTED_TYPES = [
 ];
 const STEPS = EXPECTED_TYPES.length - 2;
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const ms = (n: number) => `${round(n, 3).toFixed(3)} ms`;
 
 // ---- 1. capture overhead --------------------------------------------------------------------------
@@ -304,22 +296,6 @@ function agentsFile(dir: string, mcpUrl: string): string {
   return file;
 }
 
-function benchDatabaseUrl(): string {
-  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil');
-  url.pathname = '/vigil_bench_agent';
-  return url.href;
-}
-
-async function recreateDatabase(databaseUrl: string): Promise<void> {
-  const server = new URL(databaseUrl);
-  server.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: server.href });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS vigil_bench_agent WITH (FORCE)');
-  await admin.end();
-  await ensurePostgresDatabase(databaseUrl);
-}
-
 interface Proc {
   name: string;
   port: number;
@@ -369,15 +345,6 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 interface AgentPayload {
@@ -496,8 +463,7 @@ function checkSession(
 }
 
 async function distributedRun(): Promise<boolean> {
-  const databaseUrl = benchDatabaseUrl();
-  await recreateDatabase(databaseUrl);
+  const databaseUrl = await recreateDatabase('vigil_bench_agent');
   const namespace = `vigil-bench-agent-${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-agent-'));
   let llmCalls = 0;
