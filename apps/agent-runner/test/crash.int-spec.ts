@@ -23,7 +23,7 @@ import {
   type RecordedChatRequest,
 } from '@vigil/testing';
 import { alertApp } from '../../alert/src/alert.app.js';
-import { EVERYTHING_ENTRY } from './support/everything.js';
+import { everythingAgentsFile } from './support/everything.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const ADMIN = { email: 'crash-admin@vigil.test', password: 'granite heron violet 42' };
@@ -71,27 +71,6 @@ function agentsFile(dir: string): string {
   writeFileSync(
     file,
     'agents:\n  - name: general\n    alertTypes: []\n    systemPrompt: You investigate alerts.\n    mcpServers: []\ndefaultAgent: general\n',
-  );
-  return file;
-}
-
-function everythingAgentsFile(dir: string): string {
-  const file = path.join(dir, 'agents-everything.yaml');
-  writeFileSync(
-    file,
-    [
-      'mcpServers:',
-      '  everything:',
-      '    transport: stdio',
-      `    command: ${JSON.stringify(process.execPath)}`,
-      `    args: [${JSON.stringify(EVERYTHING_ENTRY)}, stdio]`,
-      'agents:',
-      '  - name: general',
-      '    alertTypes: []',
-      '    systemPrompt: You investigate alerts.',
-      '    mcpServers: [everything]',
-      'defaultAgent: general',
-    ].join('\n'),
   );
   return file;
 }

@@ -10,7 +10,7 @@
 // every session ends in the history as the runner recorded it: each step it emitted stored once,
 // none missing, each envelope claimed once, the counts equal to the rows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -33,7 +33,7 @@ import {
   type RecordedChatRequest,
   type TestTenant,
 } from '@vigil/testing';
-import { EVERYTHING_ENTRY } from '../../agent-runner/test/support/everything.js';
+import { everythingAgentsFile } from '../../agent-runner/test/support/everything.js';
 import { historyApp } from '../src/history.app.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -83,27 +83,6 @@ class Model {
       usage: { prompt_tokens: 150 + index, completion_tokens: 30 },
     };
   }
-}
-
-function agentsFile(dir: string): string {
-  const file = path.join(dir, 'agents.yaml');
-  writeFileSync(
-    file,
-    [
-      'mcpServers:',
-      '  everything:',
-      '    transport: stdio',
-      `    command: ${JSON.stringify(process.execPath)}`,
-      `    args: [${JSON.stringify(EVERYTHING_ENTRY)}, stdio]`,
-      'agents:',
-      '  - name: general',
-      '    alertTypes: []',
-      '    systemPrompt: You investigate alerts.',
-      '    mcpServers: [everything]',
-      'defaultAgent: general',
-    ].join('\n'),
-  );
-  return file;
 }
 
 /** Read-only queries of the history's tables and of the agent runner's, in the mode's database. */
@@ -219,7 +198,7 @@ describe(`history service cut off during 50 investigations (${TEST_MODE})`, () =
       env: {
         ...RELAXED_RATE_LIMITS,
         OPENAI_BASE_URL: fake.baseUrl,
-        AGENTS_CONFIG: agentsFile(dir),
+        AGENTS_CONFIG: everythingAgentsFile(dir, 'agents.yaml'),
         AGENT_MAX_CONCURRENCY: String(INVESTIGATIONS),
       },
       config: { LOG_LEVEL: 'warn' },

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -12,3 +13,28 @@ export const EVERYTHING_ENTRY = path.join(
   path.dirname(manifest),
   (require(manifest) as { bin: Record<string, string> }).bin['mcp-server-everything']!,
 );
+
+/**
+ * An agents file (written into `dir`) with one agent, `general`, for every alert type, whose only
+ * MCP server is `everything` over stdio; returns its path.
+ */
+export function everythingAgentsFile(dir: string, name = 'agents-everything.yaml'): string {
+  const file = path.join(dir, name);
+  writeFileSync(
+    file,
+    [
+      'mcpServers:',
+      '  everything:',
+      '    transport: stdio',
+      `    command: ${JSON.stringify(process.execPath)}`,
+      `    args: [${JSON.stringify(EVERYTHING_ENTRY)}, stdio]`,
+      'agents:',
+      '  - name: general',
+      '    alertTypes: []',
+      '    systemPrompt: You investigate alerts.',
+      '    mcpServers: [everything]',
+      'defaultAgent: general',
+    ].join('\n'),
+  );
+  return file;
+}
