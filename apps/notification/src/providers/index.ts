@@ -1,0 +1,15 @@
+export {
+  CHANNEL_KINDS,
+  MESSAGE_KINDS,
+  DeliveryError,
+  type ChannelKind,
+  type ChannelTarget,
+  type MessageAlert,
+  type MessageKind,
+  type NotificationContent,
+  type Providers,
+  type ProvidersOptions,
+  type SendRequest,
+  type SendResult,
+  type ThreadRef,
+} from './provider.js';
