@@ -18,4 +18,5 @@ export * from './payloads/ingest.js';
 export * from './payloads/alert-api.js';
 export * from './payloads/agent-api.js';
 export * from './payloads/history-api.js';
+export * from './payloads/notification-api.js';
 export * from './events.js';

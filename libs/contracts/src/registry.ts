@@ -34,6 +34,17 @@ import {
   UpdateMcpServerRequest,
 } from './payloads/agent-api.js';
 import { HistoryExportRequest, HistorySessionListQuery, HistoryStatsQuery } from './payloads/history-api.js';
+import {
+  CreateChannelRequest,
+  CreateEscalationPolicyRequest,
+  CreateRouteRequest,
+  DeliveryListQuery,
+  RouteTestRequest,
+  SlackMessageLookupRequest,
+  UpdateChannelRequest,
+  UpdateEscalationPolicyRequest,
+  UpdateRouteRequest,
+} from './payloads/notification-api.js';
 import { PageRequest } from './paging.js';
 import { EVENT_PAYLOAD_CLASSES } from './events.js';
 import type { RoutingKey } from './routing-keys.js';
@@ -103,6 +114,25 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.HistoryFilterOptions]: EmptyRequest,
   [RpcPatterns.HistorySessionExport]: HistoryExportRequest,
   [RpcPatterns.HistoryStats]: HistoryStatsQuery,
+  [RpcPatterns.NotificationChannelsCreate]: CreateChannelRequest,
+  [RpcPatterns.NotificationChannelsList]: EmptyRequest,
+  [RpcPatterns.NotificationChannelsGet]: ById,
+  [RpcPatterns.NotificationChannelsUpdate]: UpdateChannelRequest,
+  [RpcPatterns.NotificationChannelsDelete]: ById,
+  [RpcPatterns.NotificationChannelsTest]: ById,
+  [RpcPatterns.NotificationRoutesCreate]: CreateRouteRequest,
+  [RpcPatterns.NotificationRoutesList]: EmptyRequest,
+  [RpcPatterns.NotificationRoutesGet]: ById,
+  [RpcPatterns.NotificationRoutesUpdate]: UpdateRouteRequest,
+  [RpcPatterns.NotificationRoutesDelete]: ById,
+  [RpcPatterns.NotificationRoutesTest]: RouteTestRequest,
+  [RpcPatterns.NotificationEscalationPoliciesCreate]: CreateEscalationPolicyRequest,
+  [RpcPatterns.NotificationEscalationPoliciesList]: EmptyRequest,
+  [RpcPatterns.NotificationEscalationPoliciesGet]: ById,
+  [RpcPatterns.NotificationEscalationPoliciesUpdate]: UpdateEscalationPolicyRequest,
+  [RpcPatterns.NotificationEscalationPoliciesDelete]: ById,
+  [RpcPatterns.NotificationDeliveriesList]: DeliveryListQuery,
+  [RpcPatterns.NotificationSlackMessageLookup]: SlackMessageLookupRequest,
 };
 
 export function payloadClassOf(type: string): PayloadClass | undefined {

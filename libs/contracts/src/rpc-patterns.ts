@@ -73,6 +73,29 @@ export const RpcPatterns = {
   HistoryFilterOptions: 'history.sessions.filter-options',
   HistorySessionExport: 'history.sessions.export',
   HistoryStats: 'history.stats',
+
+  // notification service (tenant from the envelope)
+  NotificationChannelsCreate: 'notification.channels.create',
+  NotificationChannelsList: 'notification.channels.list',
+  NotificationChannelsGet: 'notification.channels.get',
+  NotificationChannelsUpdate: 'notification.channels.update',
+  NotificationChannelsDelete: 'notification.channels.delete',
+  NotificationChannelsTest: 'notification.channels.test',
+  NotificationRoutesCreate: 'notification.routes.create',
+  NotificationRoutesList: 'notification.routes.list',
+  NotificationRoutesGet: 'notification.routes.get',
+  NotificationRoutesUpdate: 'notification.routes.update',
+  NotificationRoutesDelete: 'notification.routes.delete',
+  /** Dry run: which routes and channels an alert would reach. */
+  NotificationRoutesTest: 'notification.routes.test',
+  NotificationEscalationPoliciesCreate: 'notification.escalation-policies.create',
+  NotificationEscalationPoliciesList: 'notification.escalation-policies.list',
+  NotificationEscalationPoliciesGet: 'notification.escalation-policies.get',
+  NotificationEscalationPoliciesUpdate: 'notification.escalation-policies.update',
+  NotificationEscalationPoliciesDelete: 'notification.escalation-policies.delete',
+  NotificationDeliveriesList: 'notification.deliveries.list',
+  /** Platform (tenant `_system`): the tenant and alert of a Slack message a button was clicked on. */
+  NotificationSlackMessageLookup: 'notification.slack.message-lookup',
 } as const;
 export type RpcPattern = (typeof RpcPatterns)[keyof typeof RpcPatterns];
 

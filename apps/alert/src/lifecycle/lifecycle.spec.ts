@@ -132,6 +132,23 @@ describe('applyReceived (dedup and lifecycle)', () => {
     const created = applyReceived(undefined, received(1_000, {}, true), rules, T, ID);
     expect(created.events[0]!.payload.alert.silenced).toBe(true);
   });
+
+  it('carries the runbook and the generator URL as links in the snapshot when they are http(s) links', () => {
+    const linked = applyReceived(
+      undefined,
+      received(1_000, { runbook: 'https://wiki.example.com/disk', generatorUrl: 'http://prom:9090/graph?g0.expr=up' }),
+      rules,
+      T,
+      ID,
+    );
+    expect(linked.events[0]!.payload.alert).toMatchObject({
+      runbookUrl: 'https://wiki.example.com/disk',
+      sourceUrl: 'http://prom:9090/graph?g0.expr=up',
+    });
+    const plain = applyReceived(undefined, received(1_000, { runbook: 'restart the disk daemon' }), rules, T, ID);
+    expect(plain.events[0]!.payload.alert).not.toHaveProperty('runbookUrl');
+    expect(plain.events[0]!.payload.alert).not.toHaveProperty('sourceUrl');
+  });
 });
 
 describe('transition (triggered → acknowledged → resolved)', () => {

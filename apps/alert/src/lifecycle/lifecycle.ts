@@ -103,7 +103,17 @@ export function snapshotOf(state: AlertState): AlertSnapshot {
     silenced: state.silenced,
     startedAt: toIso(state.startedAt),
     lastSeenAt: toIso(state.lastSeenAt),
+    ...(isWebLink(content.runbook) ? { runbookUrl: content.runbook } : {}),
+    ...(content.generatorUrl !== undefined && isWebLink(content.generatorUrl)
+      ? { sourceUrl: content.generatorUrl }
+      : {}),
   };
+}
+
+/** Whether a runbook or generator URL is an http(s) link a message may show (a runbook may also be plain text). */
+function isWebLink(text: string): boolean {
+  if (!/^https?:\/\//i.test(text)) return false;
+  return URL.canParse(text);
 }
 
 function contentOf(alert: ReceivedAlert): AlertContent {

@@ -64,6 +64,18 @@ export class AlertSnapshot {
 
   @Matches(ISO_MICROS)
   lastSeenAt!: string;
+
+  /** The alert's runbook when it is an http(s) link (a notification links it). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  runbookUrl?: string;
+
+  /** Where the source shows the alert (Alertmanager's and Grafana's generatorURL). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  sourceUrl?: string;
 }
 
 export class AlertCreated {

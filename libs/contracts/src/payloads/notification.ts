@@ -1,6 +1,7 @@
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Min } from 'class-validator';
 
-export const CHANNEL_TYPES = ['slack', 'email'] as const;
+/** slack: a bot token posting to a channel id (threads, updates); slack-webhook: an incoming webhook (post only); email: SMTP. */
+export const CHANNEL_TYPES = ['slack', 'slack-webhook', 'email'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** One notification of an alert on one channel, after `attempts` tries. */
