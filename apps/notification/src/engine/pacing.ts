@@ -1,0 +1,60 @@
+import type { Clock } from '@vigil/runtime';
+
+/** Slack accepts about one message a second per channel. */
+export const SLACK_PACE_MS = 1_000;
+/** Alerts listed one by one in a roll-up; the rest are counted. */
+export const ROLLUP_LISTED = 20;
+
+/**
+ * When each channel may take its next message: at most one per `intervalMs`, and none while the
+ * provider asked to wait (Retry-After). In memory: after a restart a channel may get one message
+ * early, which the provider's own limit answers with a wait.
+ */
+export class ChannelPacer {
+  private readonly freeAt = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxChannels = 100_000,
+  ) {}
+
+  /** When the channel may take a message: now or later. */
+  nextFree(channel: string): number {
+    return Math.max(this.clock(), this.freeAt.get(channel) ?? 0);
+  }
+
+  /** A message went to the channel now: the next one waits `intervalMs`. */
+  sent(channel: string, intervalMs: number): void {
+    this.hold(channel, this.clock() + intervalMs);
+  }
+
+  /** The provider asked to wait `ms` before the next message. */
+  pause(channel: string, ms: number): void {
+    this.hold(channel, this.clock() + ms);
+  }
+
+  private hold(channel: string, until: number): void {
+    this.freeAt.delete(channel);
+    this.freeAt.set(channel, Math.max(until, this.freeAt.get(channel) ?? 0));
+    // Forget the channels quiet the longest (insertion order) rather than grow without bound.
+    if (this.freeAt.size > this.maxChannels) {
+      const now = this.clock();
+      for (const [key, at] of this.freeAt) {
+        if (this.freeAt.size <= this.maxChannels) break;
+        if (at <= now) this.freeAt.delete(key);
+      }
+    }
+  }
+}
+
+/**
+ * What goes to a paced channel at its turn: one waiting message as it is, or several as one roll-up
+ * listing the first ROLLUP_LISTED and counting the others. Nothing is dropped: every waiting message
+ * is carried by what is sent.
+ */
+export function messageFor<T>(waiting: readonly T[]): { single: T } | { rollup: T[]; listed: T[]; omitted: number } {
+  if (waiting.length === 0) throw new RangeError('nothing to send');
+  if (waiting.length === 1) return { single: waiting[0]! };
+  const listed = waiting.slice(0, ROLLUP_LISTED);
+  return { rollup: [...waiting], listed, omitted: waiting.length - listed.length };
+}
