@@ -1,14 +1,14 @@
+import { SecretsKeyConfig } from '@vigil/auth';
 import { CommonConfig, Env, IsIntegerIn, IsParsedBy, IsUrlWithScheme, loadServiceConfig } from '@vigil/config';
-import { IsBoolean, IsDefined, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
-import { SecretBox } from './catalog/secret-box.js';
+import { IsBoolean, IsOptional, IsString, MinLength } from 'class-validator';
 import { parseAllowedCidrs } from './safety/index.js';
 
 /**
  * The agent runner's variables: where the model is, the agents file, and how much one investigation
  * may take. With OPENAI_BASE_URL unset there is no model: every alert still gets a session, recorded
- * as skipped with the reason.
+ * as skipped with the reason. SECRETS_KEY (the tenants' MCP server headers) is SecretsKeyConfig's.
  */
-export class AgentRunnerConfig extends CommonConfig {
+export class AgentRunnerConfig extends SecretsKeyConfig {
   @Env('agent runner: the agents file (YAML: MCP servers, agents, default agent); unset: apps/agent-runner/agents.yaml')
   @IsOptional()
   @IsString()
@@ -81,18 +81,6 @@ export class AgentRunnerConfig extends CommonConfig {
   )
   @IsBoolean()
   HISTORY_ENABLED = true;
-
-  @Env(
-    'agent runner: keys that encrypt stored secrets (the headers of tenants\' MCP servers), "kid:key[,kid:key]", each key 32 random bytes in base64url; the first encrypts, all decrypt (rotate by putting a new key first); required in distributed mode, the same value on every agent-runner replica; standalone default: a key generated once in VIGIL_DATA_DIR',
-    { secret: true },
-  )
-  @ValidateIf((config: AgentRunnerConfig) => config.VIGIL_MODE === 'distributed' || config.SECRETS_KEY !== undefined)
-  @IsDefined({
-    message:
-      'is required when VIGIL_MODE is distributed, the same value on every agent-runner replica (e.g. SECRETS_KEY=k1:<32 random bytes, base64url>)',
-  })
-  @IsParsedBy((value) => SecretBox.parse(value))
-  SECRETS_KEY?: string;
 }
 
 export function loadAgentRunnerConfig(

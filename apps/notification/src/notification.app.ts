@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@vigil/runtime';
+import { NotificationConfig } from './notification.config.js';
 import { NotificationModule } from './notification.module.js';
 import { persistence } from './persistence.js';
 
@@ -6,4 +7,5 @@ export const notificationApp: ServiceDefinition = {
   service: 'notification',
   module: NotificationModule,
   persistence,
+  config: NotificationConfig,
 };

@@ -5,7 +5,7 @@ import { AgentsCatalog } from './agents-catalog.service.js';
 import { CatalogHandlers } from './catalog.handlers.js';
 import { McpServerStore } from './mcp-server.store.js';
 import { McpServersService, SECRET_BOX } from './mcp-servers.service.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '@vigil/auth';
 
 /**
  * What the agent runner offers over the API: its agents and their tools, and the tenants' own MCP

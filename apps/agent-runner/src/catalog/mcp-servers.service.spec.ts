@@ -6,7 +6,7 @@ import { AgentRegistry, parseAgentsConfig } from '../agents/index.js';
 import { parseAllowedCidrs } from '../safety/index.js';
 import type { McpServerStore, StoredMcpServer } from './mcp-server.store.js';
 import { McpServersService } from './mcp-servers.service.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '@vigil/auth';
 
 const AGENTS = `
 mcpServers:

@@ -22,7 +22,7 @@ import type { HttpServerSpec } from '../mcp/index.js';
 import type { Cidr } from '../safety/index.js';
 import { headersProblem, urlProblem, type FieldProblem } from './mcp-server-input.js';
 import { McpServerStore, type StoredMcpServer } from './mcp-server.store.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '@vigil/auth';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
 /** MCP servers one tenant may add. */

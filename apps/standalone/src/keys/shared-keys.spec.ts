@@ -1,8 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { JwtKeyring } from '@vigil/auth';
-import { SecretBox } from '../../../agent-runner/src/catalog/secret-box.js';
+import { JwtKeyring, SecretBox } from '@vigil/auth';
 import { writeSharedKeys } from './shared-keys.js';
 
 describe('writeSharedKeys', () => {

@@ -11,7 +11,7 @@ const ALGORITHM = 'aes-256-gcm';
 export const SECRETS_KEY_FILE = 'secrets.key';
 
 /**
- * Seals the secrets the agent runner stores (tenant MCP server headers) with AES-256-GCM: a random IV
+ * Seals the secrets services store (tenants' MCP server headers, notification channel tokens) with AES-256-GCM: a random IV
  * per seal, the key id in front so keys can be rotated (the first key of SECRETS_KEY seals, every key
  * opens), and a context (the row it belongs to) as additional data, so a sealed value copied onto
  * another row does not open.
