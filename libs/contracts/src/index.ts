@@ -5,6 +5,7 @@ export * from './routing-keys.js';
 export * from './rpc-patterns.js';
 export * from './time.js';
 export * from './silence-regex.js';
+export * from './alert-type-glob.js';
 export * from './paging.js';
 export * from './envelope.js';
 export * from './registry.js';

@@ -1,5 +1,5 @@
+import { globToRegExp } from '@vigil/contracts';
 import type { AgentConfig, AgentsConfig, McpServerConfig } from './agents-config.js';
-import { globToRegExp } from './glob.js';
 
 /** An MCP server entry with its name. */
 export type NamedMcpServer = McpServerConfig & { readonly name: string };

@@ -15,5 +15,4 @@ export {
   type StdioMcpServerConfig,
 } from './agents-config.js';
 export { AgentRegistry, type Agent, type AgentRegistryOptions, type NamedMcpServer } from './agent-registry.js';
-export { globMatches, globToRegExp } from './glob.js';
 export { interpolate } from './interpolate.js';

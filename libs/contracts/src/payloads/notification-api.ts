@@ -144,9 +144,25 @@ export interface ChannelTestResult {
 
 // ---- routes ------------------------------------------------------------------------------------
 
-/** The alert changes a route may be notified of. */
-export const NOTIFICATION_EVENT_KINDS = ['created', 'retriggered', 'acknowledged', 'resolved', 'analysed'] as const;
+/** The alert changes a route may be notified of: `occurrence` (a repeat of an open alert) and `note` only when named. */
+export const NOTIFICATION_EVENT_KINDS = [
+  'created',
+  'retriggered',
+  'acknowledged',
+  'resolved',
+  'analysed',
+  'occurrence',
+  'note',
+] as const;
 export type NotificationEventKind = (typeof NOTIFICATION_EVENT_KINDS)[number];
+/** What a route that names no `eventKinds` is told about. */
+export const DEFAULT_NOTIFICATION_EVENT_KINDS: readonly NotificationEventKind[] = [
+  'created',
+  'retriggered',
+  'acknowledged',
+  'resolved',
+  'analysed',
+];
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -215,7 +231,7 @@ export class RouteFields {
   @Type(() => LabelMatcher)
   labelMatchers?: LabelMatcher[];
 
-  /** Which changes it notifies (default: all of NOTIFICATION_EVENT_KINDS). */
+  /** Which changes it notifies (default: DEFAULT_NOTIFICATION_EVENT_KINDS). */
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -384,11 +400,21 @@ export interface RouteTestChannel {
   healthy: boolean;
 }
 
-/** Which routes (in order) the alert matches, and the channels it would reach through each. */
+/**
+ * Which routes (in order) take the alert: a route is chosen by its matchers (the first that matches,
+ * and the ones after it while a matched route says `continue`); `notified` says whether it sends this
+ * event kind. `channels`: every channel the event reaches, once each, in the order first reached.
+ */
 export interface RouteTestResult {
   eventKind: NotificationEventKind;
-  routes: { id: string; name: string; position: number; channels: RouteTestChannel[]; continue: boolean }[];
-  /** Every channel reached, once each, in the order first reached. */
+  routes: {
+    id: string;
+    name: string;
+    position: number;
+    notified: boolean;
+    continue: boolean;
+    channels: RouteTestChannel[];
+  }[];
   channels: RouteTestChannel[];
 }
 
@@ -470,8 +496,11 @@ export interface EscalationPolicyView {
 
 // ---- deliveries ----------------------------------------------------------------------------------
 
-/** pending: waiting to be sent (group wait, pacing, retry); held: kept for the digest after quiet hours; rolled_up: sent inside a roll-up message. */
-export const DELIVERY_STATUSES = ['pending', 'held', 'delivered', 'failed', 'rolled_up'] as const;
+/**
+ * pending: waiting to be sent (group wait, pacing, retry); sending: an attempt is under way; held: kept
+ * for the digest after quiet hours; grouped: sent inside a group, digest or roll-up message.
+ */
+export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'failed', 'held', 'grouped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;

@@ -1,5 +1,5 @@
 /**
- * An alert-type glob as a RegExp: `*` is any run of characters, `?` one character, everything else
+ * An alert-type glob as a RegExp (which agent takes an alert, which notification route): `*` is any run of characters, `?` one character, everything else
  * literal (so `[`, `{` or `.` in an alert type never change the meaning); case-sensitive and anchored.
  */
 export function globToRegExp(glob: string): RegExp {

@@ -1,4 +1,4 @@
-import { globMatches, globToRegExp } from './glob.js';
+import { globMatches, globToRegExp } from './alert-type-glob.js';
 
 describe('glob', () => {
   it.each<[string, string, boolean]>([
