@@ -7,7 +7,7 @@ export interface EscalationPolicySpec {
   id: string;
   /** Run in order: each step waits its minutes after the previous one (the first after the alert), then notifies its channels. */
   steps: readonly { waitMinutes: number; channelIds: readonly string[] }[];
-  /** How many times the steps run in all (at least once). */
+  /** How many more times the whole sequence runs after the first. */
   repeat: number;
 }
 
@@ -44,13 +44,13 @@ export function startEscalation(
   alert: AlertSnapshot,
   now: number,
 ): EscalationState | null {
-  if (!escalates(alert) || policy.steps.length === 0 || policy.repeat < 1) return null;
+  if (!escalates(alert) || policy.steps.length === 0) return null;
   return { step: 0, round: 0, nextAt: now + policy.steps[0]!.waitMinutes * MINUTE_MS, stopped: null };
 }
 
 /**
  * The step due at `now`, if any, and the escalation after it: the next step (or the first again, for
- * another round) waits its own minutes; after the last step of the last round it is finished.
+ * another round, `repeat` more times) waits its own minutes; after the last step of the last round it is finished.
  */
 export function dueStep(
   policy: EscalationPolicySpec,
@@ -63,7 +63,7 @@ export function dueStep(
   const step: EscalationStep = { step: state.step + 1, repeat: state.round + 1, channelIds: current.channelIds };
   const lastStep = state.step + 1 >= policy.steps.length;
   const round = lastStep ? state.round + 1 : state.round;
-  if (round >= policy.repeat) return { step, next: { step: 0, round, nextAt: null, stopped: 'finished' } };
+  if (round > policy.repeat) return { step, next: { step: 0, round, nextAt: null, stopped: 'finished' } };
   const nextIndex = lastStep ? 0 : state.step + 1;
   // The next step's wait counts from this step's due time, so a late worker does not stretch the schedule.
   const from = Math.max(state.nextAt, now - policy.steps[nextIndex]!.waitMinutes * MINUTE_MS);

@@ -1,5 +1,8 @@
 import {
+  DEFAULT_NOTIFICATION_EVENT_KINDS,
+  NOTIFICATION_EVENT_KINDS,
   RoutingKeys,
+  type NotificationEventKind,
   type AlertAnalysed,
   type AlertCreated,
   type AlertSnapshot,
@@ -11,25 +14,9 @@ import {
  * The changes of an alert a route can ask to hear about. `occurrence` (a repeat of an open alert)
  * and `note` are only sent to routes that name them; the others are what a route hears by default.
  */
-export const EVENT_KINDS = [
-  'created',
-  'retriggered',
-  'acknowledged',
-  'resolved',
-  'analysed',
-  'occurrence',
-  'note',
-] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
-
-/** What a route with no `events` of its own is told about. */
-export const DEFAULT_EVENT_KINDS: readonly EventKind[] = [
-  'created',
-  'retriggered',
-  'acknowledged',
-  'resolved',
-  'analysed',
-];
+export const EVENT_KINDS = NOTIFICATION_EVENT_KINDS;
+export type EventKind = NotificationEventKind;
+export const DEFAULT_EVENT_KINDS = DEFAULT_NOTIFICATION_EVENT_KINDS;
 
 /** The alert.* events the notification service consumes. */
 export const CONSUMED_KEYS = [

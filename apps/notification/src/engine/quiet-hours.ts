@@ -1,4 +1,4 @@
-import type { Severity } from '@vigil/contracts';
+import { WEEKDAYS, type Severity } from '@vigil/contracts';
 import type { QuietHoursSpec } from './routing.js';
 import { atLeast } from './severity.js';
 
@@ -29,16 +29,6 @@ function formatterOf(timeZone: string): Intl.DateTimeFormat {
     formatters.set(timeZone, format);
   }
   return format;
-}
-
-/** Whether `timeZone` is an IANA zone this runtime knows. */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatterOf(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The wall-clock time in `timeZone` at `instant`, as if it were UTC (epoch ms). */
@@ -79,10 +69,10 @@ function addDays(date: LocalDate, days: number): LocalDate {
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
-/** ISO weekday, 1 = Monday … 7 = Sunday. */
-function weekdayOf(date: LocalDate): number {
+/** The weekday of a date: mon … sun. */
+function weekdayOf(date: LocalDate): (typeof WEEKDAYS)[number] {
   const day = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
-  return day === 0 ? 7 : day;
+  return WEEKDAYS[(day + 6) % 7]!;
 }
 
 /** Minutes after midnight of 'HH:MM'. */

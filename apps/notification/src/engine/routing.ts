@@ -1,45 +1,36 @@
 import { createHash } from 'node:crypto';
-import type { AlertSnapshot, Severity } from '@vigil/contracts';
-import { DEFAULT_EVENT_KINDS, type EventKind } from './event-kinds.js';
+import type { AlertSnapshot, QuietHoursView, RouteView } from '@vigil/contracts';
+import type { EventKind } from './event-kinds.js';
+import type { GroupTiming } from './grouping.js';
 
-/** Quiet hours of a route: local times in an IANA zone; `start` after `end` spans midnight. */
-export interface QuietHoursSpec {
-  timeZone: string;
-  /** 'HH:MM', local. */
-  start: string;
-  end: string;
-  /** ISO weekdays (1 = Monday … 7 = Sunday) on which a quiet period starts; all days when absent. */
-  days?: readonly number[];
-  /** Alerts of this severity or worse are sent even during quiet hours. */
-  overrideSeverity?: Severity;
-}
+/** Quiet hours of a route (QuietHoursView): local times in an IANA zone; `start` after `end` spans midnight. */
+export type QuietHoursSpec = Pick<QuietHoursView, 'timeZone' | 'start' | 'end'> &
+  Partial<Pick<QuietHoursView, 'days' | 'overrideSeverity'>>;
 
-/** What the engine needs of a route (the configuration API stores more). */
-export interface RouteSpec {
-  id: string;
+/** What the engine reads of a route (RouteView, with its matchers compiled). */
+export interface RouteSpec extends Pick<
+  RouteView,
+  | 'id'
+  | 'eventKinds'
+  | 'channelIds'
+  | 'continue'
+  | 'groupBy'
+  | 'groupWaitSeconds'
+  | 'groupIntervalSeconds'
+  | 'repeatIntervalSeconds'
+  | 'escalationPolicyId'
+  | 'fallbackEmailChannelId'
+> {
   /** Whether the route's matchers (severity, alert type, labels) select the alert. */
   matches(alert: AlertSnapshot): boolean;
-  /** The changes it is told about; DEFAULT_EVENT_KINDS when absent. */
-  events?: readonly EventKind[];
-  channelIds: readonly string[];
-  /** Evaluation goes on to the next routes after this one matched. */
-  continue: boolean;
-  /** Label names whose values form a group; absent: no grouping (each change goes alone). */
-  groupBy?: readonly string[] | null;
-  groupWaitMs: number;
-  groupIntervalMs: number;
-  repeatIntervalMs: number;
-  quietHours?: QuietHoursSpec | null;
-  escalationPolicyId?: string | null;
-  /** An email channel that gets the message when a Slack channel of this route fails for good. */
-  fallbackChannelId?: string | null;
+  quietHours: QuietHoursSpec | null;
 }
 
 /**
  * The routes an alert reaches, in order, as Alertmanager walks its routes: the first route whose
  * matchers select the alert takes it, and evaluation stops there unless that route says `continue`.
  * A route is chosen by its matchers alone, so every change of an alert goes the same way and lands in
- * the same thread; whether a given change is sent there is then the route's `events` (wantsChange).
+ * the same thread; whether a given change is sent there is then the route's `eventKinds` (wantsChange).
  */
 export function routesFor<R extends RouteSpec>(alert: AlertSnapshot, routes: readonly R[]): R[] {
   const reached: R[] = [];
@@ -53,12 +44,21 @@ export function routesFor<R extends RouteSpec>(alert: AlertSnapshot, routes: rea
 
 /** Whether the route is told about this kind of change. */
 export function wantsChange(route: RouteSpec, kind: EventKind): boolean {
-  return (route.events ?? DEFAULT_EVENT_KINDS).includes(kind);
+  return route.eventKinds.includes(kind);
 }
 
-/** Whether a route groups the alerts it takes. */
-export function isGrouped(route: RouteSpec): route is RouteSpec & { groupBy: readonly string[] } {
-  return Array.isArray(route.groupBy);
+/** Whether a route groups the alerts it takes (no group-by labels: each alert goes on its own). */
+export function isGrouped(route: RouteSpec): boolean {
+  return route.groupBy.length > 0;
+}
+
+/** A route's grouping intervals in milliseconds. */
+export function timingOf(route: RouteSpec): GroupTiming {
+  return {
+    groupWaitMs: route.groupWaitSeconds * 1_000,
+    groupIntervalMs: route.groupIntervalSeconds * 1_000,
+    repeatIntervalMs: route.repeatIntervalSeconds * 1_000,
+  };
 }
 
 /**
@@ -66,15 +66,12 @@ export function isGrouped(route: RouteSpec): route is RouteSpec & { groupBy: rea
  * missing label counts as empty, as in Alertmanager). Stable: the same labels give the same key; the
  * route is the other half of a group's identity.
  */
-export function groupKeyOf(route: RouteSpec & { groupBy: readonly string[] }, labels: Record<string, string>): string {
+export function groupKeyOf(route: RouteSpec, labels: Record<string, string>): string {
   const parts = [...route.groupBy].sort().map((name) => [name, labels[name] ?? '']);
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 /** The group-by labels and their values, for the group's message. */
-export function groupLabelsOf(
-  route: RouteSpec & { groupBy: readonly string[] },
-  labels: Record<string, string>,
-): Record<string, string> {
+export function groupLabelsOf(route: RouteSpec, labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries([...route.groupBy].sort().map((name) => [name, labels[name] ?? '']));
 }

@@ -1,0 +1,171 @@
+import type { AlertSnapshot } from '@vigil/contracts';
+import type { Sql } from '@vigil/persistence';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  escalates,
+  groupKeyOf,
+  groupLabelsOf,
+  heldUntil,
+  isGrouped,
+  joinGroup,
+  routesFor,
+  startEscalation,
+  stopOf,
+  timingOf,
+  wantsChange,
+  type AlertChange,
+  type GroupState,
+  type RouteSpec,
+} from '../engine/index.js';
+import { messageAlertOf, messageKindOf, type StoredContent } from '../deliveries/content.js';
+import type { DeliveryStore, NewDelivery } from '../deliveries/delivery.store.js';
+import type { NotificationSettings } from '../deliveries/settings.js';
+import type { MessageAlert } from '../providers/index.js';
+
+const US_PER_MS = 1_000;
+
+/** What planning one alert change needs: the tenant's transaction, routes and the time. */
+export interface PlanContext {
+  sql: Sql;
+  tenantId: string;
+  routes: readonly RouteSpec[];
+  nowMs: number;
+  publicUrl?: string;
+}
+
+/** A held message waits for the end of its quiet period in the route's digest bucket. */
+export const QUIET_BUCKET = 'quiet';
+
+/**
+ * Plans what one alert change notifies, as rows only (nothing is sent in the consumer's transaction):
+ * for each route that takes the alert (routesFor), its escalation starts or stops, and — when the
+ * route sends this kind of change — one delivery per channel: due now, held for the end of quiet
+ * hours, or waiting in its group. Keyed by the event's envelope id, so a second copy plans nothing.
+ */
+export async function planChange(
+  ctx: PlanContext,
+  store: DeliveryStore,
+  settings: NotificationSettings,
+  sourceKey: string,
+  change: AlertChange | null,
+  alert: AlertSnapshot,
+): Promise<number> {
+  const { sql, tenantId, nowMs } = ctx;
+  const nowUs = nowMs * US_PER_MS;
+  const stop = stopOf(alert);
+  if (stop) await store.stopEscalations(sql, tenantId, alert.alertId, stop, nowUs);
+  if (!change) return 0;
+  const shown = messageAlertOf(alert, change, ctx.publicUrl);
+  const kind = messageKindOf(change.kind);
+  const rows: NewDelivery[] = [];
+  for (const route of routesFor(alert, ctx.routes)) {
+    if (route.escalationPolicyId && (change.kind === 'created' || change.kind === 'retriggered') && escalates(alert)) {
+      const policy = await settings.escalationPolicy(sql, tenantId, route.escalationPolicyId);
+      const state = policy && startEscalation(policy, alert, nowMs);
+      if (policy && state)
+        await store.startEscalation(
+          sql,
+          {
+            tenantId,
+            alertId: alert.alertId,
+            routeId: route.id,
+            policyId: policy.id,
+            step: state.step,
+            round: state.round,
+            nextAtUs: state.nextAt! * US_PER_MS,
+            stopped: null,
+            alert: JSON.stringify(alert),
+          },
+          nowUs,
+        );
+    }
+    if (!wantsChange(route, change.kind)) continue;
+    const content = JSON.stringify({ kind, alerts: [shown] } satisfies StoredContent);
+    const common = {
+      tenantId,
+      sourceKey,
+      routeId: route.id,
+      alertId: alert.alertId,
+      kind,
+      content,
+      parentId: null,
+      nowUs,
+    };
+    if (isGrouped(route)) {
+      const groupKey = await joinStoredGroup(ctx, store, route, shown);
+      for (const channelId of route.channelIds)
+        rows.push({ ...common, id: uuidv7(), channelId, status: 'pending', groupKey, nextAtUs: null });
+      continue;
+    }
+    const held = heldUntil(route.quietHours, alert.severity, nowMs);
+    for (const channelId of route.channelIds)
+      rows.push({
+        ...common,
+        id: uuidv7(),
+        channelId,
+        status: held === null ? 'pending' : 'held',
+        groupKey: held === null ? null : QUIET_BUCKET,
+        nextAtUs: (held ?? nowMs) * US_PER_MS,
+      });
+  }
+  await store.insert(sql, rows);
+  return rows.length;
+}
+
+/** The alert joins its group on the route (see joinGroup); returns the group's key. */
+async function joinStoredGroup(
+  ctx: PlanContext,
+  store: DeliveryStore,
+  route: RouteSpec,
+  alert: MessageAlert,
+): Promise<string> {
+  const { sql, tenantId, nowMs } = ctx;
+  const groupKey = groupKeyOf(route, alert.labels);
+  const stored = await store.lockGroup(sql, tenantId, route.id, groupKey);
+  const state = joinGroup(stored && groupStateOf(stored), alert, timingOf(route), nowMs);
+  await store.saveGroup(
+    sql,
+    {
+      tenantId,
+      routeId: route.id,
+      groupKey,
+      labels: stored?.labels ?? JSON.stringify(groupLabelsOf(route, alert.labels)),
+      ...storedGroupOf(state),
+    },
+    nowMs * US_PER_MS,
+  );
+  return groupKey;
+}
+
+/** A stored group as the engine's state (times in ms). */
+export function groupStateOf(stored: {
+  members: string;
+  changed: number;
+  firstAtUs: number;
+  nextAtUs: number | null;
+  lastSentAtUs: number | null;
+  sent: number;
+}): GroupState<MessageAlert> {
+  const ms = (us: number | null) => (us === null ? null : Math.floor(us / US_PER_MS));
+  return {
+    members: JSON.parse(stored.members) as Record<string, MessageAlert>,
+    changed: stored.changed,
+    firstAt: ms(stored.firstAtUs)!,
+    nextAt: ms(stored.nextAtUs),
+    lastSentAt: ms(stored.lastSentAtUs),
+    sent: stored.sent,
+  };
+}
+
+/** The engine's group state as stored (times in µs). */
+export function storedGroupOf(state: GroupState<MessageAlert>) {
+  const us = (ms: number | null) => (ms === null ? null : ms * US_PER_MS);
+  return {
+    members: JSON.stringify(state.members),
+    changed: state.changed,
+    firstAtUs: state.firstAt * US_PER_MS,
+    nextAtUs: us(state.nextAt),
+    lastSentAtUs: us(state.lastSentAt),
+    sent: state.sent,
+  };
+}
