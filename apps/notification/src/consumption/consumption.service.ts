@@ -7,7 +7,7 @@ import { DeliveryWorker } from '../deliveries/delivery.worker.js';
 import { ENGINE_OPTIONS, type EngineOptions } from '../deliveries/engine-options.js';
 import { NOTIFICATION_SETTINGS, type NotificationSettings } from '../deliveries/settings.js';
 import { alertChangeOf, type ConsumedPayload } from '../engine/index.js';
-import { planChange } from './planner.js';
+import { planChange, routeMatchers } from './planner.js';
 
 /** Envelopes written in one transaction at most, and how long the first one waits for others. */
 const BATCH_MAX_EVENTS = 200;
@@ -51,6 +51,7 @@ export class ConsumptionService implements OnModuleInit {
       sql: tx.sql,
       tenantId: tx.tenantId,
       routes,
+      matchers: routeMatchers(),
       nowMs: this.clock(),
       ...(this.options.publicUrl && { publicUrl: this.options.publicUrl }),
     };

@@ -8,11 +8,9 @@ import {
   heldUntil,
   isGrouped,
   joinGroup,
-  routesFor,
   startEscalation,
   stopOf,
   timingOf,
-  wantsChange,
   type AlertChange,
   type GroupState,
   type RouteSpec,
@@ -21,6 +19,7 @@ import { messageAlertOf, messageKindOf, type StoredContent } from '../deliveries
 import type { DeliveryStore, NewDelivery } from '../deliveries/delivery.store.js';
 import type { NotificationSettings } from '../deliveries/settings.js';
 import type { MessageAlert } from '../providers/index.js';
+import { compileRouteMatchers, matchRoutes, type MatchedAlert } from '../routes/match.js';
 
 const US_PER_MS = 1_000;
 
@@ -29,8 +28,20 @@ export interface PlanContext {
   sql: Sql;
   tenantId: string;
   routes: readonly RouteSpec[];
+  /** Each route's matchers, compiled once per batch (see routeMatchers). */
+  matchers(route: RouteSpec): (alert: MatchedAlert) => boolean;
   nowMs: number;
   publicUrl?: string;
+}
+
+/** Compiles each route's matchers once, however many changes of a batch it sees. */
+export function routeMatchers(): (route: RouteSpec) => (alert: MatchedAlert) => boolean {
+  const compiled = new WeakMap<RouteSpec, (alert: MatchedAlert) => boolean>();
+  return (route) => {
+    let test = compiled.get(route);
+    if (!test) compiled.set(route, (test = compileRouteMatchers(route)));
+    return test;
+  };
 }
 
 /** A held message waits for the end of its quiet period in the route's digest bucket. */
@@ -38,7 +49,7 @@ export const QUIET_BUCKET = 'quiet';
 
 /**
  * Plans what one alert change notifies, as rows only (nothing is sent in the consumer's transaction):
- * for each route that takes the alert (routesFor), its escalation starts or stops, and — when the
+ * for each route that takes the alert (matchRoutes), its escalation starts, and — when the
  * route sends this kind of change — one delivery per channel: due now, held for the end of quiet
  * hours, or waiting in its group. Keyed by the event's envelope id, so a second copy plans nothing.
  */
@@ -58,7 +69,7 @@ export async function planChange(
   const shown = messageAlertOf(alert, change, ctx.publicUrl);
   const kind = messageKindOf(change.kind);
   const rows: NewDelivery[] = [];
-  for (const route of routesFor(alert, ctx.routes)) {
+  for (const { route, notified } of matchRoutes(ctx.routes, alert, change.kind, (r) => ctx.matchers(r))) {
     if (route.escalationPolicyId && (change.kind === 'created' || change.kind === 'retriggered') && escalates(alert)) {
       const policy = await settings.escalationPolicy(sql, tenantId, route.escalationPolicyId);
       const state = policy && startEscalation(policy, alert, nowMs);
@@ -79,7 +90,7 @@ export async function planChange(
           nowUs,
         );
     }
-    if (!wantsChange(route, change.kind)) continue;
+    if (!notified) continue;
     const content = JSON.stringify({ kind, alerts: [shown] } satisfies StoredContent);
     const common = {
       tenantId,

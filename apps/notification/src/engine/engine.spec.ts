@@ -6,7 +6,7 @@ import { flushGroup, joinGroup, type GroupMember, type GroupState, type GroupTim
 import { ChannelPacer, messageFor, ROLLUP_LISTED } from './pacing.js';
 import { heldUntil, instantOf, quietUntil } from './quiet-hours.js';
 import { afterFailure, MAX_ATTEMPTS, retryDelayMs } from './retry.js';
-import { groupKeyOf, routesFor, wantsChange, type RouteSpec } from './routing.js';
+import { groupKeyOf, type RouteSpec } from './routing.js';
 
 const MIN = 60_000;
 
@@ -29,7 +29,10 @@ function alert(overrides: Partial<AlertSnapshot> = {}): AlertSnapshot {
 function route(id: string, overrides: Partial<RouteSpec> = {}): RouteSpec {
   return {
     id,
-    matches: () => true,
+    position: 0,
+    minSeverity: null,
+    alertTypes: [],
+    labelMatchers: [],
     eventKinds: [...DEFAULT_EVENT_KINDS],
     channelIds: [`${id}-channel`],
     continue: false,
@@ -81,29 +84,7 @@ describe('alert changes', () => {
   });
 });
 
-describe('routing', () => {
-  it('stops at the first matching route unless it says continue', () => {
-    const routes = [
-      route('db', { matches: (a) => a.labels['service'] === 'db' }),
-      route('payments', { matches: (a) => a.labels['service'] === 'payments', continue: true }),
-      route('critical', { matches: (a) => a.severity === 'critical' }),
-      route('catch-all'),
-    ];
-    expect(routesFor(alert(), routes).map((r) => r.id)).toEqual(['payments', 'critical']);
-    expect(routesFor(alert({ labels: { service: 'db' } }), routes).map((r) => r.id)).toEqual(['db']);
-    expect(routesFor(alert({ severity: 'info', labels: {} }), routes).map((r) => r.id)).toEqual(['catch-all']);
-    expect(routesFor(alert(), [])).toEqual([]);
-  });
-
-  it('tells a route the default changes, and occurrences and notes only when it names them', () => {
-    expect(wantsChange(route('r'), 'created')).toBe(true);
-    expect(wantsChange(route('r'), 'analysed')).toBe(true);
-    expect(wantsChange(route('r'), 'occurrence')).toBe(false);
-    expect(wantsChange(route('r'), 'note')).toBe(false);
-    expect(wantsChange(route('r', { eventKinds: ['resolved', 'note'] }), 'note')).toBe(true);
-    expect(wantsChange(route('r', { eventKinds: ['resolved'] }), 'created')).toBe(false);
-  });
-
+describe('groups', () => {
   it('keys a group by the values of its group-by labels, whatever their order', () => {
     const r = { ...route('r'), groupBy: ['service', 'env'] };
     expect(groupKeyOf(r, { env: 'prod', service: 'api', pod: 'a' })).toBe(

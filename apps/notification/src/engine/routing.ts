@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { AlertSnapshot, QuietHoursView, RouteView } from '@vigil/contracts';
-import type { EventKind } from './event-kinds.js';
+import type { QuietHoursView, RouteView } from '@vigil/contracts';
 import type { GroupTiming } from './grouping.js';
 
 /** Quiet hours of a route (QuietHoursView): local times in an IANA zone; `start` after `end` spans midnight. */
 export type QuietHoursSpec = Pick<QuietHoursView, 'timeZone' | 'start' | 'end'> &
   Partial<Pick<QuietHoursView, 'days' | 'overrideSeverity'>>;
 
-/** What the engine reads of a route (RouteView, with its matchers compiled). */
+/** What the engine reads of a route: the RouteView fields that match, route and time its messages. */
 export interface RouteSpec extends Pick<
   RouteView,
   | 'id'
+  | 'position'
+  | 'minSeverity'
+  | 'alertTypes'
+  | 'labelMatchers'
   | 'eventKinds'
   | 'channelIds'
   | 'continue'
@@ -21,30 +24,7 @@ export interface RouteSpec extends Pick<
   | 'escalationPolicyId'
   | 'fallbackEmailChannelId'
 > {
-  /** Whether the route's matchers (severity, alert type, labels) select the alert. */
-  matches(alert: AlertSnapshot): boolean;
   quietHours: QuietHoursSpec | null;
-}
-
-/**
- * The routes an alert reaches, in order, as Alertmanager walks its routes: the first route whose
- * matchers select the alert takes it, and evaluation stops there unless that route says `continue`.
- * A route is chosen by its matchers alone, so every change of an alert goes the same way and lands in
- * the same thread; whether a given change is sent there is then the route's `eventKinds` (wantsChange).
- */
-export function routesFor<R extends RouteSpec>(alert: AlertSnapshot, routes: readonly R[]): R[] {
-  const reached: R[] = [];
-  for (const route of routes) {
-    if (!route.matches(alert)) continue;
-    reached.push(route);
-    if (!route.continue) break;
-  }
-  return reached;
-}
-
-/** Whether the route is told about this kind of change. */
-export function wantsChange(route: RouteSpec, kind: EventKind): boolean {
-  return route.eventKinds.includes(kind);
 }
 
 /** Whether a route groups the alerts it takes (no group-by labels: each alert goes on its own). */
