@@ -45,6 +45,23 @@ export {
 } from './fakes/openai.js';
 export { FakeSlack, type SlackCall, type SlackWebhookPost } from './fakes/slack.js';
 export { FakeSmtp, type FakeSmtpOptions, type ReceivedMail } from './fakes/smtp.js';
+export {
+  SlackStandin,
+  blockProblems,
+  type BlockActionClick,
+  type SignedSlackRequest,
+  type SlackFailure,
+  type PostedSlackMessage,
+  type SlackRequest,
+  type SlackStandinOptions,
+} from './slack-standin.js';
+export {
+  SmtpStandin,
+  type SmtpFailure,
+  type SmtpReceived,
+  type SmtpStage,
+  type SmtpStandinOptions,
+} from './smtp-server.js';
 export { scratchDatabase, tablesOf, type ScratchDatabase } from './database.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { refusedPort } from './ports.js';
