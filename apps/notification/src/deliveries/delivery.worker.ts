@@ -361,6 +361,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const turn = messageFor(waiting);
       if ('single' in turn) {
         units.push(unitOf(turn.single));
+        if (turn.later.length)
+          await this.store.release(
+            sql,
+            tenantId,
+            turn.later.map((d) => d.id),
+            this.pacer.nextFree(channelId) * US_PER_MS,
+            nowUs,
+          );
         continue;
       }
       const alerts = latestAlerts(turn.rollup);
