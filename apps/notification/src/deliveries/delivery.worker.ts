@@ -98,8 +98,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    // The providers are closed by the module that provides them.
     await this.running;
-    await this.providers.close();
   }
 
   /** Runs a pass now (or right after the one under way). */
