@@ -1,5 +1,6 @@
 import { SecretsKeyConfig } from '@vigil/auth';
-import { Env, IsIntegerIn, IsUrlWithScheme, loadServiceConfig, type CommonConfig } from '@vigil/config';
+import { Env, IsIntegerIn, IsParsedBy, IsUrlWithScheme, loadServiceConfig, type CommonConfig } from '@vigil/config';
+import { parseAllowedCidrs } from '@vigil/netguard';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 /**
@@ -31,6 +32,13 @@ export class NotificationConfig extends SecretsKeyConfig {
   @IsOptional()
   @IsUrlWithScheme(['http', 'https'], { message: 'must be an http(s) URL' })
   PUBLIC_URL?: string;
+
+  @Env(
+    "notification service: comma-separated CIDRs of private addresses that tenants' webhook URLs may reach (default: public addresses only)",
+  )
+  @IsOptional()
+  @IsParsedBy((text) => parseAllowedCidrs(text, 'NOTIFY_ALLOWED_CIDRS'))
+  NOTIFY_ALLOWED_CIDRS?: string;
 
   @Env('notification service: longest wait for Slack or the SMTP server on one attempt, in milliseconds')
   @IsIntegerIn(100, 120_000, 'milliseconds')

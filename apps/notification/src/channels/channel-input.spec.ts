@@ -1,6 +1,7 @@
+import { parseAllowedCidrs } from '@vigil/netguard';
 import { channelSettingsProblem, mergeSecrets, targetOf, webhookUrlProblem } from './channel-input.js';
 
-const rules = { slackApiUrl: 'http://127.0.0.1:4010/api/' };
+const rules = { slackApiUrl: 'http://127.0.0.1:4010/api/', allowedCidrs: parseAllowedCidrs('127.0.0.1/32') };
 const fieldOf = (...args: Parameters<typeof channelSettingsProblem>) => channelSettingsProblem(...args)?.field ?? null;
 
 describe('channel settings', () => {
@@ -45,10 +46,11 @@ describe('channel settings', () => {
     expect(fieldOf('slack-webhook', { config: {}, secrets: {} }, rules)).toBe('secrets.webhookUrl');
   });
 
-  it('takes webhooks over https to public hosts, or anything on the configured Slack API origin', () => {
+  it("takes webhooks over https to public hosts (private ones in NOTIFY_ALLOWED_CIDRS), http only on the Slack API's origin", () => {
     const problem = (url: string) => webhookUrlProblem(url, rules)?.problem ?? null;
     expect(problem('http://hooks.slack.com/services/x')).toBe('secrets.webhookUrl: must be https, not http');
-    expect(problem('https://127.0.0.1/hook')).toMatch(/local or private address/);
+    expect(problem('https://127.0.0.2/hook')).toMatch(/local or private address; add it to NOTIFY_ALLOWED_CIDRS/);
+    expect(problem('https://127.0.0.1/hook')).toBeNull();
     expect(problem('https://10.1.2.3/hook')).toMatch(/local or private address/);
     expect(problem('https://localhost/hook')).toMatch(/local or private address/);
     expect(problem('https://user:pw@hooks.slack.com/x')).toMatch(/user name or password/);

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { ChannelType } from '@vigil/contracts';
-import { isPublicAddress } from '@vigil/netguard';
+import { isPublicAddress, type Cidr } from '@vigil/netguard';
 import { isEmail } from 'class-validator';
 import type { ChannelTarget } from '../providers/index.js';
 
@@ -20,6 +20,8 @@ export interface ChannelSettings {
 export interface ChannelRules {
   /** SLACK_API_URL: a webhook URL on its origin is the operator's own Slack-compatible endpoint, so http is allowed there. */
   slackApiUrl: string;
+  /** NOTIFY_ALLOWED_CIDRS: private addresses a webhook URL may name. */
+  allowedCidrs: readonly Cidr[];
 }
 
 export const MAX_EMAIL_RECIPIENTS = 50;
@@ -39,16 +41,17 @@ function problem(field: string, text: string): FieldProblem {
   return { field, problem: `${field}: ${text}` };
 }
 
-function isLocalHost(host: string): boolean {
+function isLocalHost(host: string, allowed: readonly Cidr[]): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  return isIP(bare) !== 0 && !isPublicAddress(bare);
+  return isIP(bare) !== 0 && !isPublicAddress(bare, allowed);
 }
 
 /**
- * A Slack incoming-webhook URL: https, no credentials, not a loopback, private or link-local address;
- * except on the origin of SLACK_API_URL, the Slack-compatible endpoint the operator configured (a
- * local stand-in may be plain http there).
+ * A Slack incoming-webhook URL: https (plain http only on the origin of SLACK_API_URL, the
+ * Slack-compatible endpoint the operator configured), no credentials, and not a literal loopback,
+ * private or link-local address unless NOTIFY_ALLOWED_CIDRS contains it (names are checked again when
+ * the message is sent, as they may resolve elsewhere later).
  */
 export function webhookUrlProblem(text: string, rules: ChannelRules): FieldProblem | null {
   const field = 'secrets.webhookUrl';
@@ -59,10 +62,11 @@ export function webhookUrlProblem(text: string, rules: ChannelRules): FieldProbl
     return problem(field, 'must be an absolute https URL');
   }
   if (url.username || url.password) return problem(field, 'must not carry a user name or password');
-  if (URL.canParse(rules.slackApiUrl) && url.origin === new URL(rules.slackApiUrl).origin) return null;
-  if (url.protocol !== 'https:') return problem(field, `must be https, not ${url.protocol.replace(/:$/, '')}`);
-  if (isLocalHost(url.hostname))
-    return problem(field, `${url.hostname} is a local or private address, which a webhook may not be`);
+  const onSlackApi = URL.canParse(rules.slackApiUrl) && url.origin === new URL(rules.slackApiUrl).origin;
+  if (url.protocol !== 'https:' && !(onSlackApi && url.protocol === 'http:'))
+    return problem(field, `must be https, not ${url.protocol.replace(/:$/, '')}`);
+  if (isLocalHost(url.hostname, rules.allowedCidrs))
+    return problem(field, `${url.hostname} is a local or private address; add it to NOTIFY_ALLOWED_CIDRS to allow it`);
   return null;
 }
 

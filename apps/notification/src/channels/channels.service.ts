@@ -11,8 +11,10 @@ import {
   type Page,
   type UpdateChannelRequest,
 } from '@vigil/contracts';
+import { parseAllowedCidrs, type Cidr } from '@vigil/netguard';
 import { Transactions, type Sql } from '@vigil/persistence';
 import { v7 as uuidv7 } from 'uuid';
+import { NOTIFICATION_PROVIDERS } from '../deliveries/engine-options.js';
 import { invalid, isUniqueViolation, nameTaken, notFound } from '../model/errors.js';
 import { NOTIFICATION_CONFIG, type NotificationConfig } from '../notification.config.js';
 import { DeliveryError, type ChannelTarget, type Providers } from '../providers/index.js';
@@ -21,7 +23,6 @@ import { ChannelStore, type StoredChannel } from './channel.store.js';
 import { ChannelReferences } from './channel-references.js';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
-export const PROVIDERS = Symbol('PROVIDERS');
 
 /** A channel ready for the providers: where to send, secrets opened. */
 export interface OpenedChannel {
@@ -62,12 +63,19 @@ export class ChannelsService {
     private readonly store: ChannelStore,
     private readonly references: ChannelReferences,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
-    @Inject(PROVIDERS) private readonly providers: Providers,
+    @Inject(NOTIFICATION_PROVIDERS) private readonly providers: Providers,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-  ) {}
+  ) {
+    this.allowedCidrs = parseAllowedCidrs(config.NOTIFY_ALLOWED_CIDRS, 'NOTIFY_ALLOWED_CIDRS');
+  }
+
+  private readonly allowedCidrs: readonly Cidr[];
 
   private check(type: StoredChannel['type'], settings: ChannelSettings): void {
-    const problem = channelSettingsProblem(type, settings, { slackApiUrl: this.config.SLACK_API_URL });
+    const problem = channelSettingsProblem(type, settings, {
+      slackApiUrl: this.config.SLACK_API_URL,
+      allowedCidrs: this.allowedCidrs,
+    });
     if (problem) throw invalid(problem.field, problem.problem);
   }
 
