@@ -33,6 +33,13 @@ import { WebhookMappingController } from './ingest/webhook-mapping.controller.js
 import { SystemController } from './system/system.controller.js';
 import { SystemStatusService } from './system/system-status.service.js';
 import { JsonBodyInterceptor } from './json-body.js';
+import { NotificationClient } from './notifications/notification.client.js';
+import {
+  DeliveriesController,
+  EscalationPoliciesController,
+  NotificationChannelsController,
+  NotificationRoutesController,
+} from './notifications/notifications.controller.js';
 import { GATEWAY_CONFIG, JWT_KEYRING } from './tokens.js';
 
 /** The gateway's HTTP controllers: tests read their declarations against docs/access.md. */
@@ -52,6 +59,10 @@ export const GATEWAY_CONTROLLERS = [
   AgentsController,
   McpServersController,
   HistoryController,
+  NotificationChannelsController,
+  NotificationRoutesController,
+  EscalationPoliciesController,
+  DeliveriesController,
 ];
 
 @Module({
@@ -76,6 +87,7 @@ export const GATEWAY_CONTROLLERS = [
     AlertServiceClient,
     AgentRunnerClient,
     HistoryClient,
+    NotificationClient,
     AlertIntake,
     GenericMappings,
     SignInService,
