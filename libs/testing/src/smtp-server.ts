@@ -46,6 +46,7 @@ export class SmtpStandin {
   /** Every scripted failure answered, in order. */
   readonly refused: Array<{ code: number; stage: SmtpStage }> = [];
   private readonly failures: Array<Required<Pick<SmtpFailure, 'code' | 'stage'>> & { message: string }> = [];
+  private readonly failing = new Map<string, SmtpStandin['failures'][number]>();
   private server!: SMTPServer;
   private portNumber = 0;
 
@@ -69,7 +70,10 @@ export class SmtpStandin {
     return `smtp://${auth}${this.host}:${this.portNumber}`;
   }
 
-  /** The next sessions reaching `stage` fail with `code`, one failure per session (`times` in a row). */
+  /**
+   * The next session reaching `stage` fails there with `code` (every recipient of it, at 'rcpt'); `times`
+   * sessions in a row.
+   */
   failNext(failure: SmtpFailure | number, times = 1): this {
     const { code, stage, message } = typeof failure === 'number' ? { code: failure } : failure;
     const at = stage ?? (code === 421 ? 'connect' : code === 550 ? 'rcpt' : 'data');
@@ -81,12 +85,17 @@ export class SmtpStandin {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private take(stage: SmtpStage): Error | undefined {
-    const index = this.failures.findIndex((f) => f.stage === stage);
-    if (index < 0) return undefined;
-    const [failure] = this.failures.splice(index, 1);
-    this.refused.push({ code: failure!.code, stage });
-    return Object.assign(new Error(failure!.message), { responseCode: failure!.code });
+  /** The scripted failure for this stage of this session: taken once, then repeated for the session's other recipients. */
+  private take(stage: SmtpStage, sessionId: string): Error | undefined {
+    let failure = this.failing.get(sessionId);
+    if (failure?.stage !== stage) {
+      const index = this.failures.findIndex((f) => f.stage === stage);
+      if (index < 0) return undefined;
+      failure = this.failures.splice(index, 1)[0]!;
+      this.failing.set(sessionId, failure);
+      this.refused.push({ code: failure.code, stage });
+    }
+    return Object.assign(new Error(failure.message), { responseCode: failure.code });
   }
 
   private async listen(): Promise<void> {
@@ -97,20 +106,26 @@ export class SmtpStandin {
       authOptional: !auth,
       allowInsecureAuth: true,
       logger: false,
-      onConnect: (_session, callback) => callback(this.take('connect') ?? null),
+      // Connections still open at close() (a client's pool) are ended after this, not after 30 s.
+      closeTimeout: 500,
+      onConnect: (session, callback) => callback(this.take('connect', session.id) ?? null),
       onAuth(credentials: SMTPServerAuthentication, _session, callback) {
         if (credentials.username === auth?.user && credentials.password === auth?.password)
           return callback(null, { user: credentials.username });
         return callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       },
-      onMailFrom: (_address, _session, callback) => callback(this.take('mail') ?? null),
-      onRcptTo: (_address, _session, callback) => callback(this.take('rcpt') ?? null),
+      onMailFrom: (_address, session, callback) => {
+        // A new transaction (a pooled connection sends many): the last one's failure is over.
+        this.failing.delete(session.id);
+        callback(this.take('mail', session.id) ?? null);
+      },
+      onRcptTo: (_address, session, callback) => callback(this.take('rcpt', session.id) ?? null),
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('error', callback);
         stream.on('end', () => {
-          const refusal = this.take('data');
+          const refusal = this.take('data', session.id);
           if (refusal) return callback(refusal);
           const raw = Buffer.concat(chunks);
           simpleParser(raw)

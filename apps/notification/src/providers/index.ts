@@ -13,3 +13,7 @@ export {
   type SendResult,
   type ThreadRef,
 } from './provider.js';
+export { createProviders } from './providers.js';
+export { slackUserEmail, createSlackClient } from './slack.js';
+export { emailMessageId } from './email.js';
+export { slackFailure, webhookFailure, smtpFailure } from './failures.js';

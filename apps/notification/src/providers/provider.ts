@@ -1,4 +1,5 @@
 import type { AlertStatus, Severity } from '@vigil/contracts';
+import type { Cidr } from '@vigil/netguard';
 
 export const CHANNEL_KINDS = ['slack', 'slack-webhook', 'email'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -110,4 +111,11 @@ export interface ProvidersOptions {
   timeoutMs?: number;
   /** Template files: <templatesDir>/<tenantId>/<name> first, then <templatesDir>/default/<name>. */
   templatesDir?: string;
+  /**
+   * Incoming-webhook URLs are tenants' input: they reach public addresses only, and these ranges besides
+   * (e.g. a Slack-compatible server on the private network). A refused address is a permanent failure.
+   */
+  allowedCidrs?: readonly Cidr[];
+  /** The setting that holds `allowedCidrs`, named in the refusal message. */
+  allowedCidrsVariable?: string;
 }
