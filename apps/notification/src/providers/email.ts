@@ -1,19 +1,30 @@
+import net from 'node:net';
+import { AddressRefusedError, guardedLookup, isPublicAddress, type Cidr } from '@vigil/netguard';
 import { createTransport, type Transporter } from 'nodemailer';
 import { renderEmail, type TemplateStore } from '../messages/index.js';
 import { smtpFailure } from './failures.js';
 import { DeliveryError, type SendRequest, type SendResult } from './provider.js';
 
-/** Pooled SMTP transports, one per SMTP URL, kept until close(). */
+/**
+ * Pooled SMTP transports, one per SMTP URL, kept until close(). A channel's own SMTP URL is a tenant's
+ * input: its connections reach public addresses only (and `allowed`), checked as each socket connects.
+ */
 export class SmtpTransports {
   private readonly transports = new Map<string, Transporter>();
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly allowed: readonly Cidr[] = [],
+    private readonly allowKey = 'allowedCidrs',
+  ) {}
 
-  get(smtpUrl: string): Transporter {
-    let transport = this.transports.get(smtpUrl);
+  get(smtpUrl: string, guarded: boolean): Transporter {
+    const key = `${guarded ? 'guarded' : 'trusted'} ${smtpUrl}`;
+    let transport = this.transports.get(key);
     if (!transport) {
       transport = createTransport({
         url: smtpUrl,
+        ...(guarded ? { getSocket: this.guardedSocket } : {}),
         pool: true,
         maxConnections: 5,
         // A message whose connection closed is not sent again here: the delivery scheduler retries, and records it.
@@ -25,10 +36,37 @@ export class SmtpTransports {
         disableFileAccess: true,
         disableUrlAccess: true,
       });
-      this.transports.set(smtpUrl, transport);
+      this.transports.set(key, transport);
     }
     return transport;
   }
+
+  /** nodemailer's getSocket: a TCP connection whose address was checked, then handed over opened. */
+  private readonly guardedSocket = (
+    options: { host?: string; port?: number },
+    callback: (error: Error | null, socketOptions?: { connection: net.Socket }) => void,
+  ): void => {
+    const host = (options.host ?? 'localhost').replace(/^\[|\]$/g, '');
+    if (net.isIP(host) && !isPublicAddress(host, this.allowed))
+      return callback(new AddressRefusedError(host, host, this.allowKey));
+    let settled = false;
+    const settle = (error: Error | null, socket?: net.Socket): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        socket?.destroy();
+        callback(error);
+      } else callback(null, { connection: socket! });
+    };
+    const socket = net.connect({ host, port: options.port ?? 25, lookup: guardedLookup(this.allowed, this.allowKey) });
+    const timer = setTimeout(
+      () => settle(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }), socket),
+      this.timeoutMs,
+    );
+    socket.once('connect', () => settle(null, socket));
+    socket.once('error', (error) => settle(error, socket));
+  };
 
   close(): void {
     for (const transport of this.transports.values()) transport.close();
@@ -53,6 +91,8 @@ export async function sendEmail(
 ): Promise<SendResult> {
   const { target } = request;
   const smtpUrl = target.smtpUrl || defaults.smtpUrl;
+  // The deployment's SMTP_URL is trusted (often a relay on the private network); a channel's own is not.
+  const guarded = Boolean(target.smtpUrl);
   if (!smtpUrl)
     throw new DeliveryError('email: no SMTP server (the channel names none and SMTP_URL is not set)', 'permanent');
   if (target.to.length === 0) throw new DeliveryError('email: the channel has no recipients', 'permanent');
@@ -61,7 +101,7 @@ export async function sendEmail(
   const messageId = emailMessageId(request.idempotencyKey);
   const parent = request.thread?.email?.messageId;
   try {
-    const info = await transports.get(smtpUrl).sendMail({
+    const info = await transports.get(smtpUrl, guarded).sendMail({
       from,
       to: target.to,
       subject: message.subject,
@@ -69,7 +109,7 @@ export async function sendEmail(
       html: message.html,
       messageId,
       ...(parent ? { inReplyTo: parent, references: [parent] } : {}),
-      headers: { 'X-Vigil-Tenant': request.content.tenantId, 'Auto-Submitted': 'auto-generated' },
+      headers: { 'Auto-Submitted': 'auto-generated' },
     });
     return {
       providerResponse: {

@@ -130,7 +130,7 @@ export function webhookFailure(error: unknown, retryAfter?: string | null): Deli
 /**
  * An SMTP failure (from nodemailer) as a DeliveryError: a 4xx reply is transient (421 closing, 450/451/452
  * try later), a 5xx reply permanent (550 no such mailbox, 535 authentication failed, 554 refused);
- * no reply at all (connection refused or closed, timeout, DNS) transient.
+ * no reply at all (connection refused or closed, timeout, DNS) transient; an address refused as private permanent.
  */
 export function smtpFailure(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
@@ -141,6 +141,8 @@ export function smtpFailure(error: unknown): DeliveryError {
     ...(e.code ? { code: e.code } : {}),
     ...(e.command ? { command: e.command } : {}),
   };
+  const refused = refusedAddress(error);
+  if (refused) return new DeliveryError(`SMTP: ${refused.message}`, 'permanent', { error: refused.message });
   const message = `SMTP: ${e.response ?? e.message ?? String(error)}`;
   if (typeof e.responseCode === 'number' && e.responseCode >= 500)
     return new DeliveryError(message, 'permanent', response);

@@ -112,8 +112,9 @@ export interface ProvidersOptions {
   /** Template files: <templatesDir>/<tenantId>/<name> first, then <templatesDir>/default/<name>. */
   templatesDir?: string;
   /**
-   * Incoming-webhook URLs are tenants' input: they reach public addresses only, and these ranges besides
-   * (e.g. a Slack-compatible server on the private network). A refused address is a permanent failure.
+   * Incoming-webhook URLs and a channel's own SMTP URL are tenants' input: they reach public addresses only,
+   * and these ranges besides (e.g. a relay on the private network). A refused address is a permanent failure.
+   * SLACK_API_URL and SMTP_URL are the deployment's own and are not restricted.
    */
   allowedCidrs?: readonly Cidr[];
   /** The setting that holds `allowedCidrs`, named in the refusal message. */

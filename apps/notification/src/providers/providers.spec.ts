@@ -232,7 +232,12 @@ describe('email provider, against a real SMTP server', () => {
   const target = { kind: 'email' as const, to: ['oncall@example.com', 'sre@example.com'] };
   beforeEach(async () => {
     smtp = await SmtpStandin.start();
-    providers = createProviders({ smtpUrl: smtp.url, smtpFrom: 'Vigil <vigil@example.com>', timeoutMs: 2000 });
+    providers = createProviders({
+      smtpUrl: smtp.url,
+      smtpFrom: 'Vigil <vigil@example.com>',
+      timeoutMs: 5000,
+      allowedCidrs: LOOPBACK,
+    });
   });
   afterEach(async () => {
     await providers.close();
@@ -324,6 +329,24 @@ describe('email provider, against a real SMTP server', () => {
       }),
     );
     expect(down.kind).toBe('transient');
+  });
+
+  it("refuses a channel's SMTP URL on a private address not allowed, permanently; SMTP_URL is trusted", async () => {
+    const strict = createProviders({ smtpUrl: smtp.url, timeoutMs: 5000 });
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const refused = await failure(
+        strict.send({
+          target: { ...target, smtpUrl: `smtp://${host}:${smtp.port}` },
+          content: content('created'),
+          idempotencyKey: 'd1',
+        }),
+      );
+      expect([refused.kind, refused.message]).toEqual(['permanent', expect.stringContaining('not a public address')]);
+    }
+    expect(smtp.received).toEqual([]);
+    await strict.send({ target, content: content('created'), idempotencyKey: 'd2' });
+    expect(smtp.received).toHaveLength(1);
+    await strict.close();
   });
 
   it('no SMTP server at all, or no recipients: permanent', async () => {

@@ -15,7 +15,7 @@ export function createProviders(options: ProvidersOptions = {}): Providers {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const templates = new TemplateStore(options.templatesDir);
   const slackClients = new SlackClients({ slackApiUrl: options.slackApiUrl, timeoutMs });
-  const transports = new SmtpTransports(timeoutMs);
+  const transports = new SmtpTransports(timeoutMs, options.allowedCidrs, options.allowedCidrsVariable);
   const webhookFetch = guardedFetch(options.allowedCidrs ?? [], options.allowedCidrsVariable);
   return {
     send(request: SendRequest): Promise<SendResult> {
