@@ -55,6 +55,7 @@ describe('Slack messages', () => {
       '*pod*\npayments-api-7d9',
     ]);
     expect(ofType(blocks, 'context')[0]!.elements).toEqual([
+      { type: 'mrkdwn', text: 'Started <!date^1796212800^{date_short_pretty} at {time}|2026-12-02 12:00:00 UTC>' },
       {
         type: 'mrkdwn',
         text:
@@ -173,6 +174,7 @@ describe('email messages', () => {
     expect(email.text).toContain('New alert: [CRITICAL] Pod payments-api-7d9 keeps restarting');
     expect(email.text).toContain('Labels:       service=payments, namespace=prod, pod=payments-api-7d9, zone=eu-1a');
     expect(email.text).toContain('Runbook:       https://runbooks.example/crash?a=1&b=2');
+    expect(email.text).toContain('Started:      2026-12-02 12:00:00 UTC');
     expect(email.html).toContain('<h2 style="margin: 0 0 8px;">[CRITICAL] Pod payments-api-7d9 keeps restarting</h2>');
     expect(email.html).toContain('href="https:&#x2F;&#x2F;runbooks.example&#x2F;crash?a&#x3D;1&amp;b&#x3D;2"');
   });

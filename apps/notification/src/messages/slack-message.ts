@@ -72,8 +72,7 @@ function singleBlocks(content: NotificationContent, view: MessageView, templates
   const blocks: SlackBlock[] = [{ ...section(body || `*${alert.alertType}*`), fields }];
   if (alert.analysis)
     blocks.push(section(`*Analysis* (${escape(alert.analysis.agent)}):\n${escape(alert.analysis.text)}`));
-  const links = linkElements(alert);
-  if (links.length) blocks.push({ type: 'context', elements: links });
+  blocks.push({ type: 'context', elements: [startedElement(alert), ...linkElements(alert)] });
   const buttons = actionButtons(alert);
   if (buttons.length) blocks.push({ type: 'actions', block_id: 'vigil_actions', elements: buttons });
   return blocks;
@@ -123,6 +122,13 @@ function linkElements(alert: AlertView): SlackBlock[] {
     alert.runbookUrl && slackLink(alert.runbookUrl, 'Runbook'),
   ].filter((link): link is string => Boolean(link));
   return links.length ? [mrkdwn(truncate(links.join('  ·  '), SLACK_LIMITS.sectionText))] : [];
+}
+
+/** When the alert started, shown by Slack in each reader's own time zone. */
+function startedElement(alert: AlertView): SlackBlock {
+  const seconds = Math.floor(Date.parse(alert.startedAt) / 1000);
+  if (!Number.isFinite(seconds)) return mrkdwn(`Started ${escape(alert.startedAtText)}`);
+  return mrkdwn(`Started <!date^${seconds}^{date_short_pretty} at {time}|${escape(alert.startedAtText)}>`);
 }
 
 function section(text: string): SlackBlock {

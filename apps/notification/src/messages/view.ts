@@ -48,6 +48,9 @@ export interface AlertView {
   occurrences: number;
   startedAt: string;
   lastSeenAt: string;
+  /** The times for people: `2026-12-02 12:00:00 UTC`. */
+  startedAtText: string;
+  lastSeenAtText: string;
   keyLabels: Array<{ name: string; value: string }>;
   /** Every label as `name=value`, key labels first. */
   labelsText: string;
@@ -109,6 +112,8 @@ export function alertView(alert: MessageAlert): AlertView {
     occurrences: alert.occurrences,
     startedAt: alert.startedAt,
     lastSeenAt: alert.lastSeenAt,
+    startedAtText: timeText(alert.startedAt),
+    lastSeenAtText: timeText(alert.lastSeenAt),
     keyLabels: key.map((name) => ({ name, value: alert.labels[name]! })),
     labelsText: [...key, ...rest].map((name) => `${name}=${alert.labels[name]}`).join(', '),
     ...(subjectName ? { subjectLabel: alert.labels[subjectName] } : {}),
@@ -147,4 +152,10 @@ export function messageView(content: NotificationContent): MessageView {
     ...(shared && alerts[0]!.subjectLabel ? { subjectLabel: alerts[0]!.subjectLabel } : {}),
     ...(content.escalation ? { escalation: content.escalation } : {}),
   };
+}
+
+/** An ISO time as `YYYY-MM-DD HH:MM:SS UTC` (the text as given when it is not a time). */
+export function timeText(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
