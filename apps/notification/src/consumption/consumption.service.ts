@@ -7,7 +7,7 @@ import { DeliveryWorker } from '../deliveries/delivery.worker.js';
 import { ENGINE_OPTIONS, type EngineOptions } from '../deliveries/engine-options.js';
 import { NOTIFICATION_SETTINGS, type NotificationSettings } from '../deliveries/settings.js';
 import { alertChangeOf, type ConsumedPayload } from '../engine/index.js';
-import { planChange, routeMatchers } from './planner.js';
+import { finishPlan, newPlan, planChange, routeMatchers } from './planner.js';
 
 /** Envelopes written in one transaction at most, and how long the first one waits for others. */
 const BATCH_MAX_EVENTS = 200;
@@ -47,19 +47,21 @@ export class ConsumptionService implements OnModuleInit {
 
   private async plan(tx: Tx, envelopes: Envelope<ConsumedPayload>[]): Promise<number[]> {
     const routes = await this.settings.routes(tx.sql, tx.tenantId);
-    const ctx = {
+    const ctx = newPlan({
       sql: tx.sql,
       tenantId: tx.tenantId,
       routes,
       matchers: routeMatchers(),
       nowMs: this.clock(),
       ...(this.options.publicUrl && { publicUrl: this.options.publicUrl }),
-    };
+    });
     const planned: number[] = [];
     for (const envelope of envelopes) {
       const change = alertChangeOf(envelope.type, envelope.payload);
       planned.push(await planChange(ctx, this.store, this.settings, envelope.id, change, envelope.payload.alert));
     }
+    await finishPlan(ctx, this.store);
+    await finishPlan(ctx, this.store);
     return planned;
   }
 }

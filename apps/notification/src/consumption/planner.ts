@@ -32,6 +32,43 @@ export interface PlanContext {
   matchers(route: RouteSpec): (alert: MatchedAlert) => boolean;
   nowMs: number;
   publicUrl?: string;
+  /** What the batch plans, written by finishPlan in a few statements. */
+  rows: NewDelivery[];
+  groups: Map<string, PendingGroup>;
+}
+
+/** A group as the batch left it, saved once by finishPlan. */
+interface PendingGroup {
+  routeId: string;
+  groupKey: string;
+  labels: string;
+  state: GroupState<MessageAlert>;
+}
+
+/** The planning state of one batch of one tenant. */
+export function newPlan(base: Omit<PlanContext, 'rows' | 'groups'>): PlanContext {
+  return { ...base, rows: [], groups: new Map() };
+}
+
+/** Writes what the batch planned: its groups, then its deliveries in one insert. */
+export async function finishPlan(ctx: PlanContext, store: DeliveryStore): Promise<void> {
+  const nowUs = ctx.nowMs * US_PER_MS;
+  // In key order, so two batches of a tenant lock its groups alike.
+  for (const key of [...ctx.groups.keys()].sort()) {
+    const group = ctx.groups.get(key)!;
+    await store.saveGroup(
+      ctx.sql,
+      {
+        tenantId: ctx.tenantId,
+        routeId: group.routeId,
+        groupKey: group.groupKey,
+        labels: group.labels,
+        ...storedGroupOf(group.state),
+      },
+      nowUs,
+    );
+  }
+  await store.insert(ctx.sql, ctx.rows);
 }
 
 /** Compiles each route's matchers once, however many changes of a batch it sees. */
@@ -68,7 +105,8 @@ export async function planChange(
   if (!change) return 0;
   const shown = messageAlertOf(alert, change, ctx.publicUrl);
   const kind = messageKindOf(change.kind);
-  const rows: NewDelivery[] = [];
+  const rows = ctx.rows;
+  const planned = rows.length;
   for (const { route, notified } of matchRoutes(ctx.routes, alert, change.kind, (r) => ctx.matchers(r))) {
     if (route.escalationPolicyId && (change.kind === 'created' || change.kind === 'retriggered') && escalates(alert)) {
       const policy = await settings.escalationPolicy(sql, tenantId, route.escalationPolicyId);
@@ -119,11 +157,10 @@ export async function planChange(
         nextAtUs: (held ?? nowMs) * US_PER_MS,
       });
   }
-  await store.insert(sql, rows);
-  return rows.length;
+  return rows.length - planned;
 }
 
-/** The alert joins its group on the route (see joinGroup); returns the group's key. */
+/** The alert joins its group on the route (see joinGroup), kept in the batch until finishPlan; returns the group's key. */
 async function joinStoredGroup(
   ctx: PlanContext,
   store: DeliveryStore,
@@ -132,19 +169,19 @@ async function joinStoredGroup(
 ): Promise<string> {
   const { sql, tenantId, nowMs } = ctx;
   const groupKey = groupKeyOf(route, alert.labels);
-  const stored = await store.lockGroup(sql, tenantId, route.id, groupKey);
-  const state = joinGroup(stored && groupStateOf(stored), alert, timingOf(route), nowMs);
-  await store.saveGroup(
-    sql,
-    {
-      tenantId,
+  const key = `${route.id}:${groupKey}`;
+  const group = ctx.groups.get(key);
+  if (group) {
+    group.state = joinGroup(group.state, alert, timingOf(route), nowMs);
+  } else {
+    const stored = await store.lockGroup(sql, tenantId, route.id, groupKey);
+    ctx.groups.set(key, {
       routeId: route.id,
       groupKey,
       labels: stored?.labels ?? JSON.stringify(groupLabelsOf(route, alert.labels)),
-      ...storedGroupOf(state),
-    },
-    nowMs * US_PER_MS,
-  );
+      state: joinGroup(stored && groupStateOf(stored), alert, timingOf(route), nowMs),
+    });
+  }
   return groupKey;
 }
 
