@@ -10,6 +10,7 @@ import { CreateUserTables1795362481776 as CreateUserTablesPostgres } from './mig
 import { CreateUserTables1795362481776 as CreateUserTablesSqlite } from './migrations/sqlite/1795362481776-CreateUserTables.js';
 import { UserRetentionIndexes1796222509363 as RetentionIndexesPostgres } from './migrations/postgres/1796222509363-UserRetentionIndexes.js';
 import { UserRetentionIndexes1796222509363 as RetentionIndexesSqlite } from './migrations/sqlite/1796222509363-UserRetentionIndexes.js';
+import { TenantRowSecurity1796231700001 } from './migrations/postgres/1796231700001-TenantRowSecurity.js';
 
 export const USER_ENTITIES = [
   TenantEntity,
@@ -30,7 +31,7 @@ export const USER_ENTITIES = [
 export const persistence = definePersistence('user', {
   entities: [...USER_ENTITIES],
   migrations: {
-    postgres: [CreateUserTablesPostgres, RetentionIndexesPostgres],
+    postgres: [CreateUserTablesPostgres, RetentionIndexesPostgres, TenantRowSecurity1796231700001],
     sqlite: [CreateUserTablesSqlite, RetentionIndexesSqlite],
   },
 });

@@ -125,7 +125,7 @@ describe(`a consumer with the database inbox losing its broker connection (${TES
       logging: false,
     });
     if (DIALECT === 'postgres')
-      for (const statement of tenantRowLevelSecuritySql({ tenantTables: ['deliveries'] }))
+      for (const statement of tenantRowLevelSecuritySql({ tenantTables: ['deliveries'], platformTables: ['inbox'] }))
         await dataSource.query(statement);
     if (distributed) {
       await proxy.start();

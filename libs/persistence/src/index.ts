@@ -76,13 +76,15 @@ export { isDatabaseUnavailable } from './health/database-unavailable.js';
 export { PersistenceModule, repositoriesFor, type PersistenceModuleOptions } from './persistence.module.js';
 export { ensurePostgresDatabase } from './ensure-database.js';
 export {
-  PLATFORM_SETTING,
+  PLATFORM_ROLE,
+  SERVICE_ROLE,
   TENANT_ROLE,
   TENANT_SETTING,
   dropTenantRowLevelSecuritySql,
   runAsPlatform,
   runInTenant,
   runScoped,
+  serviceRolesSql,
   type EnterTenant,
   tenantRowLevelSecuritySql,
   type TenantSecurityTables,

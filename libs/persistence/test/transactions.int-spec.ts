@@ -100,7 +100,10 @@ describe(`Transactions (${DIALECT})`, () => {
       logging: false,
     });
     if (DIALECT === 'postgres')
-      for (const statement of tenantRowLevelSecuritySql({ tenantTables: ['widgets', 'outbox'] }))
+      for (const statement of tenantRowLevelSecuritySql({
+        tenantTables: ['widgets', 'outbox'],
+        platformTables: ['inbox'],
+      }))
         await dataSource.query(statement);
   });
   beforeEach(async () => {

@@ -331,6 +331,7 @@ describe('docker-compose.yml', () => {
       expect(amqp.username).not.toBe('guest');
       if (!env.DATABASE_URL) continue;
       const db = url(env.DATABASE_URL, `${app.name} DATABASE_URL`);
+      // The services' own login (created by the postgres init script), never the superuser.
       expect({
         app: app.name,
         user: decodeURIComponent(db.username),
@@ -338,11 +339,34 @@ describe('docker-compose.yml', () => {
         db: db.pathname.slice(1),
       }).toEqual({
         app: app.name,
-        user: pg.POSTGRES_USER ?? 'postgres',
-        pass: pg.POSTGRES_PASSWORD,
+        user: pg.VIGIL_DB_USER,
+        pass: pg.VIGIL_DB_PASSWORD,
         db: pg.POSTGRES_DB ?? pg.POSTGRES_USER ?? 'postgres',
       });
+      expect(db.username).not.toBe(pg.POSTGRES_USER ?? 'postgres');
     }
+  });
+
+  it("creates the services' login on the database's first start, a member of vigil_service only", () => {
+    const pg = environmentOf(services.postgres);
+    const mounts = stringList(services.postgres.volumes, 'postgres.volumes');
+    const init = mounts.find((m) => m.includes('/docker-entrypoint-initdb.d/'));
+    expect(init).toBeDefined();
+    const script = readRepoFile(init!.split(':')[0]!.replace(/^\.\//, ''));
+    expect(script).toContain('VIGIL_DB_USER');
+    expect(script).toContain('VIGIL_DB_PASSWORD');
+    expect(script).toMatch(/CREATE ROLE :"login" LOGIN PASSWORD :'password' IN ROLE vigil_service;/);
+    // Nothing but LOGIN and the group in SQL (the comments may name what it is not).
+    const sql = script
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .join('\n');
+    expect(sql).not.toMatch(/SUPERUSER|BYPASSRLS|CREATEROLE/);
+    expect(pg.VIGIL_DB_USER).toBeTruthy();
+    // The migration job is the one that connects as the superuser: it owns the tables and creates the roles.
+    const migrateDb = url(environmentOf(services.migrate).DATABASE_URL, 'migrate DATABASE_URL');
+    expect(decodeURIComponent(migrateDb.username)).toBe(pg.POSTGRES_USER ?? 'postgres');
+    expect(decodeURIComponent(migrateDb.password)).toBe(pg.POSTGRES_PASSWORD);
   });
 
   it.each(APPS.map((a) => [a.name]))(
@@ -458,7 +482,9 @@ describe('docker-compose.yml', () => {
     expect(cli).toBeDefined();
     expect(rootPackage.scripts.migrate).toContain(cli);
     const env = environmentOf(migrate);
-    expect(env.DATABASE_URL).toBe(environmentOf(services.user).DATABASE_URL);
+    // Same server and database as the services, as the owner rather than the services' login.
+    const [own, theirs] = [url(env.DATABASE_URL, 'migrate'), url(environmentOf(services.user).DATABASE_URL, 'user')];
+    expect([own.host, own.pathname]).toEqual([theirs.host, theirs.pathname]);
     expect(dependenciesOf(migrate).postgres).toBe('service_healthy');
     expect(migrate.restart ?? 'no').toBe('no');
     expect(migrate.ports).toBeUndefined();

@@ -9,17 +9,23 @@ import {
 describe('tenant row-level security SQL', () => {
   const tables = { tenantTables: ['users', 'api_keys'], readableTables: ['tenants'] };
 
-  it('creates the restricted role once, grants it, and forces a tenant policy on every tenant table', () => {
+  it('creates the three roles once, grants them, and forces a tenant policy on every tenant table', () => {
     const sql = tenantRowLevelSecuritySql(tables);
-    expect(sql[0]).toMatch(/CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT/);
-    expect(sql[0]).toMatch(/IF NOT EXISTS/);
+    expect(sql.slice(0, 3)).toEqual([
+      expect.stringMatching(/IF NOT EXISTS .*CREATE ROLE "vigil_tenant" NOLOGIN NOINHERIT;/),
+      expect.stringMatching(/IF NOT EXISTS .*CREATE ROLE "vigil_platform" NOLOGIN NOINHERIT BYPASSRLS;/),
+      expect.stringMatching(/IF NOT EXISTS .*CREATE ROLE "vigil_service" NOLOGIN NOINHERIT;/),
+    ]);
     expect(sql).toContain('GRANT SELECT ON "tenants" TO "vigil_tenant"');
     for (const table of ['users', 'api_keys']) {
-      expect(sql).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON "${table}" TO "vigil_tenant"`);
+      expect(sql).toContain(
+        `GRANT SELECT, INSERT, UPDATE, DELETE ON "${table}" TO "vigil_tenant", "vigil_service", "vigil_platform"`,
+      );
       expect(sql).toContain(`ALTER TABLE "${table}" ENABLE ROW LEVEL SECURITY`);
       expect(sql).toContain(`ALTER TABLE "${table}" FORCE ROW LEVEL SECURITY`);
-      expect(sql.find((s) => s.startsWith(`CREATE POLICY "tenant_isolation" ON "${table}"`))).toMatch(
-        /USING \("tenant_id" = current_setting\('vigil\.tenant_id', true\).*\) WITH CHECK \("tenant_id" = current_setting\('vigil\.tenant_id', true\)/,
+      // The tenant setting alone: no session-settable switch that opens every tenant.
+      expect(sql.find((s) => s.startsWith(`CREATE POLICY "tenant_isolation" ON "${table}"`))).toBe(
+        `CREATE POLICY "tenant_isolation" ON "${table}" USING ("tenant_id" = current_setting('vigil.tenant_id', true)) WITH CHECK ("tenant_id" = current_setting('vigil.tenant_id', true))`,
       );
     }
     expect(sql.some((s) => s.includes('"tenants" ENABLE'))).toBe(false);

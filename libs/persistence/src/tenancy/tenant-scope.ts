@@ -8,7 +8,10 @@ import type { DataSource, EntityManager } from 'typeorm';
  * hide and refuse every other tenant's rows even if a query forgets its `where tenant_id = ...`.
  *
  * Work that deliberately spans tenants (sign-in by email, bootstrap, tenant creation, a credential
- * looked up by its prefix or hash) runs in `runAsPlatform`, named so that it is visible in review.
+ * looked up by its prefix or hash) runs in `runAsPlatform`, named so that it is visible in review: on
+ * PostgreSQL it switches to `vigil_platform`, a role with BYPASSRLS. No setting a session can change
+ * opens another tenant's rows; the services' runtime login (a member of `vigil_service`) is neither
+ * superuser nor table owner, so outside these two functions it sees no tenant's rows at all.
  *
  * SQLite is the single-user standalone mode: it has no roles or policies, so both functions are a
  * plain transaction there and the code-level `tenant_id` filters are the only scoping. SQLite also has
@@ -21,8 +24,10 @@ import type { DataSource, EntityManager } from 'typeorm';
 export const TENANT_ROLE = 'vigil_tenant';
 /** Transaction-local setting holding the tenant of the current transaction. */
 export const TENANT_SETTING = 'vigil.tenant_id';
-/** Transaction-local setting that `runAsPlatform` turns on: the policies let such a transaction see every tenant. */
-export const PLATFORM_SETTING = 'vigil.platform';
+/** The NOLOGIN, BYPASSRLS role a platform transaction runs as (`SET LOCAL ROLE`). */
+export const PLATFORM_ROLE = 'vigil_platform';
+/** The NOLOGIN group of the services' runtime logins: table privileges, member of the two roles above. */
+export const SERVICE_ROLE = 'vigil_service';
 
 const MAX_TENANT_ID = 64;
 
@@ -101,11 +106,11 @@ export async function runInTenant<T>(dataSource: DataSource, tenantId: string, w
 /**
  * Runs `work` in one transaction that may read and write every tenant's rows: for the few
  * platform-level operations only (sign-in by email, bootstrap, tenant creation, credential lookup).
- * PostgreSQL: runs as the service's own database user with `vigil.platform` on for the transaction.
+ * PostgreSQL: runs as `vigil_platform` (BYPASSRLS) for the transaction.
  */
 export async function runAsPlatform<T>(dataSource: DataSource, work: TenantWork<T>): Promise<T> {
   return transaction(dataSource, async (manager) => {
-    if (isPostgres(dataSource)) await manager.query('SELECT set_config($1, $2, true)', [PLATFORM_SETTING, 'on']);
+    if (isPostgres(dataSource)) await manager.query(`SET LOCAL ROLE ${PLATFORM_ROLE}`);
     return work(manager);
   });
 }
@@ -122,6 +127,12 @@ export interface TenantSecurityTables {
   readonly tenantTables: readonly string[];
   /** Platform tables a tenant transaction may read (SELECT only, no policy). */
   readonly readableTables?: readonly string[];
+  /**
+   * Tables without a tenant the service itself uses (an inbox, a cursor): privileges for the runtime
+   * group and the platform role. Migrations need not list theirs (the shared migration grants every
+   * table of the schema, and those created later by default); tables made another way do.
+   */
+  readonly platformTables?: readonly string[];
 }
 
 /**
@@ -133,24 +144,52 @@ export interface TenantSecurityTables {
  */
 export function tenantRowLevelSecuritySql(tables: TenantSecurityTables): string[] {
   const role = ident(TENANT_ROLE);
-  const statements = [
-    // Roles are cluster-wide and services migrate concurrently: creating it may race, which is fine.
-    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${TENANT_ROLE}') THEN CREATE ROLE ${role} NOLOGIN NOINHERIT; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
-    `DO $$ BEGIN IF NOT pg_has_role(current_user, '${TENANT_ROLE}', 'MEMBER') THEN EXECUTE 'GRANT ${TENANT_ROLE} TO ' || quote_ident(current_user); END IF; END $$`,
-    `DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${TENANT_ROLE}', current_schema()); END $$`,
-  ];
+  const statements = serviceRolesSql();
   for (const table of tables.readableTables ?? []) statements.push(`GRANT SELECT ON ${ident(table)} TO ${role}`);
-  const predicate = `"tenant_id" = current_setting('${TENANT_SETTING}', true) OR current_setting('${PLATFORM_SETTING}', true) = 'on'`;
+  for (const table of tables.platformTables ?? [])
+    statements.push(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${ident(table)} TO ${ident(SERVICE_ROLE)}, ${ident(PLATFORM_ROLE)}`,
+    );
+  const predicate = `"tenant_id" = current_setting('${TENANT_SETTING}', true)`;
   for (const table of tables.tenantTables) {
     const t = ident(table);
     statements.push(
-      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${role}`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${role}, ${ident(SERVICE_ROLE)}, ${ident(PLATFORM_ROLE)}`,
       `ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`,
       `ALTER TABLE ${t} FORCE ROW LEVEL SECURITY`,
       `CREATE POLICY "tenant_isolation" ON ${t} USING (${predicate}) WITH CHECK (${predicate})`,
     );
   }
   return statements;
+}
+
+/**
+ * The cluster-wide roles and their use of the current schema, idempotent: `vigil_tenant` (policies
+ * apply), `vigil_platform` (BYPASSRLS; creating it needs a superuser or a role with BYPASSRLS, the
+ * usual migration user), and `vigil_service`, the NOLOGIN group a deployment puts its runtime login
+ * in (member of both, so its transactions can switch to either; NOINHERIT, so the login itself stays
+ * under the policies). The migrating user becomes a member of both too: where it also runs the
+ * services (a laptop, the tests) `SET LOCAL ROLE` works for it. Part of `tenantRowLevelSecuritySql`.
+ */
+export function serviceRolesSql(): string[] {
+  const create = (name: string, attributes: string) =>
+    // Roles are cluster-wide and services migrate concurrently: creating one may race, which is fine.
+    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${name}') THEN CREATE ROLE ${ident(name)} ${attributes}; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`;
+  const grant = (granted: string, to: string) =>
+    to === 'current_user'
+      ? `DO $$ BEGIN IF NOT pg_has_role(current_user, '${granted}', 'MEMBER') THEN EXECUTE 'GRANT ${ident(granted)} TO ' || quote_ident(current_user); END IF; EXCEPTION WHEN unique_violation THEN NULL; END $$`
+      : `DO $$ BEGIN IF NOT pg_has_role('${to}', '${granted}', 'MEMBER') THEN GRANT ${ident(granted)} TO ${ident(to)}; END IF; EXCEPTION WHEN unique_violation THEN NULL; END $$`;
+  const roles = [TENANT_ROLE, PLATFORM_ROLE, SERVICE_ROLE].map(ident).join(', ');
+  return [
+    create(TENANT_ROLE, 'NOLOGIN NOINHERIT'),
+    create(PLATFORM_ROLE, 'NOLOGIN NOINHERIT BYPASSRLS'),
+    create(SERVICE_ROLE, 'NOLOGIN NOINHERIT'),
+    grant(TENANT_ROLE, SERVICE_ROLE),
+    grant(PLATFORM_ROLE, SERVICE_ROLE),
+    grant(TENANT_ROLE, 'current_user'),
+    grant(PLATFORM_ROLE, 'current_user'),
+    `DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${roles}', current_schema()); END $$`,
+  ];
 }
 
 /** The reverse of `tenantRowLevelSecuritySql` for a migration's down(); the cluster-wide role stays. */
