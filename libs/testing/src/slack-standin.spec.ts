@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode, WebClient, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
 import { IncomingWebhook } from '@slack/webhook';
+import { verifySlackSignature } from '@vigil/auth';
 import { manualClock } from './clock.js';
 import { SlackStandin } from './slack-standin.js';
 
@@ -16,6 +17,7 @@ describe('SlackStandin, through the official Slack clients', () => {
       slackApiUrl: slack.apiUrl,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
+      logLevel: LogLevel.ERROR,
     });
   });
   afterEach(() => slack.close());
@@ -106,6 +108,7 @@ describe('SlackStandin, through the official Slack clients', () => {
       slackApiUrl: slack.apiUrl,
       retryConfig: { retries: 0 },
       timeout: 200,
+      logLevel: LogLevel.ERROR,
     });
     const timedOut = (await hanging.chat.postMessage({ channel: 'C1', text: 'x' }).catch((e: unknown) => e)) as {
       code: string;
@@ -134,6 +137,29 @@ describe('SlackStandin, through the official Slack clients', () => {
       ['/services/T1/B1/secret', 200, 'hello'],
       ['/services/T1/B1/secret', 404, 'again'],
     ]);
+  });
+
+  it('prepares a forged or stale click, and the same signed request again for a replay', async () => {
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'disk full' });
+    const click = {
+      signingSecret: 'shh',
+      actionId: 'vigil_resolve',
+      value: 'a1',
+      channel: 'C1',
+      messageTs: posted.ts!,
+    };
+    const forged = slack.blockActionRequest({ ...click, signature: 'v0=' + '0'.repeat(64) });
+    expect(forged.headers['x-slack-signature']).toBe('v0=' + '0'.repeat(64));
+    const stale = slack.blockActionRequest({ ...click, timestamp: clock() / 1000 - 600 });
+    expect(
+      verifySlackSignature({
+        signingSecret: 'shh',
+        timestamp: stale.headers['x-slack-request-timestamp'],
+        signature: stale.headers['x-slack-signature'],
+        rawBody: stale.body,
+        now: clock(),
+      }),
+    ).toMatchObject({ ok: false, reason: 'stale_timestamp' });
   });
 
   describe('button clicks', () => {
@@ -174,6 +200,15 @@ describe('SlackStandin, through the official Slack clients', () => {
         .update(`v0:${clock() / 1000}:${body}`)
         .digest('hex');
       expect(headers['x-slack-signature']).toBe(`v0=${expected}`);
+      expect(
+        verifySlackSignature({
+          signingSecret: 'shh',
+          timestamp: headers['x-slack-request-timestamp'],
+          signature: headers['x-slack-signature'],
+          rawBody: body,
+          now: clock(),
+        }),
+      ).toEqual({ ok: true });
       const payload = JSON.parse(new URLSearchParams(body).get('payload')!) as Record<string, unknown>;
       expect(payload).toMatchObject({
         type: 'block_actions',
