@@ -117,6 +117,35 @@ describe('SlackStandin, through the official Slack clients', () => {
     expect((await client.chat.postMessage({ channel: 'C1', text: 'x' })).ok).toBe(true);
   });
 
+  it('takes JSON bodies with a bearer token, checking the arguments', async () => {
+    const call = async (method: string, body: unknown) => {
+      const res = await fetch(`${slack.apiUrl}${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', authorization: 'Bearer xoxb-good' },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as { ok: boolean; error?: string; ts?: string };
+    };
+    const posted = await call('chat.postMessage', { channel: 'C9', text: 'json' });
+    expect(posted).toMatchObject({ ok: true, channel: 'C9' });
+    expect(await call('chat.update', { channel: 'C9', text: 'no ts' })).toEqual({
+      ok: false,
+      error: 'invalid_arguments',
+    });
+    expect(await call('chat.update', { channel: 'C9', ts: '1.000009', text: 'x' })).toEqual({
+      ok: false,
+      error: 'message_not_found',
+    });
+    expect(await call('chat.postMessage', { text: 'no channel' })).toEqual({ ok: false, error: 'channel_not_found' });
+    expect(await call('chat.postMessage', { channel: 'C9', text: 5 })).toEqual({
+      ok: false,
+      error: 'invalid_arguments',
+    });
+    expect(await call('users.info', {})).toEqual({ ok: false, error: 'invalid_arguments' });
+    expect(await call('chat.update', { channel: 'C9', ts: posted.ts, text: 'edited' })).toMatchObject({ ok: true });
+    expect(slack.requests.every((r) => r.contentType.startsWith('application/json'))).toBe(true);
+  });
+
   it('answers users.info for known members', async () => {
     slack.addUser({ id: 'U1', email: 'alice@example.com' });
     expect(await client.users.info({ user: 'U1' })).toMatchObject({
