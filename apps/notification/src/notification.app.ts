@@ -8,4 +8,6 @@ export const notificationApp: ServiceDefinition = {
   module: NotificationModule,
   persistence,
   config: NotificationConfig,
+  // The alert.* consumer plans batches of up to 200 events in one transaction: it must be allowed to hold them.
+  busPrefetch: 1_000,
 };

@@ -4,14 +4,13 @@ import { ChannelsService } from '../channels/channels.service.js';
 import type { ChannelInfo, NotificationSettings } from '../deliveries/settings.js';
 import type { EscalationPolicySpec, RouteSpec } from '../engine/index.js';
 import { EscalationPolicyStore } from '../escalation-policies/escalation-policy.store.js';
-import { compileRouteMatchers } from './match.js';
 import { RouteStore } from './route.store.js';
 import { routeViewOf } from './routes.service.js';
 
 /**
  * What the engine reads of a tenant's configuration, inside its own transaction: the routes in order
- * with their matchers compiled (match.ts, as the dry run uses them), a policy, the channels opened for
- * the providers, and a channel's health after a send.
+ * (it matches them with match.ts, as the dry run does), a policy, the channels opened for the
+ * providers, and a channel's health after a send.
  */
 @Injectable()
 export class NotificationSettingsReader implements NotificationSettings {
@@ -22,10 +21,7 @@ export class NotificationSettingsReader implements NotificationSettings {
   ) {}
 
   async routes(sql: Sql, tenantId: string): Promise<RouteSpec[]> {
-    return (await this.routeStore.list(sql, tenantId)).map((route) => {
-      const view = routeViewOf(route);
-      return { ...view, matches: compileRouteMatchers(view) };
-    });
+    return (await this.routeStore.list(sql, tenantId)).map(routeViewOf);
   }
 
   async escalationPolicy(sql: Sql, tenantId: string, policyId: string): Promise<EscalationPolicySpec | null> {
