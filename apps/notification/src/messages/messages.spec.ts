@@ -158,10 +158,13 @@ describe('Slack messages', () => {
     expect(blockProblems(blocks)).toEqual([]);
   });
 
-  it('sends a test message without an alert', () => {
+  it('sends a test message, with no buttons', () => {
     const { blocks, text } = renderSlack(content('test', []), templates);
     expect(text).toBe('Vigil test notification');
     expect(blockProblems(blocks)).toEqual([]);
+    const withAlert = renderSlack(content('test', [alert({ severity: 'info', alertType: 'VigilTest' })]), templates);
+    expect(ofType(withAlert.blocks, 'actions')).toEqual([]);
+    expect(texts(withAlert.blocks)).toContain('This is a test message from Vigil');
   });
 });
 
