@@ -27,6 +27,7 @@ export class SmtpTransports {
         ...(guarded ? { getSocket: this.guardedSocket } : {}),
         pool: true,
         maxConnections: 5,
+        maxMessages: 500,
         // A message whose connection closed is not sent again here: the delivery scheduler retries, and records it.
         maxRequeues: 0,
         connectionTimeout: this.timeoutMs,

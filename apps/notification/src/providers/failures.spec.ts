@@ -74,8 +74,13 @@ describe('webhookFailure', () => {
   });
 
   it('no answer is transient; an address refused as private is permanent', () => {
-    const network = Object.assign(new Error('request error'), { original: new Error('ECONNREFUSED') });
-    expect(webhookFailure(network).kind).toBe('transient');
+    const network = Object.assign(new Error('request error'), {
+      original: new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') }),
+    });
+    expect(webhookFailure(network)).toMatchObject({
+      kind: 'transient',
+      message: 'Slack webhook: request failed: fetch failed: connect ECONNREFUSED 127.0.0.1:9',
+    });
     const refused = Object.assign(new Error('request error'), {
       original: new TypeError('fetch failed', { cause: new AddressRefusedError('hooks.internal', '10.0.0.5', 'X') }),
     });

@@ -92,8 +92,8 @@ export function slackFailure(error: unknown): DeliveryError {
       );
     }
     case SlackErrorCode.RequestError:
-      return new DeliveryError(`Slack: request failed: ${e.original?.message ?? e.message}`, 'transient', {
-        error: e.original?.message ?? e.message,
+      return new DeliveryError(`Slack: request failed: ${causeText(e.original ?? error)}`, 'transient', {
+        error: causeText(e.original ?? error),
       });
     default:
       return new DeliveryError(`Slack: ${e.message ?? String(error)}`, 'transient', {
@@ -123,7 +123,7 @@ export function webhookFailure(error: unknown, retryAfter?: string | null): Deli
   }
   const refused = refusedAddress(e.original ?? error);
   if (refused) return new DeliveryError(`Slack webhook: ${refused.message}`, 'permanent', { error: refused.message });
-  const message = e.original?.message ?? e.message ?? String(error);
+  const message = causeText(e.original ?? error);
   return new DeliveryError(`Slack webhook: request failed: ${message}`, 'transient', { error: message });
 }
 
@@ -161,6 +161,17 @@ function refusedAddress(error: unknown): AddressRefusedError | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** An error's message with its causes' (`fetch failed: connect ECONNREFUSED 127.0.0.1:9`). */
+function causeText(error: unknown): string {
+  const parts: string[] = [];
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message && !parts.includes(message)) parts.push(message);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.join(': ') || 'unknown error';
 }
 
 /** Retry-After in seconds (or an HTTP date) as milliseconds. */
