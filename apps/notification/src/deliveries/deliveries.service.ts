@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   DEFAULT_PAGE_SIZE,
   decodeCursor,
@@ -15,8 +15,13 @@ import {
   type SlackMessageOwner,
 } from '@vigil/contracts';
 import { placeholders, Transactions, type Row } from '@vigil/persistence';
+import type { Logger } from '@vigil/messaging';
+import { LOGGER } from '@vigil/runtime';
+import { NOTIFICATION_CONFIG, type NotificationConfig } from '../notification.config.js';
+import { slackUserEmail } from '../providers/index.js';
 import { NO_ROUTE } from './delivery.entity.js';
 import { DeliveryStore } from './delivery.store.js';
+import { NOTIFICATION_SETTINGS, type NotificationSettings } from './settings.js';
 
 const KEYSET: Keyset = { sort: 'created_at', order: 'desc' };
 
@@ -26,6 +31,9 @@ export class DeliveriesService {
   constructor(
     private readonly transactions: Transactions,
     private readonly store: DeliveryStore,
+    @Inject(NOTIFICATION_SETTINGS) private readonly settings: NotificationSettings,
+    @Inject(NOTIFICATION_CONFIG) private readonly config: Pick<NotificationConfig, 'SLACK_API_URL'>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** A tenant's deliveries, newest first, filtered, each with its attempts. */
@@ -114,13 +122,30 @@ export class DeliveriesService {
 
   /**
    * Which tenant and alert a clicked Slack message belongs to (a platform read: the click names no
-   * tenant); null when none. The clicking user's email is left to the caller (null).
+   * tenant); null when none. With the clicking user's id, their email as Slack knows it (users.info
+   * with the channel's bot token), or null when Slack does not say.
    */
   async slackOwner(request: SlackMessageLookupRequest): Promise<SlackMessageOwner | null> {
     const owner = await this.transactions.asPlatform(({ sql }) =>
       this.store.slackOwner(sql, request.channel, request.ts),
     );
-    return owner && { ...owner, userEmail: null };
+    if (!owner) return null;
+    return { ...owner, userEmail: request.userId ? await this.userEmail(owner, request.userId) : null };
+  }
+
+  private async userEmail(owner: { tenantId: string; channelId: string }, userId: string): Promise<string | null> {
+    const channel = await this.transactions.inTenant(owner.tenantId, async ({ sql }) =>
+      (await this.settings.channels(sql, owner.tenantId, [owner.channelId])).get(owner.channelId),
+    );
+    if (channel?.target.kind !== 'slack') return null;
+    try {
+      return (
+        (await slackUserEmail(channel.target.botToken, userId, { slackApiUrl: this.config.SLACK_API_URL })) ?? null
+      );
+    } catch (err) {
+      this.logger.warn({ err, userId }, 'could not read the Slack user who clicked; answered without an email');
+      return null;
+    }
   }
 }
 

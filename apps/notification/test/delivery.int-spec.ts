@@ -1,0 +1,335 @@
+// The notification engine over the real bus and database (embedded broker + SQLite, or RabbitMQ +
+// PostgreSQL with row-level security), Slack replaced by a stand-in that checks what Slack checks and
+// email by a real SMTP server, on a ManualClock: an alert's first message on Slack and by email, the
+// acknowledgement updating the Slack message and threading the email, redelivered events sending
+// nothing twice, a storm grouped, quiet hours held into a digest, escalation, retries, a permanent
+// failure with its email fallback, and all of it in the deliveries list.
+import { RoutingKeys, RpcPatterns, type Envelope } from '@vigil/contracts';
+import { waitFor } from '@vigil/testing';
+import {
+  acknowledged,
+  alertOf,
+  allDeliveries,
+  created,
+  deliveries,
+  emailChannel,
+  escalationPolicy,
+  publish,
+  route,
+  slackChannel,
+  startRig,
+  tick,
+  type NotifyRig,
+} from './support.js';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+
+describe('notification engine', () => {
+  let rig: NotifyRig;
+
+  beforeAll(async () => {
+    rig = await startRig();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  // Each case has its own tenant, so their routes and deliveries never meet.
+  beforeEach(() => {
+    rig.tenantId = `t-${Math.random().toString(16).slice(2, 12)}`;
+  });
+
+  it('sends an alert to Slack and by email once, updates the Slack message on acknowledgement and threads the email', async () => {
+    const slack = await slackChannel(rig);
+    const email = await emailChannel(rig, 'payments-oncall@example.test');
+    await route(rig, { channelIds: [slack.id, email.id] });
+    const alert = alertOf(rig);
+    const envelope = await created(rig, alert);
+
+    const channel = slack.config['channelId'] as string;
+    const [first] = await waitFor(() => rig.slack.messages(channel).length === 1 && rig.slack.messages(channel), {
+      what: 'the Slack message',
+    });
+    const mail = await waitFor(() => rig.smtp.received[0], { what: 'the email' });
+    expect(mail.to).toEqual(['payments-oncall@example.test']);
+    expect(mail.subject).toContain('KubePodCrashLooping');
+    expect(mail.text).toBeTruthy();
+    expect(mail.html).toBeTruthy();
+
+    // The same envelope again (a redelivery): nothing new is sent.
+    await rig.harness.publishRaw(envelope as Envelope<object>);
+
+    await acknowledged(rig, alert);
+    await waitFor(async () => (await deliveries(rig, { alertId: alert.alertId })).length === 4, {
+      what: 'the acknowledgement planned',
+    });
+    // Slack takes one message a second per channel: the acknowledgement goes at the channel's next turn.
+    rig.clock.advance(SECOND);
+    await tick(rig);
+    await waitFor(() => rig.slack.message(channel, first!.ts)?.updates === 1, { what: 'the Slack message updated' });
+    const ackMail = await waitFor(() => rig.smtp.received.find((m) => m.inReplyTo && m.inReplyTo === mail.messageId), {
+      what: 'the acknowledgement email in the thread',
+    });
+    expect(ackMail.references).toContain(mail.messageId);
+    const replies = rig.slack.messages(channel).filter((m) => m.threadTs === first!.ts);
+    expect(replies).toHaveLength(1);
+
+    const listed = await waitFor(
+      async () => {
+        const rows = await deliveries(rig, { alertId: alert.alertId });
+        return rows.every((d) => d.status === 'delivered') && rows.length === 4 && rows;
+      },
+      { what: 'four delivered deliveries' },
+    );
+    expect(new Set(listed.map((d) => d.kind))).toEqual(new Set(['created', 'acknowledged']));
+    expect(listed.every((d) => d.attempts.length === 1 && d.attempts[0]!.ok)).toBe(true);
+    const delivered = rig.harness.eventsOf<{ deliveryId: string }>(RoutingKeys.NotificationDelivered);
+    expect(listed.every((d) => delivered.filter((e) => e.payload.deliveryId === d.id).length === 1)).toBe(true);
+    expect(rig.slack.messages(channel)).toHaveLength(2);
+    expect(rig.smtp.received.filter((m) => m.to.includes('payments-oncall@example.test'))).toHaveLength(2);
+  });
+
+  it('finds the tenant and alert of a Slack message, and filters the deliveries list', async () => {
+    const slack = await slackChannel(rig);
+    const email = await emailChannel(rig, 'filters@example.test');
+    await route(rig, { channelIds: [slack.id, email.id] });
+    const alert = alertOf(rig);
+    const other = alertOf(rig, { severity: 'warning' });
+    await created(rig, alert);
+    const channel = slack.config['channelId'] as string;
+    const [message] = await waitFor(() => rig.slack.messages(channel).length === 1 && rig.slack.messages(channel), {
+      what: 'the Slack message',
+    });
+    await waitFor(async () => (await deliveries(rig, { status: ['delivered'] })).length === 2, {
+      what: 'both deliveries recorded',
+    });
+    rig.slack.addUser({ id: 'U0OPS', email: 'ops@example.test' });
+    const owner = await rig.harness.request<Record<string, unknown>>(RpcPatterns.NotificationSlackMessageLookup, {
+      channel,
+      ts: message!.ts,
+      userId: 'U0OPS',
+    });
+    expect(owner).toEqual({
+      tenantId: rig.tenantId,
+      alertId: alert.alertId,
+      channelId: slack.id,
+      userEmail: 'ops@example.test',
+    });
+    const missing = await rig.harness.failure(RpcPatterns.NotificationSlackMessageLookup, {
+      channel,
+      ts: '1000000000.000001',
+    });
+    expect(missing.status).toBe(404);
+
+    const between = rig.clock.advance(MINUTE);
+    await created(rig, other);
+    await waitFor(async () => (await deliveries(rig, { status: ['delivered'] })).length === 4, {
+      what: 'four deliveries delivered',
+    });
+    expect((await deliveries(rig, { channelId: email.id })).map((d) => d.alertId).sort()).toEqual(
+      [alert.alertId, other.alertId].sort(),
+    );
+    expect((await deliveries(rig, { alertId: other.alertId })).map((d) => d.channelId).sort()).toEqual(
+      [slack.id, email.id].sort(),
+    );
+    expect(await deliveries(rig, { status: ['failed', 'held'] })).toEqual([]);
+    // Times are the service's clock: the second alert's deliveries were planned a minute later.
+    const from = new Date(between).toISOString();
+    expect((await deliveries(rig, { from })).map((d) => d.alertId)).toEqual([other.alertId, other.alertId]);
+    expect((await deliveries(rig, { to: from })).map((d) => d.alertId)).toEqual([alert.alertId, alert.alertId]);
+    // Another tenant sees none of them.
+    const foreign = await rig.harness.request<{ items: unknown[] }>(
+      RpcPatterns.NotificationDeliveriesList,
+      { alertId: alert.alertId },
+      { tenantId: 't-someone-else' },
+    );
+    expect(foreign.items).toEqual([]);
+  });
+
+  it('never sends a redelivered event twice', async () => {
+    const slack = await slackChannel(rig);
+    await route(rig, { channelIds: [slack.id] });
+    const envelope = await created(rig, alertOf(rig));
+    const channel = slack.config['channelId'] as string;
+    await waitFor(() => rig.slack.messages(channel).length === 1, { what: 'the message' });
+    for (let i = 0; i < 3; i++) await rig.harness.publishRaw(envelope as Envelope<object>);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await tick(rig);
+    expect(rig.slack.messages(channel)).toHaveLength(1);
+    expect(await deliveries(rig)).toHaveLength(1);
+  });
+
+  it('groups a storm of 500 alerts into a few messages', async () => {
+    const slack = await slackChannel(rig);
+    const email = await emailChannel(rig, 'storm@example.test');
+    await route(rig, {
+      channelIds: [slack.id, email.id],
+      groupBy: ['service'],
+      groupWaitSeconds: 30,
+      groupIntervalSeconds: 300,
+    });
+    const mailsBefore = rig.smtp.received.length;
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        created(rig, alertOf(rig, { labels: { service: i % 2 ? 'payments' : 'checkout', pod: `p${i}` } })),
+      ),
+    );
+    // Planned: one delivery per alert and channel, each waiting in its group (payments or checkout).
+    await waitFor(async () => (await allDeliveries(rig, { status: ['pending'] })).length === 1_000, {
+      what: 'the storm planned',
+    });
+    expect(rig.smtp.received.length).toBe(mailsBefore);
+    rig.clock.advance(30 * SECOND);
+    await tick(rig);
+    const channel = slack.config['channelId'] as string;
+    await waitFor(() => rig.slack.messages(channel).length >= 1, { what: 'the grouped Slack message(s)' });
+    await waitFor(() => rig.smtp.received.length - mailsBefore === 2, { what: 'two grouped emails (one per service)' });
+    // Two groups (payments, checkout) on each channel; Slack's second group waits its second, then goes.
+    rig.clock.advance(2 * SECOND);
+    await tick(rig);
+    await waitFor(() => rig.slack.messages(channel).length === 2, { what: 'two grouped Slack messages' });
+    const rows = await allDeliveries(rig);
+    expect(rows.filter((d) => d.status === 'grouped')).toHaveLength(1_000);
+    const groups = rows.filter((d) => d.kind === 'group');
+    expect(groups).toHaveLength(4);
+    expect(groups.every((d) => d.status === 'delivered')).toBe(true);
+  });
+
+  it('holds messages during quiet hours, lets the override severity through, and sends a digest when they end', async () => {
+    // 12:00 UTC is 21:00 in Tokyo: quiet from 20:00 to 08:00 local (23:00 UTC).
+    const slack = await slackChannel(rig);
+    await route(rig, {
+      channelIds: [slack.id],
+      quietHours: { timeZone: 'Asia/Tokyo', start: '20:00', end: '08:00', overrideSeverity: 'critical' },
+    });
+    const channel = slack.config['channelId'] as string;
+    await created(rig, alertOf(rig, { severity: 'warning' }));
+    await created(rig, alertOf(rig, { severity: 'high' }));
+    await created(rig, alertOf(rig, { severity: 'critical' }));
+    await waitFor(() => rig.slack.messages(channel).length === 1, { what: 'the critical alert' });
+    expect((await deliveries(rig, { status: ['held'] })).length).toBe(2);
+    rig.clock.set('2026-01-14T22:59:59.000Z');
+    await tick(rig);
+    expect(rig.slack.messages(channel)).toHaveLength(1);
+    rig.clock.set('2026-01-14T23:00:00.000Z');
+    await tick(rig);
+    await waitFor(() => rig.slack.messages(channel).length === 2, { what: 'the digest' });
+    const digest = (await deliveries(rig)).filter((d) => d.kind === 'digest');
+    expect(digest).toHaveLength(1);
+    expect(digest[0]!.status).toBe('delivered');
+    expect((await deliveries(rig, { status: ['grouped'] })).length).toBe(2);
+    rig.clock.set('2026-01-14T12:00:00.000Z');
+  });
+
+  it('escalates an unacknowledged critical alert step by step, and stops once it is acknowledged', async () => {
+    const oncall = await slackChannel(rig);
+    const lead = await emailChannel(rig, 'lead@example.test');
+    const policy = await escalationPolicy(rig, [
+      { waitMinutes: 5, channelIds: [oncall.id] },
+      { waitMinutes: 10, channelIds: [lead.id] },
+    ]);
+    await route(rig, { channelIds: [oncall.id], escalationPolicyId: policy.id });
+    const alert = alertOf(rig);
+    await created(rig, alert);
+    const channel = oncall.config['channelId'] as string;
+    await waitFor(() => rig.slack.messages(channel).length === 1, { what: 'the first message' });
+    rig.clock.advance(5 * MINUTE);
+    await tick(rig);
+    await waitFor(
+      () => rig.slack.requestsOf('chat.postMessage').filter((r) => r.args['channel'] === channel).length >= 2,
+      {
+        what: 'escalation step 1',
+      },
+    );
+    const escalated = await waitFor(
+      () =>
+        rig.harness
+          .eventsOf<{ level: number; alert: { alertId: string } }>(RoutingKeys.AlertEscalated)
+          .filter((e) => e.payload.alert.alertId === alert.alertId),
+      { what: 'alert.escalated for step 1' },
+    );
+    expect(escalated.map((e) => e.payload.level)).toEqual([1]);
+    await acknowledged(rig, alert);
+    await waitFor(
+      async () => (await deliveries(rig, { alertId: alert.alertId })).some((d) => d.kind === 'acknowledged'),
+      {
+        what: 'the acknowledgement',
+      },
+    );
+    rig.clock.advance(10 * MINUTE);
+    await tick(rig);
+    const escalations = (await deliveries(rig, { alertId: alert.alertId })).filter((d) => d.kind === 'escalation');
+    expect(escalations).toHaveLength(1);
+    expect(rig.smtp.received.filter((m) => m.to.includes('lead@example.test'))).toHaveLength(0);
+  });
+
+  it('retries a Slack 500 with backoff until it is delivered', async () => {
+    const slack = await slackChannel(rig);
+    await route(rig, { channelIds: [slack.id] });
+    rig.slack.failNext([{ status: 500 }, { status: 500 }], 'chat.postMessage');
+    const alert = alertOf(rig);
+    await created(rig, alert);
+    const failedOnce = await waitFor(
+      async () => (await deliveries(rig, { alertId: alert.alertId })).find((d) => d.attempts.length === 1),
+      { what: 'the first attempt' },
+    );
+    expect(failedOnce.status).toBe('pending');
+    expect(failedOnce.attempts[0]!.ok).toBe(false);
+    for (let i = 0; i < 3; i++) {
+      rig.clock.advance(10 * SECOND);
+      await tick(rig);
+    }
+    const delivered = await waitFor(
+      async () => (await deliveries(rig, { alertId: alert.alertId })).find((d) => d.status === 'delivered'),
+      { what: 'delivered after retries' },
+    );
+    expect(delivered.attempts.map((a) => a.ok)).toEqual([false, false, true]);
+  });
+
+  it('fails at once on invalid_auth, marks the channel unhealthy and sends the email fallback', async () => {
+    const slack = await slackChannel(rig, undefined, 'xoxb-revoked');
+    const fallback = await emailChannel(rig, 'fallback@example.test');
+    await route(rig, { channelIds: [slack.id], fallbackEmailChannelId: fallback.id });
+    const alert = alertOf(rig);
+    await created(rig, alert);
+    const mail = await waitFor(() => rig.smtp.received.find((m) => m.to.includes('fallback@example.test')), {
+      what: 'the fallback email',
+    });
+    expect(mail.subject).toContain('KubePodCrashLooping');
+    const rows = await waitFor(
+      async () => {
+        const list = await deliveries(rig, { alertId: alert.alertId });
+        return list.length === 2 && list.every((d) => d.status !== 'pending' && d.status !== 'sending') && list;
+      },
+      { what: 'both deliveries settled' },
+    );
+    const failed = rows.find((d) => d.channelId === slack.id)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.attempts).toHaveLength(1);
+    expect(failed.lastError).toContain('invalid_auth');
+    expect(rows.find((d) => d.channelId === fallback.id)!.status).toBe('delivered');
+    const channel = await rig.harness.request<{ healthy: boolean }>(
+      'notification.channels.get',
+      { id: slack.id },
+      { tenantId: rig.tenantId },
+    );
+    expect(channel.healthy).toBe(false);
+    expect(
+      rig.harness
+        .eventsOf<{ deliveryId: string }>(RoutingKeys.NotificationFailed)
+        .some((e) => e.payload.deliveryId === failed.id),
+    ).toBe(true);
+  });
+
+  it('does not notify a silenced alert', async () => {
+    const slack = await slackChannel(rig);
+    await route(rig, { channelIds: [slack.id] });
+    await publish(rig, RoutingKeys.AlertCreated, { alert: alertOf(rig, { silenced: true }) });
+    await created(rig, alertOf(rig));
+    const channel = slack.config['channelId'] as string;
+    await waitFor(() => rig.slack.messages(channel).length === 1, { what: 'the unsilenced alert' });
+    expect(await deliveries(rig)).toHaveLength(1);
+  });
+});
