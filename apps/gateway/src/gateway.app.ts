@@ -7,6 +7,8 @@ import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { GATEWAY_CONFIG } from './tokens.js';
 import { rawIngestBody } from './ingest/raw-body.js';
+import { SLACK_ACTIONS_PATH } from './notifications/slack-actions.controller.js';
+import { slackActionsRawBody } from './notifications/slack-raw-body.js';
 import { createValidationPipe } from './validation.js';
 
 /** The gateway owns nothing persistent: it authenticates, validates and calls the services. */
@@ -24,6 +26,8 @@ export const gatewayApp: ServiceDefinition = {
     app.use(helmet());
     // Before Nest's JSON parser: the receivers read their bodies as bytes (see rawIngestBody).
     app.use(rawIngestBody(config.INGEST_MAX_BODY_BYTES));
+    // Slack signs the exact bytes of its form-encoded clicks: kept as they came (the one non-JSON body, see json-body.ts).
+    app.use(SLACK_ACTIONS_PATH, slackActionsRawBody());
     // In place of Nest's JSON parser (application/json only): the body policy (json-body.ts) takes +json types too.
     (app as NestExpressApplication).useBodyParser('json', { type: ['application/json', 'application/*+json'] });
     app.useGlobalPipes(createValidationPipe());

@@ -34,6 +34,15 @@ export class GatewayConfig extends JwtKeysConfig {
   METRICS_ALLOWED_CIDRS?: string;
 
   @Env(
+    "the Slack app's signing secret (Basic Information → App Credentials): POST /api/v1/notifications/slack/actions checks every button click's signature with it; unset: that route answers 503",
+    { secret: true },
+  )
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  SLACK_SIGNING_SECRET?: string;
+
+  @Env(
     'how long one answer of GET /api/v1/system/status (six pings, one per service) is served to every caller, in milliseconds (0: every request pings)',
   )
   @IsIntegerIn(0, 60_000, 'milliseconds')

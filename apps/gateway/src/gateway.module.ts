@@ -40,6 +40,8 @@ import {
   NotificationChannelsController,
   NotificationRoutesController,
 } from './notifications/notifications.controller.js';
+import { SlackActionsController } from './notifications/slack-actions.controller.js';
+import { SlackActions } from './notifications/slack-actions.service.js';
 import { GATEWAY_CONFIG, JWT_KEYRING } from './tokens.js';
 
 /** The gateway's HTTP controllers: tests read their declarations against docs/access.md. */
@@ -63,6 +65,7 @@ export const GATEWAY_CONTROLLERS = [
   NotificationRoutesController,
   EscalationPoliciesController,
   DeliveriesController,
+  SlackActionsController,
 ];
 
 @Module({
@@ -88,6 +91,7 @@ export const GATEWAY_CONTROLLERS = [
     AgentRunnerClient,
     HistoryClient,
     NotificationClient,
+    SlackActions,
     AlertIntake,
     GenericMappings,
     SignInService,

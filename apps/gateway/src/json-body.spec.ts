@@ -35,4 +35,16 @@ describe('bodyPolicyProblem', () => {
       'content-type application/json; charset=latin1 is not accepted: JSON is read as UTF-8 (charset=utf-8 or none)',
     );
   });
+
+  it("takes Slack's form-encoded body on the route marked for it, and only that", () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '9' };
+    expect(bodyPolicyProblem(req(form), true)).toBeUndefined();
+    expect(
+      bodyPolicyProblem(req({ ...form, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }), true),
+    ).toBeUndefined();
+    expect(bodyPolicyProblem(req({ 'content-type': 'application/json', 'content-length': '2' }), true)).toBe(
+      'content-type application/json is not accepted: send the body form-encoded with content-type application/x-www-form-urlencoded, as Slack does',
+    );
+    expect(bodyPolicyProblem(req(form))).toMatch(/^content-type application\/x-www-form-urlencoded is not accepted/);
+  });
 });

@@ -4,6 +4,7 @@
 // names its field.
 import type {
   ChannelTestResult,
+  AlertView,
   ChannelView,
   EscalationPolicyView,
   Page,
@@ -13,6 +14,7 @@ import type {
 import {
   call,
   createTestTenant,
+  waitFor,
   login,
   RELAXED_RATE_LIMITS,
   SlackStandin,
@@ -26,6 +28,7 @@ import {
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const BOT_TOKEN = `xoxb-secret-${RUN}`;
 const SMTP_PASSWORD = `smtp-pw-${RUN}`;
+const SIGNING_SECRET = `slack-signing-${RUN}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 const CHANNELS = '/api/v1/notifications/channels';
@@ -59,10 +62,10 @@ describe(`notification configuration API (${TEST_MODE})`, () => {
     );
   }
 
-  const slackChannel = (name: string, token = BOT_TOKEN) => ({
+  const slackChannel = (name: string, token = BOT_TOKEN, channelId = 'C0ALERTS') => ({
     name,
     type: 'slack',
-    config: { channelId: 'C0ALERTS' },
+    config: { channelId },
     secrets: { botToken: token },
   });
   const emailChannel = (name: string) => ({
@@ -96,7 +99,12 @@ describe(`notification configuration API (${TEST_MODE})`, () => {
     system = await TestHarness.system({
       // NOTIFY_ALLOWED_CIDRS unset: webhook URLs on private addresses are refused. Creating the users hashes
       // their passwords (scrypt, about 0.3 s of a core each): a busy shared machine needs more than 5 s.
-      env: { ...RELAXED_RATE_LIMITS, SLACK_API_URL: slack.apiUrl, RPC_TIMEOUT_MS: '30000' },
+      env: {
+        ...RELAXED_RATE_LIMITS,
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        RPC_TIMEOUT_MS: '30000',
+      },
     });
     const platform: Auth = {
       bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token,
@@ -495,4 +503,100 @@ describe(`notification configuration API (${TEST_MODE})`, () => {
     ).toBeNull();
     expect((await api('DELETE', `${POLICIES}/${policy.id}`, manager(a))).status).toBe(204);
   });
+
+  it("applies Slack button clicks with the clicking user's rights, and refuses forged, stale and replayed ones", async () => {
+    const url = `${system.url}/api/v1/notifications/slack/actions`;
+    const channel = await addChannel(a, slackChannel('clicks', BOT_TOKEN, 'C0CLICKS'));
+    await addRoute(a, { name: 'all alerts', channelIds: [channel.id] });
+    slack.addUser({ id: 'U0OPERATOR', email: a.users.operator.email });
+    slack.addUser({ id: 'U0VIEWER', email: a.users.viewer.email });
+    slack.addUser({ id: 'U0STRANGER', email: `nobody-${RUN}@example.com` });
+    const fired = expectStatus(
+      await api<{ ids: string[] }>('POST', '/api/v1/alerts', a.users.operator.auth, {
+        alert_type: 'DiskFull',
+        runbook: 'https://wiki.example.com/disk',
+        severity: 'critical',
+        labels: { host: 'db1', service: 'payments' },
+      }),
+      202,
+    );
+    const alertId = fired.ids[0]!;
+    const message = await waitFor(
+      () => slack.messages('C0CLICKS').find((posted) => JSON.stringify(posted.blocks ?? []).includes(alertId)),
+      // From the alert's ingest to the engine's send, through the broker: seconds on a busy machine.
+      { what: "the alert's Slack message", timeoutMs: 45_000 },
+    );
+    const click = (
+      actionId: string,
+      userId: string,
+      extra: { timestamp?: number; signature?: string; signingSecret?: string } = {},
+    ) =>
+      slack.clickButton({
+        url,
+        signingSecret: SIGNING_SECRET,
+        actionId,
+        value: alertId,
+        channel: 'C0CLICKS',
+        messageTs: message.ts,
+        user: { id: userId },
+        ...extra,
+      });
+    const status = async () =>
+      expectStatus(await api<AlertView>('GET', `/api/v1/alerts/${alertId}`, manager(a)), 200).status;
+
+    // Forged (another secret, a made-up signature) and stale (ten minutes old): 401, nothing changed.
+    expect((await click('vigil_acknowledge', 'U0OPERATOR', { signingSecret: 'not-the-secret' })).status).toBe(401);
+    expect((await click('vigil_acknowledge', 'U0OPERATOR', { signature: `v0=${'0'.repeat(64)}` })).status).toBe(401);
+    const stale = Math.floor(Date.now() / 1000) - 600;
+    expect((await click('vigil_acknowledge', 'U0OPERATOR', { timestamp: stale })).status).toBe(401);
+    expect(await status()).toBe('triggered');
+
+    // Someone Vigil does not know, and a viewer: answered, nothing changed.
+    const stranger = await click('vigil_acknowledge', 'U0STRANGER');
+    expect([stranger.status, JSON.parse(stranger.body).text]).toEqual([
+      200,
+      expect.stringContaining('is not an active Vigil user'),
+    ]);
+    const viewer = await click('vigil_resolve', 'U0VIEWER');
+    expect([viewer.status, JSON.parse(viewer.body).text]).toEqual([200, expect.stringContaining('your role (viewer)')]);
+    expect(await status()).toBe('triggered');
+
+    // The operator acknowledges: done as that user; the same signed request again is a replay.
+    const signed = slack.blockActionRequest({
+      signingSecret: SIGNING_SECRET,
+      actionId: 'vigil_acknowledge',
+      value: alertId,
+      channel: 'C0CLICKS',
+      messageTs: message.ts,
+      user: { id: 'U0OPERATOR' },
+    });
+    const acked = await SlackStandin.deliver(url, signed);
+    expect([acked.status, JSON.parse(acked.body)]).toEqual([
+      200,
+      { response_type: 'ephemeral', replace_original: false, text: `Alert acknowledged by ${a.users.operator.email}.` },
+    ]);
+    const alert = expectStatus(await api<AlertView>('GET', `/api/v1/alerts/${alertId}`, manager(a)), 200);
+    expect([alert.status, alert.acknowledged?.by]).toEqual(['acknowledged', a.users.operator.id]);
+    expect((await SlackStandin.deliver(url, signed)).status).toBe(401);
+
+    // Silence 1h matches the alert's labels; resolve ends it.
+    const silenced = await click('vigil_silence_1h', 'U0OPERATOR');
+    expect(JSON.parse(silenced.body).text).toBe(`Alert silenced for 1 hour by ${a.users.operator.email}.`);
+    const silences = expectStatus(
+      await api<{ items: { matchers: unknown[]; comment: string | null }[] }>('GET', '/api/v1/silences', manager(a)),
+      200,
+    );
+    expect(silences.items.map((silence) => silence.matchers)).toEqual([
+      [
+        { name: 'host', op: '=', value: 'db1' },
+        { name: 'service', op: '=', value: 'payments' },
+      ],
+    ]);
+    const resolved = await click('vigil_resolve', 'U0OPERATOR');
+    expect(JSON.parse(resolved.body).text).toBe(`Alert resolved by ${a.users.operator.email}.`);
+    expect(await status()).toBe('resolved');
+    // A JSON body is not what Slack sends: 415 before anything is read.
+    const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(json.status).toBe(415);
+  }, 60_000);
 });
