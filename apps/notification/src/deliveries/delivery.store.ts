@@ -291,42 +291,48 @@ export class DeliveryStore {
     await this.release(sql, tenantId, ids, nowUs, nowUs);
   }
 
-  /** The outcome of one attempt: the delivery's new state and the attempt's record. */
-  async recordAttempt(
+  /** The outcomes of attempts: their records in one insert, and each delivery's new state. */
+  async recordAttempts(
     sql: Sql,
-    attempt: NewAttempt,
-    next: { status: DeliveryStatus; nextAtUs: number | null; lastError: string | null; deliveredAtUs: number | null },
+    outcomes: readonly {
+      attempt: NewAttempt;
+      next: { status: DeliveryStatus; nextAtUs: number | null; lastError: string | null; deliveredAtUs: number | null };
+    }[],
     nowUs: number,
   ): Promise<void> {
-    await sql.insert('notification_delivery_attempts', ATTEMPT_COLUMNS, [
-      [
-        attempt.id,
-        attempt.tenantId,
-        attempt.deliveryId,
-        attempt.attempt,
-        attempt.startedAtUs,
-        attempt.durationMs,
-        attempt.outcome,
-        attempt.error,
-        attempt.providerResponse,
-      ],
-    ]);
-    await sql.run(
-      `UPDATE notification_deliveries SET status = ?, attempts = ?, next_at_us = ?, last_error = ?, provider_response = ?,
-         delivered_at_us = COALESCE(?, delivered_at_us), updated_at_us = ?
-       WHERE tenant_id = ? AND id = ?`,
-      [
-        next.status,
-        attempt.attempt,
-        next.nextAtUs,
-        next.lastError,
-        attempt.providerResponse,
-        next.deliveredAtUs,
-        nowUs,
-        attempt.tenantId,
-        attempt.deliveryId,
-      ],
+    if (!outcomes.length) return;
+    await sql.insert(
+      'notification_delivery_attempts',
+      ATTEMPT_COLUMNS,
+      outcomes.map(({ attempt: a }) => [
+        a.id,
+        a.tenantId,
+        a.deliveryId,
+        a.attempt,
+        a.startedAtUs,
+        a.durationMs,
+        a.outcome,
+        a.error,
+        a.providerResponse,
+      ]),
     );
+    for (const { attempt, next } of outcomes)
+      await sql.run(
+        `UPDATE notification_deliveries SET status = ?, attempts = ?, next_at_us = ?, last_error = ?, provider_response = ?,
+           delivered_at_us = COALESCE(?, delivered_at_us), updated_at_us = ?
+         WHERE tenant_id = ? AND id = ?`,
+        [
+          next.status,
+          attempt.attempt,
+          next.nextAtUs,
+          next.lastError,
+          attempt.providerResponse,
+          next.deliveredAtUs,
+          nowUs,
+          attempt.tenantId,
+          attempt.deliveryId,
+        ],
+      );
   }
 
   /** A delivery that cannot be sent at all (its channel was deleted): failed, without an attempt. */

@@ -32,8 +32,10 @@ import { ENGINE_OPTIONS, NOTIFICATION_PROVIDERS, type EngineOptions } from './en
 import { NOTIFICATION_SETTINGS, type ChannelInfo, type NotificationSettings } from './settings.js';
 
 const US_PER_MS = 1_000;
-/** Deliveries claimed per pass; a full pass is followed by another at once. */
-const CLAIM_LIMIT = 200;
+/** Deliveries one claim takes; a full claim is followed by another at once. */
+const CLAIM_LIMIT = 100;
+/** Claims sent at the same time. */
+const SEND_LANES = 4;
 /** Groups, escalations and held buckets looked at per pass. */
 const DUE_LIMIT = 100;
 /** A claim's lease: longer than a provider's timeout, so only a stopped worker's claims run out. */
@@ -129,7 +131,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.flushGroups();
     await this.runEscalations();
     await this.releaseHeld();
-    while (!this.stopped && (await this.sendDue()) === CLAIM_LIMIT);
+    // Lanes claim and send side by side, so one slow provider answer does not hold back the next claim.
+    await Promise.all(
+      Array.from({ length: SEND_LANES }, async () => {
+        while (!this.stopped && (await this.sendDue()) === CLAIM_LIMIT);
+      }),
+    );
   }
 
   // ---- groups, escalations, quiet hours --------------------------------------------------------
@@ -346,13 +353,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         units.push(...waiting.map(unitOf));
         continue;
       }
-      const freeAt = this.pacer.nextFree(channelId);
-      if (freeAt > nowMs) {
+      const waitMs = this.pacer.waitMs(channelId);
+      if (waitMs > 0) {
         await this.store.release(
           sql,
           tenantId,
           waiting.map((d) => d.id),
-          freeAt * US_PER_MS,
+          (this.clock() + waitMs) * US_PER_MS,
           nowUs,
         );
         continue;
@@ -366,7 +373,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
             sql,
             tenantId,
             turn.later.map((d) => d.id),
-            this.pacer.nextFree(channelId) * US_PER_MS,
+            (this.clock() + this.pacer.waitMs(channelId)) * US_PER_MS,
             nowUs,
           );
         continue;
@@ -432,6 +439,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const { sql, tenantId } = tx;
     const nowMs = this.clock();
     const nowUs = nowMs * US_PER_MS;
+    const attempts: Parameters<DeliveryStore['recordAttempts']>[1][number][] = [];
+    const threads: Thread[] = [];
+    const healthy = new Set<string>();
+    const unhealthy = new Map<string, string>();
+    const fallbacks: NewDelivery[] = [];
     let routes: Awaited<ReturnType<NotificationSettings['routes']>> | undefined;
     for (const { unit, startedAtMs, durationMs, result, error } of outcomes) {
       const { delivery, channel } = unit;
@@ -454,45 +466,36 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         attempts: attempt,
       };
       if (result) {
-        await this.store.recordAttempt(
-          sql,
-          { ...base, outcome: 'delivered', error: null },
-          { status: 'delivered', nextAtUs: null, lastError: null, deliveredAtUs: nowUs },
-          nowUs,
-        );
+        attempts.push({
+          attempt: { ...base, outcome: 'delivered', error: null },
+          next: { status: 'delivered', nextAtUs: null, lastError: null, deliveredAtUs: nowUs },
+        });
         if (result.thread && !unit.thread) {
           const single = delivery.alertId !== null;
           const alertIds = single ? [delivery.alertId!] : unit.content.alerts.map((a) => a.alertId);
-          await this.store.insertThreads(
-            sql,
-            tenantId,
-            alertIds.map((alertId) => threadOf(alertId, channel.id, result.thread!, single)),
-            nowUs,
-          );
+          threads.push(...alertIds.map((alertId) => threadOf(alertId, channel.id, result.thread!, single)));
         }
-        if (!channel.healthy) await this.settings.markHealthy(sql, tenantId, channel.id);
+        if (!channel.healthy) healthy.add(channel.id);
         tx.emit(RoutingKeys.NotificationDelivered, outcome);
         continue;
       }
       const failure = error!;
       const next = afterFailure(failure.kind, attempt, nowMs, failure.retryAfterMs);
-      await this.store.recordAttempt(
-        sql,
-        { ...base, outcome: failure.kind, error: failure.message },
-        next.retry
+      attempts.push({
+        attempt: { ...base, outcome: failure.kind, error: failure.message },
+        next: next.retry
           ? { status: 'pending', nextAtUs: next.nextAt * US_PER_MS, lastError: failure.message, deliveredAtUs: null }
           : { status: 'failed', nextAtUs: null, lastError: failure.message, deliveredAtUs: null },
-        nowUs,
-      );
+      });
       if (next.retry) continue;
       tx.emit(RoutingKeys.NotificationFailed, { ...outcome, error: failure.message.slice(0, 2_000) });
       if (failure.kind !== 'permanent') continue;
-      await this.settings.markUnhealthy(sql, tenantId, channel.id, failure.message, BigInt(nowUs));
+      unhealthy.set(channel.id, failure.message);
       if (channel.type === 'email') continue;
       routes ??= await this.settings.routes(sql, tenantId);
       const fallback = routes.find((r) => r.id === delivery.routeId)?.fallbackEmailChannelId;
       if (fallback)
-        await this.store.insert(sql, [
+        fallbacks.push(
           this.newDelivery(tenantId, {
             sourceKey: `fallback:${delivery.id}`,
             routeId: delivery.routeId,
@@ -504,8 +507,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
             groupKey: null,
             nextAtMs: nowMs,
           }),
-        ]);
+        );
     }
+    await this.store.recordAttempts(sql, attempts, nowUs);
+    // The first message of an alert on a channel stays its thread (a later one is not inserted).
+    await this.store.insertThreads(sql, tenantId, dedupeThreads(threads), nowUs);
+    for (const channelId of healthy)
+      if (!unhealthy.has(channelId)) await this.settings.markHealthy(sql, tenantId, channelId);
+    for (const [channelId, message] of unhealthy)
+      await this.settings.markUnhealthy(sql, tenantId, channelId, message, BigInt(nowUs));
+    await this.store.insert(sql, fallbacks);
   }
 
   private newDelivery(
@@ -537,6 +548,15 @@ function latestAlerts(deliveries: readonly Delivery[]): MessageAlert[] {
       byId.set(alert.alertId, alert);
     }
   return [...byId.values()].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+}
+
+/** One thread per alert and channel: the first one given. */
+function dedupeThreads(threads: readonly Thread[]): Thread[] {
+  const seen = new Set<string>();
+  return threads.filter((t) => {
+    const key = `${t.alertId}:${t.channelId}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
 }
 
 function threadRefOf(thread: Thread): ThreadRef {

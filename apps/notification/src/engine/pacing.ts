@@ -18,9 +18,9 @@ export class ChannelPacer {
     private readonly maxChannels = 100_000,
   ) {}
 
-  /** When the channel may take a message: now or later. */
-  nextFree(channel: string): number {
-    return Math.max(this.clock(), this.freeAt.get(channel) ?? 0);
+  /** How long the channel must wait before its next message: 0 when it may take one now. */
+  waitMs(channel: string): number {
+    return Math.max(0, (this.freeAt.get(channel) ?? 0) - this.clock());
   }
 
   /** A message went to the channel now: the next one waits `intervalMs`. */
