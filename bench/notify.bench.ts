@@ -203,7 +203,7 @@ async function main(): Promise<number> {
   const broker = new RabbitBroker({ url: AMQP_URL, namespace, logger });
   const client = new VigilBusClient(broker, { service: 'gateway', logger, rpcTimeoutMs: 30_000 });
   const db = new pg.Client({ connectionString: databaseUrl });
-  let failed = false;
+  let failed: boolean | undefined;
   try {
     await waitReady(`http://127.0.0.1:${HEALTH_PORT}/health/ready`, service);
     await client.connect();
