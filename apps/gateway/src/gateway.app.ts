@@ -9,6 +9,7 @@ import { GATEWAY_CONFIG } from './tokens.js';
 import { rawIngestBody } from './ingest/raw-body.js';
 import { SLACK_ACTIONS_PATH } from './notifications/slack-actions.controller.js';
 import { slackActionsRawBody } from './notifications/slack-raw-body.js';
+import { setupOpenApi } from './openapi/openapi.js';
 import { createValidationPipe } from './validation.js';
 
 /** The gateway owns nothing persistent: it authenticates, validates and calls the services. */
@@ -31,5 +32,7 @@ export const gatewayApp: ServiceDefinition = {
     // In place of Nest's JSON parser (application/json only): the body policy (json-body.ts) takes +json types too.
     (app as NestExpressApplication).useBodyParser('json', { type: ['application/json', 'application/*+json'] });
     app.useGlobalPipes(createValidationPipe());
+    // GET /api/docs (interactive, its assets served from here: no internet needed) and /api/docs-json (OpenAPI 3).
+    setupOpenApi(app);
   },
 };
