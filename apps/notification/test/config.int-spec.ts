@@ -189,12 +189,17 @@ describe(`notification configuration API (${TEST_MODE})`, () => {
   it('sends a test message through the provider and answers what it said; a refused token marks the channel unhealthy', async () => {
     const good = await addChannel(a, slackChannel('test-good'));
     const before = slack.requestsOf('chat.postMessage').length;
-    const sent = expectStatus(await api<ChannelTestResult>('POST', `${CHANNELS}/${good.id}/test`, manager(a)), 200);
+    const sent = expectStatus(
+      await api<ChannelTestResult>('POST', `${CHANNELS}/${good.id}/test`, manager(a), { message: `hello ${RUN}` }),
+      200,
+    );
     expect(sent).toMatchObject({ ok: true, error: null, errorKind: null, providerResponse: { ok: true } });
     expect(sent.channel.healthy).toBe(true);
     const posted = slack.requestsOf('chat.postMessage').slice(before);
     expect(posted).toHaveLength(1);
     expect([posted[0]!.token, posted[0]!.args['channel'], posted[0]!.status]).toEqual([BOT_TOKEN, 'C0ALERTS', 200]);
+    expect(JSON.stringify(posted[0]!.args)).toContain(`hello ${RUN}`);
+    expectInvalid(await api('POST', `${CHANNELS}/${good.id}/test`, manager(a), { colour: 'red' }), 'colour');
 
     const bad = await addChannel(a, slackChannel('test-bad', `xoxb-revoked-${RUN}`));
     const refused = expectStatus(await api<ChannelTestResult>('POST', `${CHANNELS}/${bad.id}/test`, manager(a)), 200);

@@ -35,6 +35,7 @@ import {
 } from './payloads/agent-api.js';
 import { HistoryExportRequest, HistorySessionListQuery, HistoryStatsQuery } from './payloads/history-api.js';
 import {
+  ChannelTestRequest,
   CreateChannelRequest,
   CreateEscalationPolicyRequest,
   CreateRouteRequest,
@@ -119,7 +120,7 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.NotificationChannelsGet]: ById,
   [RpcPatterns.NotificationChannelsUpdate]: UpdateChannelRequest,
   [RpcPatterns.NotificationChannelsDelete]: ById,
-  [RpcPatterns.NotificationChannelsTest]: ById,
+  [RpcPatterns.NotificationChannelsTest]: ChannelTestRequest,
   [RpcPatterns.NotificationRoutesCreate]: CreateRouteRequest,
   [RpcPatterns.NotificationRoutesList]: EmptyRequest,
   [RpcPatterns.NotificationRoutesGet]: ById,

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import {
+  ChannelTestBody,
   CreateChannelRequest,
   CreateEscalationPolicyRequest,
   CreateRouteRequest,
@@ -74,8 +75,9 @@ export class NotificationChannelsController {
   test(
     @CurrentPrincipal() principal: Principal,
     @Param('channelId', UUID_PARAM) id: string,
+    @Body() body: ChannelTestBody,
   ): Promise<ChannelTestResult> {
-    return this.notifications.asCaller(RpcPatterns.NotificationChannelsTest, principal, { id });
+    return this.notifications.asCaller(RpcPatterns.NotificationChannelsTest, principal, { ...body, id });
   }
 }
 

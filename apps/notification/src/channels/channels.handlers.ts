@@ -3,6 +3,7 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   RpcPatterns,
   type ById,
+  type ChannelTestRequest,
   type ChannelTestResult,
   type ChannelView,
   type CreateChannelRequest,
@@ -45,7 +46,7 @@ export class ChannelsHandlers {
   }
 
   @MessagePattern(RpcPatterns.NotificationChannelsTest)
-  test(@Payload() request: ById, @Ctx() ctx: BusContext): Promise<ChannelTestResult> {
-    return this.channels.test(ctx.getTenantId(), request.id);
+  test(@Payload() request: ChannelTestRequest, @Ctx() ctx: BusContext): Promise<ChannelTestResult> {
+    return this.channels.test(ctx.getTenantId(), request.id, request.message);
   }
 }

@@ -191,7 +191,7 @@ export class ChannelsService {
    * unknown channel, rejected address) marks the channel unhealthy, a success healthy again. Bounded
    * so the answer comes before the caller's RPC deadline.
    */
-  async test(tenantId: string, id: string): Promise<ChannelTestResult> {
+  async test(tenantId: string, id: string, message?: string): Promise<ChannelTestResult> {
     const channel = await this.transactions.inTenant(tenantId, ({ sql }) => this.store.get(sql, tenantId, id));
     if (!channel) throw notFound('channel', id);
     const target = targetOf(channel.type, { config: channel.config, secrets: this.openSecrets(channel) });
@@ -212,7 +212,7 @@ export class ChannelsService {
                 alertType: 'VigilTest',
                 severity: 'info',
                 status: 'triggered',
-                summary: `Test notification from Vigil: the channel "${channel.name}" works`,
+                summary: message ?? `Test notification from Vigil: the channel "${channel.name}" works`,
                 labels: { channel: channel.name },
                 occurrences: 1,
                 startedAt: now,

@@ -131,6 +131,20 @@ export interface ChannelView {
   updatedAt: string;
 }
 
+/** POST …/channels/:channelId/test: the test message's text, when not the default one. */
+export class ChannelTestBody {
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  message?: string;
+}
+
+/** notification.channels.test: which channel, and the optional text. */
+export class ChannelTestRequest extends ChannelTestBody {
+  @IsUUID()
+  id!: string;
+}
+
 /** POST …/channels/:channelId/test: what the provider answered to a test message. */
 export interface ChannelTestResult {
   ok: boolean;
