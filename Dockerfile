@@ -56,6 +56,8 @@ COPY --from=build /app/node_modules/ node_modules/
 COPY --from=build /app/dist/ dist/
 # The agent runner's default agents configuration (AGENTS_CONFIG points elsewhere to replace it).
 COPY --from=build /app/apps/agent-runner/agents.yaml apps/agent-runner/agents.yaml
+# The notification service's message templates (a tenant's own override them).
+COPY --from=build /app/apps/notification/templates/ apps/notification/templates/
 # Liveness probe without curl: exits 0 when this container's service answers 2xx on the path
 # given (default /health/live) on HEALTH_PORT, or PORT for the gateway.
 COPY <<'EOF' /app/healthcheck.mjs

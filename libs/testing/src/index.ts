@@ -43,8 +43,6 @@ export {
   type ScriptedToolCall,
   type TokenUsage,
 } from './fakes/openai.js';
-export { FakeSlack, type SlackCall, type SlackWebhookPost } from './fakes/slack.js';
-export { FakeSmtp, type FakeSmtpOptions, type ReceivedMail } from './fakes/smtp.js';
 export {
   SlackStandin,
   blockProblems,

@@ -122,15 +122,17 @@ describe('Dockerfile', () => {
       // No compiler, no sources: the runtime chain never starts from the build stage...
       expect(chain.map((s) => s.name)).not.toContain('build');
       expect(runs(instructions).filter((r) => /apt-get install|npm (ci|install)/.test(r))).toEqual([]);
-      // ...and takes from it only what runs: dist/, production node_modules/, package.json, and an
-      // app's default configuration file (the agent runner's agents.yaml).
+      // ...and takes from it only what runs: dist/, production node_modules/, package.json, an
+      // app's default configuration file (the agent runner's agents.yaml) and the notification templates.
       for (const copy of instructions.filter((i) => i.keyword === 'COPY' && /--from=/.test(i.args))) {
         const sources = copy.args
           .split(/\s+/)
           .filter((w) => !w.startsWith('--'))
           .slice(0, -1);
         for (const source of sources)
-          expect(source).toMatch(/^\/app\/(dist|node_modules|package\.json|apps\/[a-z-]+\/[a-z-]+\.yaml)\/?$/);
+          expect(source).toMatch(
+            /^\/app\/(dist|node_modules|package\.json|apps\/[a-z-]+\/[a-z-]+\.yaml|apps\/notification\/templates)\/?$/,
+          );
       }
       const user = last(instructions, 'USER')?.args;
       expect(user).toBeDefined();
