@@ -1,6 +1,7 @@
 // .ci/run: CI's entry point. The script is sourced (which defines its functions without running
 // anything) and its pieces are run against stand-in `node` and `npm` commands.
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { jest } from '@jest/globals';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,17 +10,25 @@ import { readRepoFile, repoRoot } from './deploy-files.js';
 const script = path.join(repoRoot, '.ci/run');
 const text = readRepoFile('.ci/run');
 
+/** The scripts under way: each is killed before its stand-ins go (see afterEach). */
+const running = new Set<ChildProcess>();
+
+// Longer than bash()'s own limit: a test must never end (and its stand-ins be removed) while its script runs.
+jest.setTimeout(40_000);
+
 function bash(code: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       'bash',
       ['-c', `source ${JSON.stringify(script)}\n${code}`],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 20_000 },
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 20_000, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
+        running.delete(child);
         const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code: status, stdout: String(stdout), stderr: String(stderr) });
       },
     );
+    running.add(child);
   });
 }
 
@@ -36,7 +45,20 @@ beforeEach(() => {
   bin = mkdtempSync(path.join(tmpdir(), 'vigil-ci-run-'));
 });
 
-afterEach(() => {
+afterEach(async () => {
+  // A script still running after its stand-ins were removed would find the real npm and run `npm ci`
+  // in the repository: it is stopped first.
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  running.clear();
   rmSync(bin, { recursive: true, force: true });
 });
 
