@@ -36,7 +36,9 @@ export class CommonConfig implements ResolvesDerivedValues {
   @IsIn(VIGIL_MODES, { message: `must be one of ${VIGIL_MODES.join(', ')}` })
   VIGIL_MODE!: VigilMode;
 
-  @Env('RabbitMQ URL, amqp:// or amqps://; required in distributed mode, must be unset in standalone mode')
+  @Env('RabbitMQ URL, amqp:// or amqps://; required in distributed mode, must be unset in standalone mode', {
+    fromFile: true,
+  })
   @ValidateIf((config: CommonConfig) => config.VIGIL_MODE === 'distributed' || config.AMQP_URL !== undefined)
   @IsDefined({ message: 'is required when VIGIL_MODE is distributed' })
   @IsUrlWithScheme(['amqp', 'amqps'], { message: 'must be an amqp:// or amqps:// URL' })
@@ -48,6 +50,7 @@ export class CommonConfig implements ResolvesDerivedValues {
 
   @Env(
     'PostgreSQL URL, postgres:// or postgresql://; required in distributed mode; unset: SQLite files in VIGIL_DATA_DIR',
+    { fromFile: true },
   )
   @ValidateIf((config: CommonConfig) => config.VIGIL_MODE === 'distributed' || config.DATABASE_URL !== undefined)
   @IsDefined({ message: 'is required when VIGIL_MODE is distributed' })

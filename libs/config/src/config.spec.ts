@@ -270,6 +270,73 @@ describe('a secret variable', () => {
   });
 });
 
+describe('AMQP_URL and DATABASE_URL from files (AMQP_URL_FILE, DATABASE_URL_FILE)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-config-urls-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const at = path.join(dir, name);
+    writeFileSync(at, text);
+    return at;
+  };
+
+  it('reads both URLs from their files, trimmed, and so runs distributed', () => {
+    const config = loadConfig(CommonConfig, {
+      AMQP_URL_FILE: file('amqp', `${DISTRIBUTED.AMQP_URL}\n`),
+      DATABASE_URL: '',
+      DATABASE_URL_FILE: file('db', `${DISTRIBUTED.DATABASE_URL}\n`),
+    });
+    expect([config.AMQP_URL, config.DATABASE_URL, config.VIGIL_MODE]).toEqual([
+      DISTRIBUTED.AMQP_URL,
+      DISTRIBUTED.DATABASE_URL,
+      'distributed',
+    ]);
+  });
+
+  it('lets a URL set in the environment win over its file', () => {
+    const config = loadConfig(CommonConfig, {
+      ...DISTRIBUTED,
+      AMQP_URL_FILE: file('amqp-other', 'amqp://other:secret@elsewhere:5672'),
+      DATABASE_URL_FILE: file('db-other', 'postgres://other:secret@elsewhere:5432/other'),
+    });
+    expect([config.AMQP_URL, config.DATABASE_URL]).toEqual([DISTRIBUTED.AMQP_URL, DISTRIBUTED.DATABASE_URL]);
+  });
+
+  it('validates what the file holds, showing the URL with its password masked', () => {
+    expect(() =>
+      loadConfig(CommonConfig, {
+        VIGIL_MODE: 'distributed',
+        AMQP_URL_FILE: file('amqp-http', 'http://vigil:hunter2@rabbitmq:5672'),
+        DATABASE_URL: DISTRIBUTED.DATABASE_URL,
+      }),
+    ).toThrow(
+      'Invalid configuration: AMQP_URL must be an amqp:// or amqps:// URL (got "http://vigil:***@rabbitmq:5672")',
+    );
+  });
+
+  it('names the variable and the path of a file it cannot read', () => {
+    const missing = path.join(dir, 'missing-url');
+    let error: unknown;
+    try {
+      loadConfig(CommonConfig, { AMQP_URL: DISTRIBUTED.AMQP_URL, DATABASE_URL_FILE: missing });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(['DATABASE_URL']);
+    expect((error as ConfigError).message).toBe(
+      `Invalid configuration: DATABASE_URL_FILE cannot be read (ENOENT: ${missing})`,
+    );
+  });
+
+  it('is declared for those two variables and the secrets only', () => {
+    expect(
+      envVarsOf(CommonConfig)
+        .filter((v) => v.fromFile)
+        .map((v) => v.name),
+    ).toEqual(['AMQP_URL', 'DATABASE_URL']);
+  });
+});
+
 describe('loadConfigOrExit', () => {
   afterEach(() => jest.restoreAllMocks());
 

@@ -75,9 +75,9 @@ export function loadConfig<T extends object>(
   for (const variable of envVarsOf(schema)) {
     if (variable.secret) secrets.add(variable.name);
     let value = env[variable.name]?.trim();
-    // A secret may come from a file instead (`<NAME>_FILE`: Docker and Kubernetes secrets, a key
-    // generated on the first start); the variable itself, when set, wins.
-    const file = variable.secret ? env[`${variable.name}_FILE`]?.trim() : undefined;
+    // A secret (or a URL with credentials) may come from a file instead (`<NAME>_FILE`: Docker and
+    // Kubernetes secrets, a key generated on the first start); the variable itself, when set, wins.
+    const file = variable.fromFile ? env[`${variable.name}_FILE`]?.trim() : undefined;
     if ((value === undefined || value === '') && file) {
       try {
         value = readFileSync(file, 'utf8').trim();
