@@ -40,6 +40,16 @@ export class ChannelStore {
     return row ? storedOf(row) : null;
   }
 
+  /** The tenant's channels among `ids` (those that exist). */
+  async getMany(sql: Sql, tenantId: string, ids: readonly string[]): Promise<StoredChannel[]> {
+    if (ids.length === 0) return [];
+    const rows = await sql.query(
+      `SELECT ${COLUMNS} FROM notification_channels WHERE tenant_id = ? AND id IN (${ids.map(() => '?').join(', ')})`,
+      [tenantId, ...ids],
+    );
+    return rows.map(storedOf);
+  }
+
   async count(sql: Sql, tenantId: string): Promise<number> {
     const [row] = await sql.query('SELECT COUNT(*) AS n FROM notification_channels WHERE tenant_id = ?', [tenantId]);
     return Number(row?.['n'] ?? 0);

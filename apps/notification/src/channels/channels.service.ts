@@ -249,10 +249,8 @@ export class ChannelsService {
 
   /** The channels among `ids` that exist in the tenant, opened for the providers (the engine's view). */
   async open(sql: Sql, tenantId: string, ids: readonly string[]): Promise<Map<string, OpenedChannel>> {
-    const wanted = new Set(ids);
     const opened = new Map<string, OpenedChannel>();
-    for (const channel of await this.store.list(sql, tenantId)) {
-      if (!wanted.has(channel.id)) continue;
+    for (const channel of await this.store.getMany(sql, tenantId, [...new Set(ids)])) {
       opened.set(channel.id, {
         channel,
         target: targetOf(channel.type, { config: channel.config, secrets: this.openSecrets(channel) }),
