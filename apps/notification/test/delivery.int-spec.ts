@@ -288,6 +288,49 @@ describe('notification engine', () => {
     expect(delivered.attempts.map((a) => a.ok)).toEqual([false, false, true]);
   });
 
+  it('waits as long as Slack asks after a 429 before trying again', async () => {
+    const slack = await slackChannel(rig);
+    await route(rig, { channelIds: [slack.id] });
+    rig.slack.failNext({ status: 429, retryAfterSeconds: 30 }, 'chat.postMessage');
+    const alert = alertOf(rig);
+    await created(rig, alert);
+    await waitFor(async () => (await deliveries(rig, { alertId: alert.alertId }))[0]?.attempts.length === 1, {
+      what: 'the rate-limited attempt',
+    });
+    rig.clock.advance(20 * SECOND);
+    await tick(rig);
+    const waiting = (await deliveries(rig, { alertId: alert.alertId }))[0]!;
+    expect(waiting).toMatchObject({ status: 'pending', attempts: [{ ok: false }] });
+    rig.clock.advance(11 * SECOND);
+    await tick(rig);
+    const delivered = await waitFor(
+      async () => (await deliveries(rig, { alertId: alert.alertId })).find((d) => d.status === 'delivered'),
+      { what: 'delivered after the wait' },
+    );
+    expect(delivered.attempts.map((a) => a.ok)).toEqual([false, true]);
+  });
+
+  it('keeps held messages across a restart and sends their digest when quiet hours end', async () => {
+    const slack = await slackChannel(rig);
+    await route(rig, {
+      channelIds: [slack.id],
+      quietHours: { timeZone: 'UTC', start: '00:00', end: '23:59' },
+    });
+    const channel = slack.config['channelId'] as string;
+    rig.clock.set('2026-01-15T10:00:00.000Z');
+    await created(rig, alertOf(rig, { severity: 'warning' }));
+    await created(rig, alertOf(rig, { severity: 'high' }));
+    await waitFor(async () => (await deliveries(rig, { status: ['held'] })).length === 2, { what: 'two held' });
+    await rig.harness.stop(rig.harness.services[0]!);
+    rig.clock.set('2026-01-15T23:59:00.000Z');
+    await rig.harness.start();
+    await tick(rig);
+    await waitFor(() => rig.slack.messages(channel).length === 1, { what: 'the digest after the restart' });
+    const rows = await deliveries(rig);
+    expect(rows.filter((d) => d.kind === 'digest').map((d) => d.status)).toEqual(['delivered']);
+    expect(rows.filter((d) => d.status === 'grouped')).toHaveLength(2);
+  });
+
   it('fails at once on invalid_auth, marks the channel unhealthy and sends the email fallback', async () => {
     const slack = await slackChannel(rig, undefined, 'xoxb-revoked');
     const fallback = await emailChannel(rig, 'fallback@example.test');
