@@ -1,19 +1,50 @@
 #!/usr/bin/env node
-// `node dist/apps/standalone/src/cli/init-keys.js <dir>`: the keys a distributed Vigil shares, as
-// files the services read through JWT_KEYS_FILE and SECRETS_KEY_FILE, generated once: a file that is
-// there already is kept. docker-compose.yml runs it before the services start.
+// `node dist/apps/standalone/src/cli/init-keys.js <dir> [--database <dir>] [--broker <dir>]`:
+//
+// - into <dir>, the keys a distributed Vigil shares, as files the services read through
+//   JWT_KEYS_FILE and SECRETS_KEY_FILE, generated once: a file that is there already is kept;
+// - with --broker and --database (docker-compose.yml's `keys` job), also the credentials RabbitMQ and
+//   PostgreSQL are created with, each in the directory of its reader, and the URLs built from them
+//   (<dir>/amqp-url and <dir>/database-url for AMQP_URL_FILE and DATABASE_URL_FILE). Names and
+//   passwords come from the environment (RABBITMQ_USER, RABBITMQ_PASSWORD, POSTGRES_USER,
+//   POSTGRES_PASSWORD, POSTGRES_DB, VIGIL_DB_USER, VIGIL_DB_PASSWORD, RABBITMQ_HOST, POSTGRES_HOST);
+//   a password left unset is generated on the first run and kept.
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '@vigil/config';
 import { writeSharedKeys } from '../keys/shared-keys.js';
+import { StackCredentialsConfig, writeStackCredentials } from '../keys/stack-credentials.js';
 
-const dir = process.argv[2];
-if (!dir) {
-  process.stderr.write('usage: init-keys <directory>\n');
-  process.exit(2);
+const log = (fields: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', ...fields })}\n`);
+
+function usage(problem: string): never {
+  process.stderr.write(
+    `init-keys: ${problem}\nusage: init-keys <directory> [--database <directory>] [--broker <directory>]\n`,
+  );
+  return process.exit(2);
 }
+
+const { positionals, values } = (() => {
+  try {
+    return parseArgs({ allowPositionals: true, options: { database: { type: 'string' }, broker: { type: 'string' } } });
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+})();
+if (positionals.length !== 1) usage('one directory expected');
+const dir = positionals[0]!;
+// Refused settings stop it before it writes anything.
+const credentials = values.database || values.broker ? loadConfigOrExit(StackCredentialsConfig) : undefined;
 try {
   for (const key of writeSharedKeys(dir))
-    process.stdout.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: key.created ? 'key generated' : 'key kept', variable: key.variable, file: key.path })}\n`,
-    );
+    log({ msg: key.created ? 'key generated' : 'key kept', variable: key.variable, file: key.path });
+  if (credentials)
+    for (const written of writeStackCredentials(
+      { keys: dir, database: values.database, broker: values.broker },
+      credentials,
+    ))
+      log({ msg: `credential ${written.action}`, file: written.path });
 } catch (error) {
   process.stderr.write(`init-keys: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
