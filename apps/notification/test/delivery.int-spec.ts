@@ -6,6 +6,7 @@
 // failure with its email fallback, and all of it in the deliveries list.
 import { RoutingKeys, RpcPatterns, type Envelope } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
+import { DeliveryRetention } from '../src/deliveries/retention.service.js';
 import {
   acknowledged,
   alertOf,
@@ -374,5 +375,31 @@ describe('notification engine', () => {
     const channel = slack.config['channelId'] as string;
     await waitFor(() => rig.slack.messages(channel).length === 1, { what: 'the unsilenced alert' });
     expect(await deliveries(rig)).toHaveLength(1);
+  });
+  // Last: the purge runs over every tenant.
+  it('deletes settled deliveries and their attempts past retention, and keeps what is still due', async () => {
+    const slack = await slackChannel(rig);
+    await route(rig, {
+      channelIds: [slack.id],
+      quietHours: { timeZone: 'UTC', start: '00:00', end: '23:59', overrideSeverity: 'critical' },
+    });
+    rig.clock.set('2026-01-16T10:00:00.000Z');
+    const alert = alertOf(rig);
+    const held = alertOf(rig, { severity: 'warning' });
+    await created(rig, alert);
+    await created(rig, held);
+    await waitFor(
+      async () => {
+        const rows = await deliveries(rig);
+        return rows.length === 2 && rows.every((d) => d.status === 'delivered' || d.status === 'held');
+      },
+      { what: 'one delivered, one held' },
+    );
+    const retention = rig.harness.services[0]!.app.get(DeliveryRetention);
+    await retention.purge(rig.clock() + 29 * 86_400_000);
+    expect(await deliveries(rig)).toHaveLength(2);
+    expect(await retention.purge(rig.clock() + 31 * 86_400_000)).toBeGreaterThanOrEqual(1);
+    const left = await deliveries(rig);
+    expect(left.map((d) => [d.alertId, d.status])).toEqual([[held.alertId, 'held']]);
   });
 });

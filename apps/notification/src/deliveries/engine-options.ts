@@ -4,6 +4,8 @@ export interface EngineOptions {
   publicUrl?: string;
   /** How often the worker looks for due work when nothing woke it. */
   pollMs: number;
+  /** Days settled deliveries and their attempts are kept (DEFAULT_DELIVERY_RETENTION_DAYS when absent). */
+  retentionDays?: number;
 }
 
 export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');

@@ -6,6 +6,7 @@ import { DeliveriesHandlers } from './deliveries.handlers.js';
 import { DeliveriesService } from './deliveries.service.js';
 import { DeliveryStore } from './delivery.store.js';
 import { DeliveryWorker } from './delivery.worker.js';
+import { DeliveryRetention } from './retention.service.js';
 
 export interface NotificationEngineOptions {
   /** The time the engine reads (grouping, quiet hours, escalation, retries); the system clock by default. */
@@ -32,6 +33,7 @@ export class NotificationEngineModule {
         DeliveriesService,
         DeliveryStore,
         DeliveryWorker,
+        DeliveryRetention,
       ],
       exports: [DeliveryWorker, DeliveryStore],
     };
