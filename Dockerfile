@@ -1,19 +1,21 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for every Vigil service in distributed mode (README, "Running modes"):
+# One image for every Vigil service in distributed mode (README, "Running modes"); the command
+# chooses the app:
 #
-#   docker build --build-arg APP=user -t vigil/user .
+#   docker build -t vigil/vigil .
+#   docker run vigil/vigil                                            # the gateway (the default)
+#   docker run -e HEALTH_PORT=3001 vigil/vigil node dist/apps/user/src/main.js
+#   docker run --rm -e DATABASE_URL=... vigil/vigil node dist/apps/standalone/src/cli/migrate.js
 #
-# APP is one of gateway (default), user, alert, agent-runner, history, notification; each has
-# its own final stage below (app-<name>) that sets the port it listens on. Any other name fails
-# the build. Every image holds the whole of dist/, so any of them can also run the migrations:
-#
-#   docker run --rm -e DATABASE_URL=... vigil/gateway node dist/apps/standalone/src/cli/migrate.js
+# The apps are dist/apps/<name>/src/main.js for gateway, user, alert, agent-runner, history and
+# notification. Each listens on one port in its container: the gateway on PORT, the others on
+# HEALTH_PORT (health and metrics); both default to 3000 here, so any app runs as it is and the
+# image's health check finds it. docker-compose.yml and k8s/ give each its own port.
 #
 # Stages: base -> manifests (package.json files only, so `npm ci` is cached until they change)
-# -> build (npm ci, SWC build, prune dev dependencies) -> runtime -> app-<name>.
+# -> build (npm ci, SWC build, prune dev dependencies) -> runtime (the image).
 
-ARG APP=gateway
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
@@ -58,53 +60,33 @@ COPY --from=build /app/dist/ dist/
 COPY --from=build /app/apps/agent-runner/agents.yaml apps/agent-runner/agents.yaml
 # The notification service's message templates (a tenant's own override them).
 COPY --from=build /app/apps/notification/templates/ apps/notification/templates/
-# Liveness probe without curl: exits 0 when this container's service answers 2xx on the path
-# given (default /health/live) on HEALTH_PORT, or PORT for the gateway.
+# Health check without curl: exits 0 when this container's app answers 2xx on the path given (default
+# /health/live). Its port is HEALTH_PORT (every app but the gateway) or PORT (the gateway): a
+# container runs one app, so the first of the two where something listens is it.
 COPY <<'EOF' /app/healthcheck.mjs
-const port = process.env.HEALTH_PORT || process.env.PORT || '3000';
+const ports = [...new Set([process.env.HEALTH_PORT, process.env.PORT, '3000'].filter(Boolean))];
 const path = process.argv[2] || '/health/live';
-try {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(4000) });
-  process.exit(res.ok ? 0 : 1);
-} catch {
-  process.exit(1);
+for (const port of ports) {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(4000) });
+    process.exit(res.ok ? 0 : 1);
+  } catch (error) {
+    // Nothing listens on this port: the app is on the next one. Anything else is a failed check.
+    if (error?.cause?.code !== 'ECONNREFUSED') process.exit(1);
+  }
 }
+process.exit(1);
 EOF
 # Standalone mode's SQLite default (./data) stays writable should anyone run it from this image.
-# /run/vigil-keys: where docker-compose.yml's keys job writes the shared keys (a named volume takes
-# this directory's owner on its first mount).
-RUN mkdir -p /app/data /run/vigil-keys && chown node:node /app/data /run/vigil-keys
+# /run/vigil-keys, /run/vigil-database, /run/vigil-broker: where docker-compose.yml's keys job writes
+# the shared keys and the generated credentials (a named volume takes its directory's owner on its
+# first mount).
+RUN mkdir -p /app/data /run/vigil-keys /run/vigil-database /run/vigil-broker \
+ && chown node:node /app/data /run/vigil-keys /run/vigil-database /run/vigil-broker
 USER node
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.mjs", "/health/live"]
-# exec: node is PID 1's direct replacement and gets SIGTERM for the graceful shutdown.
-CMD ["sh", "-c", "exec node \"dist/apps/${VIGIL_APP}/src/main.js\""]
-
-# ---------------------------------------------------------------------------------------------
-# One final stage per service: its name and port (libs/config's defaults).
-FROM runtime AS app-gateway
-ENV VIGIL_APP=gateway PORT=3000
+# Every app's port in its own container unless told otherwise (see the top of this file).
+ENV PORT=3000 HEALTH_PORT=3000
 EXPOSE 3000
-
-FROM runtime AS app-user
-ENV VIGIL_APP=user HEALTH_PORT=3001
-EXPOSE 3001
-
-FROM runtime AS app-alert
-ENV VIGIL_APP=alert HEALTH_PORT=3002
-EXPOSE 3002
-
-FROM runtime AS app-agent-runner
-ENV VIGIL_APP=agent-runner HEALTH_PORT=3003
-EXPOSE 3003
-
-FROM runtime AS app-history
-ENV VIGIL_APP=history HEALTH_PORT=3004
-EXPOSE 3004
-
-FROM runtime AS app-notification
-ENV VIGIL_APP=notification HEALTH_PORT=3005
-EXPOSE 3005
-
-# The image: the stage APP names (an unknown APP has no such stage and fails the build).
-FROM app-${APP} AS final
-RUN test -f "dist/apps/${VIGIL_APP}/src/main.js"
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.mjs", "/health/live"]
+# Exec form: node is the process the container's stop signal reaches, for the graceful shutdown.
+CMD ["node", "dist/apps/gateway/src/main.js"]

@@ -1,7 +1,8 @@
 // docker-compose.yml for the distributed mode (README, "Running modes"), checked without a Docker engine:
 // parsed with its anchors and merge keys, interpolated with its own defaults, then checked for
 // what `docker compose up` needs to bring all six services up healthy.
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -10,7 +11,6 @@ import {
   dict,
   environmentOf,
   execForm,
-  imageEnv,
   isDict,
   loadCompose,
   namedVolumesOf,
@@ -20,22 +20,85 @@ import {
   repoRoot,
   stageChain,
   stringList,
-  substitute,
   type Dict,
 } from './deploy-files.js';
 
 import { CommonConfig, loadConfig, loadServiceConfig } from '@vigil/config';
 import { writeSharedKeys } from '../../../apps/standalone/src/keys/shared-keys.js';
+import { StackCredentialsConfig, writeStackCredentials } from '../../../apps/standalone/src/keys/stack-credentials.js';
 import { ALL_SERVICES } from '../../../apps/standalone/src/services.js';
 
 const compose = loadCompose();
-/** Where the keys job writes the shared keys and the services read them (the vigil-keys volume). */
-const KEYS_DIR = '/run/vigil-keys';
-const scratchKeys = mkdtempSync(path.join(tmpdir(), 'vigil-compose-keys-'));
-writeSharedKeys(scratchKeys);
 const { services } = compose;
 const dockerfile = parseDockerfile();
 const rootPackage = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
+/** Where the keys job writes the shared keys and the services read them (the vigil-keys volume). */
+const KEYS_DIR = '/run/vigil-keys';
+const VIGIL_CONTAINERS = ['keys', 'migrate', ...APPS.map((a) => a.name)];
+
+// ------------------------------------------------------------------------------------------------
+// The named volumes as scratch directories, filled by the keys job's own code run with its own
+// command and environment: what every other container then reads from them.
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'vigil-compose-volumes-'));
+const volumeDirs = new Map<string, string>();
+
+interface Mount {
+  volume: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** The named volumes a service mounts, with where and how. */
+function mountsOf(name: string): Mount[] {
+  const volumes = services[name]?.volumes;
+  if (!Array.isArray(volumes)) return [];
+  return volumes.flatMap((entry: unknown): Mount[] => {
+    const [source, target, flags] = String(entry).split(':');
+    if (target === undefined || /^[./~]/.test(source!)) return [];
+    return [{ volume: source!, target, readOnly: (flags ?? '').split(',').includes('ro') }];
+  });
+}
+
+/** The scratch path of a file a container sees at `at`, through the named volume mounted there. */
+function fileOf(name: string, at: string): string {
+  const mount = mountsOf(name).find((m) => at.startsWith(`${m.target}/`));
+  if (!mount) throw new Error(`${name}: ${at} is in no volume it mounts`);
+  if (!volumeDirs.has(mount.volume)) volumeDirs.set(mount.volume, path.join(scratch, mount.volume));
+  return path.join(volumeDirs.get(mount.volume)!, path.relative(mount.target, at));
+}
+
+function dirOf(name: string, at: string): string {
+  return path.dirname(fileOf(name, `${at}/-`));
+}
+
+/** Runs what the keys job runs (init-keys with its arguments and environment) into the scratch volumes. */
+function runKeysJob(): void {
+  const command = stringList(services.keys!.command, 'keys.command');
+  expect(command.slice(0, 2)).toEqual(['node', 'dist/apps/standalone/src/cli/init-keys.js']);
+  const [keysDir, ...rest] = command.slice(2);
+  const option = (flag: string) => rest[rest.indexOf(flag) + 1];
+  expect(rest.filter((_w, i) => i % 2 === 0).sort()).toEqual(['--broker', '--database']);
+  writeSharedKeys(dirOf('keys', keysDir!));
+  writeStackCredentials(
+    {
+      keys: dirOf('keys', keysDir!),
+      database: dirOf('keys', option('--database')!),
+      broker: dirOf('keys', option('--broker')!),
+    },
+    loadConfig(StackCredentialsConfig, environmentOf(services.keys!)),
+  );
+}
+runKeysJob();
+
+/** A container's environment as its process sees it: *_FILE variables name the scratch files. */
+function containerEnv(name: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environmentOf(services[name]!)).map(([k, v]) => [k, k.endsWith('_FILE') ? fileOf(name, v) : v]),
+  );
+}
+
+const readText = (file: string) => readFileSync(file, 'utf8').trim();
 
 // Keys Compose knows (compose-spec), to catch a misspelt key that Compose would reject or,
 // worse, that a lenient tool would silently drop (a `healtcheck:` is no health check at all).
@@ -203,21 +266,13 @@ function distEntryPoints(): { where: string; dist: string }[] {
     for (const word of stringList(svc.command, `${name}.command`).join(' ').split(/\s+/))
       if (/^dist\/.*\.js$/.test(word)) out.push({ where: `docker-compose.yml services.${name}.command`, dist: word });
   }
-  for (const app of APPS) {
-    const stage = dockerfile.stages.find((s) => s.name === `app-${app.name}`);
-    if (!stage) continue;
-    const chain = stageChain(dockerfile, stage, { APP: app.name });
-    const cmd = [...chain]
-      .reverse()
-      .flatMap((s) => s.instructions)
+  const cmd = execForm(
+    stageChain(dockerfile, dockerfile.stages[dockerfile.stages.length - 1]!, {})
+      .flatMap((stage) => stage.instructions)
       .filter((i) => i.keyword === 'CMD')
-      .pop();
-    if (!cmd) continue;
-    for (const m of substitute((execForm(cmd.args) ?? [cmd.args]).join(' '), imageEnv(chain)).matchAll(
-      /dist\/[\w./-]+\.js/g,
-    ))
-      out.push({ where: `Dockerfile CMD (APP=${app.name})`, dist: m[0] });
-  }
+      .pop()?.args ?? '',
+  );
+  for (const word of cmd ?? []) if (/^dist\/.*\.js$/.test(word)) out.push({ where: 'Dockerfile CMD', dist: word });
   return out;
 }
 
@@ -248,113 +303,178 @@ describe('docker-compose.yml', () => {
     expect([...compose.unresolved]).toEqual([]);
   });
 
-  it.each(APPS.map((a) => [a.name, a] as const))(
-    '%s is built from the one Dockerfile with APP set to its name',
-    (name) => {
+  it('runs every Vigil container from the one image the Dockerfile builds, its command choosing the app', () => {
+    const images = new Set(VIGIL_CONTAINERS.map((name) => String(services[name]?.image)));
+    expect(images.size).toBe(1);
+    expect([...images][0]).toMatch(/^vigil\/vigil:/);
+    for (const name of VIGIL_CONTAINERS) {
       const build = dict(services[name]?.build, `${name}.build`);
-      expect(path.resolve(repoRoot, String(build.context))).toBe(repoRoot);
-      expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
-      expect(existsSync(path.join(repoRoot, String(build.dockerfile ?? 'Dockerfile')))).toBe(true);
-      expect(dict(build.args, `${name}.build.args`).APP).toBe(name);
-      // The Dockerfile has a final stage for it (an unknown APP fails the build).
-      expect(dockerfile.stages.map((s) => s.name)).toContain(`app-${name}`);
-    },
-  );
+      expect({ name, context: path.resolve(repoRoot, String(build.context)) }).toEqual({ name, context: repoRoot });
+      expect({ name, dockerfile: build.dockerfile ?? 'Dockerfile', args: build.args }).toEqual({
+        name,
+        dockerfile: 'Dockerfile',
+        args: undefined,
+      });
+    }
+    expect(existsSync(path.join(repoRoot, 'Dockerfile'))).toBe(true);
+    for (const app of APPS)
+      expect(stringList(services[app.name]!.command, `${app.name}.command`)).toEqual([
+        'node',
+        `dist/apps/${app.name}/src/main.js`,
+      ]);
+  });
 
   it.each(APPS.map((a) => [a.name, a] as const))('%s has the environment distributed mode requires', (name, app) => {
-    const env = environmentOf(services[name]);
+    const env = containerEnv(name);
     expect(env.VIGIL_MODE).toBe('distributed');
     expect(env.LOG_LEVEL).toMatch(/^(fatal|error|warn|info|debug|trace|silent)$/);
-    const amqp = url(env.AMQP_URL, `${name} AMQP_URL`);
+    const config = loadConfig(CommonConfig, env);
+    const amqp = url(config.AMQP_URL, `${name} AMQP_URL`);
     expect(amqp.protocol).toMatch(/^amqps?:$/);
     expect(services[amqp.hostname]).toBeDefined();
     if (app.hasDatabase) {
-      const db = url(env.DATABASE_URL, `${name} DATABASE_URL`);
+      const db = url(config.DATABASE_URL, `${name} DATABASE_URL`);
       expect(db.protocol).toMatch(/^postgres(ql)?:$/);
       expect(services[db.hostname]).toBeDefined();
       expect(db.pathname.length).toBeGreaterThan(1);
     }
+    // Its own port (the image's default, 3000, is every app's otherwise).
     expect(env[app.portVar]).toBe(String(app.port));
-    // The same port the image declares (EXPOSE, and the env its health check reads).
-    const stage = dockerfile.stages.find((s) => s.name === `app-${name}`)!;
-    expect(imageEnv(stageChain(dockerfile, stage, { APP: name }))[app.portVar]).toBe(String(app.port));
   });
 
   it.each(APPS.map((a) => [a.name]))("%s's environment passes that service's own configuration check", (name) => {
     // The real config classes: whatever a service requires (JWT_KEYS for the gateway and the user
-    // service, say) must be set, and set to something it accepts. Key files are what the keys job
-    // writes (its own code, run here into a scratch directory standing for the volume).
-    const env = Object.fromEntries(
-      Object.entries(environmentOf(services[name])).map(([k, v]) => [
-        k,
-        k.endsWith('_FILE') && String(v).startsWith(`${KEYS_DIR}/`)
-          ? path.join(scratchKeys, path.relative(KEYS_DIR, String(v)))
-          : String(v),
-      ]),
-    );
+    // service, say) must be set, and set to something it accepts. Files are what the keys job wrote.
+    const env = containerEnv(name);
     const common = loadConfig(CommonConfig, env);
     const definition = ALL_SERVICES.find((d) => d.service === name)!;
     expect(() => (definition.config ? loadServiceConfig(definition.config, common, env) : common)).not.toThrow();
   });
 
-  it('ships no fixed secret: the keys come from files the keys job generates before any service starts', () => {
+  it('writes no password, key or URL with credentials: each is unset unless you set it, and read from a file', () => {
+    const secretName = /(PASS|PASSWORD|SECRET|TOKEN|_KEY|_KEYS|_URL)$/;
+    const raw = Object.fromEntries(
+      Object.entries(dict(compose.raw.services, 'services')).map(([name, svc]) => [name, dict(svc, name)]),
+    );
+    for (const [name, svc] of Object.entries(services)) {
+      const resolved = environmentOf(svc);
+      const written = environmentOf(raw[name]!);
+      for (const [variable, value] of Object.entries(resolved)) {
+        if (!secretName.test(variable)) continue;
+        // Empty by default, and only ever "${SOMETHING:-}": your own value, if you set one.
+        expect({ name, variable, value, raw: written[variable] }).toEqual({
+          name,
+          variable,
+          value: '',
+          raw: expect.stringMatching(/^\$\{[A-Z_]+:-\}$/),
+        });
+      }
+    }
+    // No credentials anywhere else in the file either (a URL with a password, a default_pass...).
+    const text = readRepoFile('docker-compose.yml');
+    expect(text.match(/[a-z]+:\/\/[^\s/:@'"]+:[^\s@'"]+@/g) ?? []).toEqual([]);
+    expect(text.match(/^\s*[A-Z_]*(PASS|PASSWORD|SECRET|TOKEN|KEY|KEYS):\s*['"]?[^$\s'"]/gm) ?? []).toEqual([]);
+    expect(compose.raw.secrets).toBeUndefined();
+  });
+
+  it('generates the keys and the credentials in a one-shot job before anything else starts', () => {
     const keys = services.keys!;
-    expect(stringList(keys.command, 'keys.command')).toEqual([
-      'node',
-      'dist/apps/standalone/src/cli/init-keys.js',
-      KEYS_DIR,
-    ]);
-    expect(keys.volumes).toEqual([`vigil-keys:${KEYS_DIR}`]);
+    expect(keys.restart).toBe('no');
+    expect(mountsOf('keys').every((m) => !m.readOnly)).toBe(true);
+    for (const name of Object.keys(services).filter((n) => n !== 'keys'))
+      expect({ name, keys: dependenciesOf(services[name]!).keys }).toEqual({
+        name,
+        keys: 'service_completed_successfully',
+      });
     for (const app of APPS) {
-      const env = environmentOf(services[app.name]);
-      expect([app.name, env.JWT_KEYS, env.SECRETS_KEY]).toEqual([app.name, '', '']);
+      const env = environmentOf(services[app.name]!);
       expect(env.JWT_KEYS_FILE).toBe(`${KEYS_DIR}/jwt-keys`);
       expect(env.SECRETS_KEY_FILE).toBe(`${KEYS_DIR}/secrets-key`);
-      expect(services[app.name]!.volumes).toContain(`vigil-keys:${KEYS_DIR}:ro`);
-      expect(dependenciesOf(services[app.name])['keys']).toBe('service_completed_successfully');
+      expect(env.AMQP_URL_FILE).toBe(`${KEYS_DIR}/amqp-url`);
+      expect(env.DATABASE_URL_FILE).toBe(`${KEYS_DIR}/database-url`);
+      expect(mountsOf(app.name)).toEqual([{ volume: 'vigil-keys', target: KEYS_DIR, readOnly: true }]);
     }
-    expect(readdirSync(scratchKeys).sort()).toEqual(['jwt-keys', 'secrets-key']);
+    expect(readdirSync(volumeDirs.get('vigil-keys')!).sort()).toEqual([
+      'amqp-url',
+      'database-url',
+      'jwt-keys',
+      'secrets-key',
+    ]);
+  });
+
+  it("keeps the database's and the broker's secrets from the services: each volume is mounted only by its readers", () => {
+    const mountedBy = (volume: string) =>
+      Object.keys(services)
+        .filter((name) => mountsOf(name).some((m) => m.volume === volume))
+        .sort();
+    const volumeOf = (name: string, at: string) => mountsOf(name).find((m) => at.startsWith(`${m.target}/`))!.volume;
+    const pg = environmentOf(services.postgres!);
+    const superuserVolume = volumeOf('postgres', pg.POSTGRES_PASSWORD_FILE!);
+    expect(mountedBy(superuserVolume)).toEqual(['keys', 'migrate', 'postgres']);
+    const brokerVolume = volumeOf('rabbitmq', environmentOf(services.rabbitmq!).RABBITMQ_CONFIG_FILE!);
+    expect(mountedBy(brokerVolume)).toEqual(['keys', 'rabbitmq']);
+    for (const name of ['postgres', 'rabbitmq', 'migrate'])
+      expect(
+        mountsOf(name)
+          .filter((m) => m.volume.startsWith('vigil-'))
+          .every((m) => m.readOnly),
+      ).toBe(true);
   });
 
   it('gives the services the credentials the broker and the database are created with', () => {
-    const rabbit = environmentOf(services.rabbitmq);
-    const pg = environmentOf(services.postgres);
+    // RabbitMQ: the user of the keys job's rabbitmq.conf, loaded as the main configuration file (a
+    // .conf one, so the image's conf.d files still load after it).
+    const rabbit = environmentOf(services.rabbitmq!);
+    expect(rabbit.RABBITMQ_CONFIG_FILE).toMatch(/\.conf$/);
+    expect(rabbit.RABBITMQ_CONFIG_FILES).toBeUndefined();
+    expect([rabbit.RABBITMQ_DEFAULT_USER, rabbit.RABBITMQ_DEFAULT_PASS]).toEqual([undefined, undefined]);
+    const conf = Object.fromEntries(
+      readText(fileOf('rabbitmq', rabbit.RABBITMQ_CONFIG_FILE!))
+        .split('\n')
+        .map((line) => /^(\w+) = '([^']*)'$/.exec(line)!.slice(1, 3)),
+    );
+    expect(Object.keys(conf).sort()).toEqual(['default_pass', 'default_user']);
+    // PostgreSQL: the superuser's password and the runtime login's, from the files the entrypoint and
+    // the init script read.
+    const pg = environmentOf(services.postgres!);
+    expect([pg.POSTGRES_PASSWORD, pg.VIGIL_DB_PASSWORD]).toEqual([undefined, undefined]);
+    const superuserPassword = readText(fileOf('postgres', pg.POSTGRES_PASSWORD_FILE!));
+    const runtimePassword = readText(fileOf('postgres', pg.VIGIL_DB_PASSWORD_FILE!));
+    expect(superuserPassword).not.toBe(runtimePassword);
+
     for (const app of APPS) {
-      const env = environmentOf(services[app.name]);
-      const amqp = url(env.AMQP_URL, `${app.name} AMQP_URL`);
+      const config = loadConfig(CommonConfig, containerEnv(app.name));
+      const amqp = url(config.AMQP_URL, `${app.name} AMQP_URL`);
       expect({
         app: app.name,
         user: decodeURIComponent(amqp.username),
         pass: decodeURIComponent(amqp.password),
-      }).toEqual({ app: app.name, user: rabbit.RABBITMQ_DEFAULT_USER, pass: rabbit.RABBITMQ_DEFAULT_PASS });
+      }).toEqual({ app: app.name, user: conf.default_user, pass: conf.default_pass });
       // RabbitMQ's guest user can only connect from localhost: not from another container.
       expect(amqp.username).not.toBe('guest');
-      if (!env.DATABASE_URL) continue;
-      const db = url(env.DATABASE_URL, `${app.name} DATABASE_URL`);
+      const db = url(config.DATABASE_URL, `${app.name} DATABASE_URL`);
       // The services' own login (created by the postgres init script), never the superuser.
       expect({
         app: app.name,
         user: decodeURIComponent(db.username),
         pass: decodeURIComponent(db.password),
         db: db.pathname.slice(1),
-      }).toEqual({
-        app: app.name,
-        user: pg.VIGIL_DB_USER,
-        pass: pg.VIGIL_DB_PASSWORD,
-        db: pg.POSTGRES_DB ?? pg.POSTGRES_USER ?? 'postgres',
-      });
-      expect(db.username).not.toBe(pg.POSTGRES_USER ?? 'postgres');
+      }).toEqual({ app: app.name, user: pg.VIGIL_DB_USER, pass: runtimePassword, db: pg.POSTGRES_DB });
+      expect(db.username).not.toBe(pg.POSTGRES_USER);
     }
+    // The migration job is the one that connects as the superuser: it owns the tables and creates the roles.
+    const migrateDb = url(loadConfig(CommonConfig, containerEnv('migrate')).DATABASE_URL, 'migrate DATABASE_URL');
+    expect(decodeURIComponent(migrateDb.username)).toBe(pg.POSTGRES_USER);
+    expect(decodeURIComponent(migrateDb.password)).toBe(superuserPassword);
   });
 
-  it("creates the services' login on the database's first start, a member of vigil_service only", () => {
-    const pg = environmentOf(services.postgres);
-    const mounts = stringList(services.postgres.volumes, 'postgres.volumes');
+  it("creates the services' login on the database's first start, a member of vigil_service only", async () => {
+    const pg = environmentOf(services.postgres!);
+    const mounts = stringList(services.postgres!.volumes, 'postgres.volumes');
     const init = mounts.find((m) => m.includes('/docker-entrypoint-initdb.d/'));
     expect(init).toBeDefined();
-    const script = readRepoFile(init!.split(':')[0]!.replace(/^\.\//, ''));
-    expect(script).toContain('VIGIL_DB_USER');
-    expect(script).toContain('VIGIL_DB_PASSWORD');
+    const scriptPath = init!.split(':')[0]!.replace(/^\.\//, '');
+    const script = readRepoFile(scriptPath);
     expect(script).toMatch(/CREATE ROLE :"login" LOGIN PASSWORD :'password' IN ROLE vigil_service;/);
     // Nothing but LOGIN and the group in SQL (the comments may name what it is not).
     const sql = script
@@ -363,10 +483,43 @@ describe('docker-compose.yml', () => {
       .join('\n');
     expect(sql).not.toMatch(/SUPERUSER|BYPASSRLS|CREATEROLE/);
     expect(pg.VIGIL_DB_USER).toBeTruthy();
-    // The migration job is the one that connects as the superuser: it owns the tables and creates the roles.
-    const migrateDb = url(environmentOf(services.migrate).DATABASE_URL, 'migrate DATABASE_URL');
-    expect(decodeURIComponent(migrateDb.username)).toBe(pg.POSTGRES_USER ?? 'postgres');
-    expect(decodeURIComponent(migrateDb.password)).toBe(pg.POSTGRES_PASSWORD);
+
+    // Run it as the image would, with the container's environment, against a psql that records
+    // what it is asked: the login and the password the keys job generated.
+    const bin = mkdtempSync(path.join(scratch, 'psql-'));
+    writeFileSync(
+      path.join(bin, 'psql'),
+      `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > "${bin}/args"\ncat > "${bin}/stdin"\n`,
+    );
+    chmodSync(path.join(bin, 'psql'), 0o755);
+    const runScript = (extra: Record<string, string>) =>
+      new Promise<number>((resolve) =>
+        execFile(
+          'sh',
+          [path.join(repoRoot, scriptPath)],
+          { env: { PATH: `${bin}:/usr/bin:/bin`, ...containerEnv('postgres'), ...extra } },
+          (error) => resolve(error ? Number(error.code ?? 1) : 0),
+        ),
+      );
+    expect(await runScript({})).toBe(0);
+    const args = readText(path.join(bin, 'args')).split('\n');
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--username',
+        pg.POSTGRES_USER,
+        '--dbname',
+        pg.POSTGRES_DB,
+        `login=${pg.VIGIL_DB_USER}`,
+        `password=${readText(fileOf('postgres', pg.VIGIL_DB_PASSWORD_FILE!))}`,
+      ]),
+    );
+    expect(readText(path.join(bin, 'stdin'))).toContain('IN ROLE vigil_service;');
+    // A password set in the environment wins over the file (as the image's own *_FILE variables do).
+    expect(await runScript({ VIGIL_DB_PASSWORD: 'given-in-the-environment' })).toBe(0);
+    expect(readText(path.join(bin, 'args')).split('\n')).toContain('password=given-in-the-environment');
+    // Neither: it stops before creating anything.
+    mkdirSync(path.join(bin, 'empty'));
+    expect(await runScript({ VIGIL_DB_PASSWORD_FILE: path.join(bin, 'empty', 'missing') })).not.toBe(0);
   });
 
   it.each(APPS.map((a) => [a.name]))(
@@ -411,8 +564,9 @@ describe('docker-compose.yml', () => {
     expect(stringList(healthcheckOf('postgres')!.test, 'postgres.healthcheck.test').join(' ')).toMatch(/pg_isready/);
     expect(hasWorkingHealthcheck('rabbitmq')).toBe(true);
     expect(hasWorkingHealthcheck('postgres')).toBe(true);
-    expect(namedVolumesOf(services.rabbitmq)).toHaveLength(1);
-    expect(namedVolumesOf(services.postgres)).toHaveLength(1);
+    // One data volume each, beside the keys job's volume it reads its credentials from.
+    expect(namedVolumesOf(services.rabbitmq!).filter((v) => !v.startsWith('vigil-'))).toEqual(['rabbitmq-data']);
+    expect(namedVolumesOf(services.postgres!).filter((v) => !v.startsWith('vigil-'))).toEqual(['postgres-data']);
     expect(stringList(services.postgres.volumes, 'postgres.volumes').join(' ')).toContain(':/var/lib/postgresql/data');
     expect(stringList(services.rabbitmq.volumes, 'rabbitmq.volumes').join(' ')).toContain(':/var/lib/rabbitmq');
     // RabbitMQ stores its data under rabbit@<hostname>; a random container hostname would lose it on recreation.
@@ -481,9 +635,11 @@ describe('docker-compose.yml', () => {
     const cli = /dist\/\S+\.js/.exec(command)?.[0];
     expect(cli).toBeDefined();
     expect(rootPackage.scripts.migrate).toContain(cli);
-    const env = environmentOf(migrate);
     // Same server and database as the services, as the owner rather than the services' login.
-    const [own, theirs] = [url(env.DATABASE_URL, 'migrate'), url(environmentOf(services.user).DATABASE_URL, 'user')];
+    const [own, theirs] = [
+      url(loadConfig(CommonConfig, containerEnv('migrate')).DATABASE_URL, 'migrate'),
+      url(loadConfig(CommonConfig, containerEnv('user')).DATABASE_URL, 'user'),
+    ];
     expect([own.host, own.pathname]).toEqual([theirs.host, theirs.pathname]);
     expect(dependenciesOf(migrate).postgres).toBe('service_healthy');
     expect(migrate.restart ?? 'no').toBe('no');

@@ -1,5 +1,5 @@
-// The Dockerfile, checked without a Docker engine: its stages are parsed and followed for each
-// APP, and the scripts it carries (health check, start command, manifest pruning) are run here.
+// The Dockerfile, checked without a Docker engine: its stages are parsed and followed to the one
+// image it builds, and the scripts it carries (health check, start command, manifest pruning) are run here.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +18,6 @@ import {
   readRepoFile,
   repoRoot,
   stageChain,
-  substitute,
   type Instruction,
   type Stage,
 } from './deploy-files.js';
@@ -37,9 +36,9 @@ function runs(instructions: Instruction[]): string[] {
   return instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
 }
 
-/** The stages the image for APP=app is made of, final stage first. */
-function imageChain(app: string): Stage[] {
-  return stageChain(file, file.stages[file.stages.length - 1], { APP: app });
+/** The stages the image is made of, final stage first. */
+function imageChain(): Stage[] {
+  return stageChain(file, file.stages[file.stages.length - 1], {});
 }
 
 function last(instructions: Instruction[], keyword: string): Instruction | undefined {
@@ -70,16 +69,18 @@ describe('Dockerfile', () => {
     expect(file.syntax).toMatch(/^docker\/dockerfile:1(\.\d+)?$/);
   });
 
-  it('takes ARG APP, gateway by default, and builds the stage it names', () => {
-    expect(file.globalArgs.APP).toBe('gateway');
-    expect(file.stages[file.stages.length - 1].from).toMatch(/\$\{?APP\}?/);
-    for (const app of APPS) expect(imageChain(app.name).map((s) => s.name)).toContain(`app-${app.name}`);
+  it('builds one image for every app: no build argument chooses one, the last stage is the runtime', () => {
+    expect(Object.keys(file.globalArgs)).toEqual(['NODE_IMAGE']);
+    expect(file.stages[file.stages.length - 1].name).toBe('runtime');
+    // No stage per app any more: the command chooses the app.
+    for (const app of APPS) expect(file.stages.map((s) => s.name)).not.toContain(`app-${app.name}`);
+    expect(file.stages.flatMap((s) => s.instructions).filter((i) => i.keyword === 'ARG')).toEqual([]);
   });
 
   it('builds on a Node that satisfies package.json engines, the same image for build and runtime', () => {
     const minimum = Number(/(\d+)/.exec(rootPackage.engines.node)![1]);
     const build = baseImageOf(file, stageChain(file, stage('build'), {}));
-    const runtime = baseImageOf(file, imageChain('gateway'));
+    const runtime = baseImageOf(file, imageChain());
     expect(nodeMajor(build)).toBeGreaterThanOrEqual(minimum);
     // better-sqlite3 is compiled in one and loaded in the other: same Node ABI, same libc.
     expect(runtime).toBe(build);
@@ -114,70 +115,59 @@ describe('Dockerfile', () => {
     expect(copied).toBeLessThan(chain.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)));
   });
 
-  it.each(APPS.map((a) => [a.name, a] as const))(
-    'image for APP=%s: runtime only, non-root, NODE_ENV=production, its port, a health check and its main.js',
-    (name, app) => {
-      const chain = imageChain(name);
-      const instructions = chainInstructions(chain);
-      // No compiler, no sources: the runtime chain never starts from the build stage...
-      expect(chain.map((s) => s.name)).not.toContain('build');
-      expect(runs(instructions).filter((r) => /apt-get install|npm (ci|install)/.test(r))).toEqual([]);
-      // ...and takes from it only what runs: dist/, production node_modules/, package.json, an
-      // app's default configuration file (the agent runner's agents.yaml) and the notification templates.
-      for (const copy of instructions.filter((i) => i.keyword === 'COPY' && /--from=/.test(i.args))) {
-        const sources = copy.args
-          .split(/\s+/)
-          .filter((w) => !w.startsWith('--'))
-          .slice(0, -1);
-        for (const source of sources)
-          expect(source).toMatch(
-            /^\/app\/(dist|node_modules|package\.json|apps\/[a-z-]+\/[a-z-]+\.yaml|apps\/notification\/templates)\/?$/,
-          );
-      }
-      const user = last(instructions, 'USER')?.args;
-      expect(user).toBeDefined();
-      expect(user).not.toMatch(/^(root|0)(:|$)/);
-      const env = imageEnv(chain);
-      expect(env.NODE_ENV).toBe('production');
-      expect(env.VIGIL_APP).toBe(name);
-      expect(env[app.portVar]).toBe(String(app.port));
-      expect(instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toEqual([
-        String(app.port),
-      ]);
-      const healthcheck = last(instructions, 'HEALTHCHECK')!;
-      expect(healthcheck).toBeDefined();
-      const probe = execForm(healthcheck.args.slice(healthcheck.args.indexOf('CMD')))!;
-      expect(probe[0]).toBe('node'); // no curl or wget in the slim image
-      expect(probe.join(' ')).toContain('/health/live');
-      const cmd = last(instructions, 'CMD')!;
-      expect(substitute((execForm(cmd.args) ?? [cmd.args]).join(' '), env)).toContain(
-        `node "dist/apps/${name}/src/main.js"`,
-      );
-    },
-  );
+  it('is runtime only, non-root, NODE_ENV=production, every app on port 3000, with a health check', () => {
+    const chain = imageChain();
+    const instructions = chainInstructions(chain);
+    // No compiler, no sources: the runtime chain never starts from the build stage...
+    expect(chain.map((s) => s.name)).not.toContain('build');
+    expect(runs(instructions).filter((r) => /apt-get install|npm (ci|install)/.test(r))).toEqual([]);
+    // ...and takes from it only what runs: dist/, production node_modules/, package.json, an
+    // app's default configuration file (the agent runner's agents.yaml) and the notification templates.
+    for (const copy of instructions.filter((i) => i.keyword === 'COPY' && /--from=/.test(i.args))) {
+      const sources = copy.args
+        .split(/\s+/)
+        .filter((w) => !w.startsWith('--'))
+        .slice(0, -1);
+      for (const source of sources)
+        expect(source).toMatch(
+          /^\/app\/(dist|node_modules|package\.json|apps\/[a-z-]+\/[a-z-]+\.yaml|apps\/notification\/templates)\/?$/,
+        );
+    }
+    const user = last(instructions, 'USER')?.args;
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+    const env = imageEnv(chain);
+    expect(env.NODE_ENV).toBe('production');
+    // The gateway listens on PORT, every other app on HEALTH_PORT: the same port whichever runs.
+    expect([env.PORT, env.HEALTH_PORT]).toEqual(['3000', '3000']);
+    expect(env.VIGIL_APP).toBeUndefined();
+    expect(instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toEqual(['3000']);
+    const healthcheck = last(instructions, 'HEALTHCHECK')!;
+    expect(healthcheck).toBeDefined();
+    const probe = execForm(healthcheck.args.slice(healthcheck.args.indexOf('CMD')))!;
+    expect(probe[0]).toBe('node'); // no curl or wget in the slim image
+    expect(probe.join(' ')).toContain('/health/live');
+    expect(last(instructions, 'WORKDIR')?.args).toBe('/app');
+  });
 
-  it('starts the service with exec, so node receives SIGTERM for the graceful shutdown', async () => {
-    const chain = imageChain('user');
-    const cmd = execForm(last(chainInstructions(chain), 'CMD')!.args)!;
-    expect(cmd.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(cmd[2]).toMatch(/^exec node /);
-    // Run it for real against a stand-in main.js that reports what it was started as.
+  it('runs the gateway by default, as node itself (exec form), so node receives the stop signal', async () => {
+    const cmd = execForm(last(chainInstructions(imageChain()), 'CMD')!.args)!;
+    expect(cmd).toEqual(['node', 'dist/apps/gateway/src/main.js']);
+    // No ENTRYPOINT of ours: the Node image's own runs the command with exec.
+    expect(chainInstructions(imageChain()).filter((i) => i.keyword === 'ENTRYPOINT')).toEqual([]);
+    // Run it for real, from WORKDIR, against a stand-in main.js that reports what it was started as.
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-cmd-'));
     try {
-      mkdirSync(path.join(dir, 'dist/apps/user/src'), { recursive: true });
+      mkdirSync(path.join(dir, 'dist/apps/gateway/src'), { recursive: true });
       writeFileSync(
-        path.join(dir, 'dist/apps/user/src/main.js'),
+        path.join(dir, 'dist/apps/gateway/src/main.js'),
         'console.log(JSON.stringify({ pid: process.pid, main: process.argv[1] }));\n',
       );
-      const result = await run(cmd[0], cmd.slice(1), {
-        cwd: dir,
-        env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`, VIGIL_APP: 'user' },
-      });
+      const result = await run(process.execPath, cmd.slice(1), { cwd: dir });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const started = JSON.parse(result.stdout) as { pid: number; main: string };
-      expect(started.main).toBe(path.join(dir, 'dist/apps/user/src/main.js'));
-      // exec: node replaced the shell (same process), rather than running as its child.
+      expect(started.main).toBe(path.join(dir, 'dist/apps/gateway/src/main.js'));
       expect(started.pid).toBe(result.pid);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -300,6 +290,15 @@ describe('the image health check script', () => {
   const probe = (env: NodeJS.ProcessEnv, ...args: string[]) =>
     run(process.execPath, [path.join(dir, 'healthcheck.mjs'), ...args], { env });
 
+  /** A port nothing listens on (taken, then released). */
+  async function freePort(): Promise<number> {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const free = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    return free;
+  }
+
   it('exists in the Dockerfile', () => {
     expect(script).toBeDefined();
     // The heredoc is quoted, so BuildKit leaves the script's ${...} alone.
@@ -318,23 +317,31 @@ describe('the image health check script', () => {
     expect(seen).toEqual(['/health/live']);
   });
 
-  it('asks the path it is given, and falls back to PORT (the gateway)', async () => {
+  it('asks the path it is given, on PORT when nothing listens on HEALTH_PORT (the gateway)', async () => {
     status = 200;
     seen.length = 0;
+    const free = await freePort();
+    expect((await probe({ HEALTH_PORT: String(free), PORT: String(port) }, '/health/ready')).code).toBe(0);
     expect((await probe({ PORT: String(port) }, '/health/ready')).code).toBe(0);
-    expect(seen).toEqual(['/health/ready']);
+    expect(seen).toEqual(['/health/ready', '/health/ready']);
   });
 
-  it('fails on an error status', async () => {
+  it('fails on an error status from the first port that answers, whatever the other would say', async () => {
     status = 503;
-    expect((await probe({ HEALTH_PORT: String(port) }, '/health/ready')).code).toBe(1);
+    seen.length = 0;
+    const other = createServer((_req, res) => res.writeHead(200).end('{}'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const otherPort = (other.address() as AddressInfo).port;
+      expect((await probe({ HEALTH_PORT: String(port), PORT: String(otherPort) }, '/health/ready')).code).toBe(1);
+      expect(seen).toEqual(['/health/ready']);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
-  it('fails when nothing listens', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const free = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    expect((await probe({ HEALTH_PORT: String(free) })).code).toBe(1);
+  it('fails when nothing listens on either port', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    expect((await probe({ HEALTH_PORT: String(a), PORT: String(b) })).code).toBe(1);
   });
 });
