@@ -368,6 +368,14 @@ describe('docker-compose.yml', () => {
           value: '',
           raw: expect.stringMatching(/^\$\{[A-Z_]+:-\}$/),
         });
+        // Not from a variable of the same name: an .env written for `npm start` (AMQP_URL on
+        // localhost) sits where Compose reads its own.
+        if (['AMQP_URL', 'DATABASE_URL'].includes(variable))
+          expect({ name, variable, raw: written[variable] }).toEqual({
+            name,
+            variable,
+            raw: expect.stringMatching(/^\$\{VIGIL_[A-Z_]+:-\}$/),
+          });
       }
     }
     // No credentials anywhere else in the file either (a URL with a password, a default_pass...).
@@ -427,7 +435,14 @@ describe('docker-compose.yml', () => {
     const rabbit = environmentOf(services.rabbitmq!);
     expect(rabbit.RABBITMQ_CONFIG_FILE).toMatch(/\.conf$/);
     expect(rabbit.RABBITMQ_CONFIG_FILES).toBeUndefined();
-    expect([rabbit.RABBITMQ_DEFAULT_USER, rabbit.RABBITMQ_DEFAULT_PASS]).toEqual([undefined, undefined]);
+    // Neither the variables (a fixed value) nor their *_FILE forms (which the rabbitmq:4 image refuses).
+    for (const variable of [
+      'RABBITMQ_DEFAULT_USER',
+      'RABBITMQ_DEFAULT_PASS',
+      'RABBITMQ_DEFAULT_USER_FILE',
+      'RABBITMQ_DEFAULT_PASS_FILE',
+    ])
+      expect({ variable, value: rabbit[variable] }).toEqual({ variable, value: undefined });
     const conf = Object.fromEntries(
       readText(fileOf('rabbitmq', rabbit.RABBITMQ_CONFIG_FILE!))
         .split('\n')
