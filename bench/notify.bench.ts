@@ -14,6 +14,8 @@
 // Env: AMQP_URL, DATABASE_URL (server; the bench uses its own database on it), BENCH_NOTIFY_RATE (1000),
 // BENCH_NOTIFY_SECONDS (20).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { pino } from 'pino';
 import {
@@ -169,6 +171,16 @@ async function publishLoad(broker: RabbitBroker, routes: readonly Route[]): Prom
   return published;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** What the providers received, by alert: `slack:<channel>` / `email:<address>`, once per message. */
 function received(slack: SlackStandin, smtp: SmtpStandin): Map<string, string[]> {
   const byAlert = new Map<string, string[]>();
@@ -212,6 +224,7 @@ async function main(): Promise<number> {
     console.log(
       `\nNotifications (distributed: the notification service over RabbitMQ + PostgreSQL; ${TENANTS} tenants × ${ROUTES_PER_TENANT} routes, 3 channels each: 2 Slack + 1 email; alert.created at ${RATE}/s for ${SECONDS} s, ${DUPLICATE_SHARE * 100} % published twice)`,
     );
+    const cpuBefore = cpuSeconds(service.pid);
     const published = await publishLoad(broker, routes);
     const expectedDeliveries = published.count * 3;
     const deadline = Date.now() + SETTLE_MS;
@@ -225,6 +238,7 @@ async function main(): Promise<number> {
       if (settled >= expectedDeliveries || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    const cpuUsed = cpuSeconds(service.pid) - cpuBefore;
     // Let late copies (a duplicate would come after its first) show themselves.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 
@@ -268,6 +282,11 @@ async function main(): Promise<number> {
     );
     console.log(
       `  lost ${lost}, duplicate ${duplicates} (as the Slack stand-in and the SMTP server received them; ${published.again} alert.created envelopes were published twice)   target 0 and 0`,
+    );
+    console.log(
+      `  the notification process used ${round(cpuUsed, 1)} s of CPU: ${round((cpuUsed * 1000) / settled, 2)} ms per delivery (planning, sending, recording); load average ${loadavg()
+        .map((l) => round(l, 1))
+        .join(' ')} on ${cpus().length} cores`,
     );
     console.log(
       `  Slack stand-in: ${slack.requestsOf('chat.postMessage').length} chat.postMessage, ${slack.requestsOf('chat.postMessage').filter((r) => r.status === 429).length} answered 429; SMTP: ${smtp.received.length} messages`,

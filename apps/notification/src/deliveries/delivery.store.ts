@@ -39,6 +39,8 @@ export interface Delivery {
   createdAtUs: number;
   updatedAtUs: number;
   deliveredAtUs: number | null;
+  /** Claimed deliveries: the first message the alert already has on the channel. */
+  thread?: Thread;
 }
 
 const DELIVERY_COLUMNS: readonly Column[] = [
@@ -203,12 +205,33 @@ export class DeliveryStore {
    * `next_at_us` to the end of its lease, so no other worker takes them meanwhile.
    */
   async claimDue(sql: Sql, nowUs: number, leaseUs: number, limit: number): Promise<Delivery[]> {
+    // With each delivery, the thread its alert already has on the channel (follow-ups go into it).
     const rows = await sql.query(
-      `${SELECT_DELIVERY} WHERE status IN ('pending', 'sending') AND next_at_us <= ?
-       ORDER BY next_at_us LIMIT ${Math.trunc(limit)}${lockSuffix(sql)}`,
+      `SELECT d.id, d.tenant_id, d.source_key, d.route_id, d.channel_id, d.alert_id, d.kind, d.status, d.content,
+         d.group_key, d.parent_id, d.attempts, d.next_at_us, d.last_error, d.provider_response, d.created_at_us,
+         d.updated_at_us, d.delivered_at_us, t.slack_channel AS thread_slack_channel, t.slack_ts AS thread_slack_ts,
+         t.email_message_id AS thread_email_message_id, t.single AS thread_single
+       FROM notification_deliveries d LEFT JOIN notification_threads t
+         ON t.tenant_id = d.tenant_id AND t.alert_id = d.alert_id AND t.channel_id = d.channel_id
+       WHERE d.status IN ('pending', 'sending') AND d.next_at_us <= ?
+       ORDER BY d.next_at_us LIMIT ${Math.trunc(limit)}${sql.dialect === 'postgres' ? ' FOR UPDATE OF d SKIP LOCKED' : ''}`,
       [nowUs],
     );
-    const due = rows.map(deliveryOf);
+    const due = rows.map((row): Delivery => {
+      const delivery = deliveryOf(row);
+      if (row['thread_single'] === null || row['thread_single'] === undefined) return delivery;
+      return {
+        ...delivery,
+        thread: {
+          alertId: delivery.alertId!,
+          channelId: delivery.channelId,
+          slackChannel: (row['thread_slack_channel'] as string | null) ?? null,
+          slackTs: (row['thread_slack_ts'] as string | null) ?? null,
+          emailMessageId: (row['thread_email_message_id'] as string | null) ?? null,
+          single: Boolean(row['thread_single']),
+        },
+      };
+    });
     for (const part of chunks(due)) {
       if (part.length)
         await sql.run(

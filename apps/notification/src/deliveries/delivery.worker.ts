@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { RoutingKeys, type AlertSnapshot, type ChannelType } from '@vigil/contracts';
 import type { Logger } from '@vigil/messaging';
-import { Transactions, type Tx } from '@vigil/persistence';
+import { Transactions, type Sql, type Tx } from '@vigil/persistence';
 import { CLOCK, LOGGER, type Clock } from '@vigil/runtime';
 import { v7 as uuidv7 } from 'uuid';
 import { QUIET_BUCKET, groupStateOf, storedGroupOf } from '../consumption/planner.js';
@@ -42,6 +42,9 @@ const DUE_LIMIT = 100;
 const LEASE_MS = 120_000;
 /** Sends under way at once per pass. */
 const SEND_CONCURRENCY = 32;
+/** How long an opened channel is used before it is read again, and how many are kept. */
+const CHANNEL_CACHE_MS = 5_000;
+const CHANNEL_CACHE_MAX = 10_000;
 /** Alerts listed one by one in a group or digest message; the rest are counted. */
 const LISTED = 50;
 
@@ -74,6 +77,7 @@ interface Outcome {
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly pacer: ChannelPacer;
+  private readonly channelCache = new Map<string, { info: ChannelInfo; until: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -306,41 +310,74 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async sendForTenant(tenantId: string, deliveries: Delivery[]): Promise<void> {
-    const units = await this.transactions.inTenant(tenantId, (tx) => this.prepare(tx, deliveries));
+    const channels = await this.channelsOf(tenantId, deliveries);
+    const { units, writes } = this.prepare(tenantId, deliveries, channels);
     const outcomes: Outcome[] = [];
     for (let i = 0; i < units.length; i += SEND_CONCURRENCY)
       outcomes.push(...(await Promise.all(units.slice(i, i + SEND_CONCURRENCY).map((u) => this.send(tenantId, u)))));
-    if (outcomes.length) await this.transactions.inTenant(tenantId, (tx) => this.record(tx, outcomes));
+    if (outcomes.length || writes.length)
+      await this.transactions.inTenant(tenantId, async (tx) => {
+        for (const write of writes) await write(tx.sql);
+        await this.record(tx, outcomes);
+      });
   }
 
   /**
-   * What to send of one tenant's claimed deliveries: their channels and threads read, a deleted
-   * channel's deliveries failed, a paced channel's deliveries put back until its turn or, when
-   * several are waiting, rolled up into one message.
+   * The channels of a tenant's claimed deliveries, opened (secrets decrypted) at most every
+   * CHANNEL_CACHE_MS: a changed or deleted channel is seen within seconds, and a busy tenant's
+   * deliveries cost no read of its channels each.
    */
-  private async prepare(tx: Tx, deliveries: Delivery[]): Promise<Unit[]> {
-    const { sql, tenantId } = tx;
+  private async channelsOf(tenantId: string, deliveries: readonly Delivery[]): Promise<Map<string, ChannelInfo>> {
+    const now = performance.now();
+    const ids = [...new Set(deliveries.map((d) => d.channelId))];
+    const found = new Map<string, ChannelInfo>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.channelCache.get(`${tenantId}:${id}`);
+      if (cached && cached.until > now) found.set(id, cached.info);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      const opened = await this.transactions.inTenant(tenantId, ({ sql }) =>
+        this.settings.channels(sql, tenantId, missing),
+      );
+      if (this.channelCache.size > CHANNEL_CACHE_MAX) this.channelCache.clear();
+      for (const [id, info] of opened) {
+        this.channelCache.set(`${tenantId}:${id}`, { info, until: now + CHANNEL_CACHE_MS });
+        found.set(id, info);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * What to send of one tenant's claimed deliveries, and the writes that go with it (run in the
+   * transaction that records the outcomes): a deleted channel's deliveries failed, a paced channel's
+   * deliveries put back until its turn or, when several are waiting, rolled up into one message.
+   */
+  private prepare(
+    tenantId: string,
+    deliveries: Delivery[],
+    channels: Map<string, ChannelInfo>,
+  ): { units: Unit[]; writes: ((sql: Sql) => Promise<void>)[] } {
     const nowMs = this.clock();
     const nowUs = nowMs * US_PER_MS;
-    const channels = await this.settings.channels(sql, tenantId, [...new Set(deliveries.map((d) => d.channelId))]);
-    const threads = await this.store.threads(
-      sql,
-      tenantId,
-      deliveries.filter((d) => d.alertId).map((d) => ({ alertId: d.alertId!, channelId: d.channelId })),
-    );
-    const threadOf = (d: Delivery) => threads.find((t) => t.alertId === d.alertId && t.channelId === d.channelId);
     const byChannel = new Map<string, Delivery[]>();
     for (const d of deliveries) byChannel.set(d.channelId, [...(byChannel.get(d.channelId) ?? []), d]);
     const units: Unit[] = [];
+    const writes: ((sql: Sql) => Promise<void>)[] = [];
+    const release = (ids: string[], atMs: number) =>
+      writes.push((sql) => this.store.release(sql, tenantId, ids, atMs * US_PER_MS, nowUs));
     for (const [channelId, waiting] of byChannel) {
       const channel = channels.get(channelId);
       if (!channel) {
-        for (const d of waiting) await this.store.fail(sql, tenantId, d.id, 'the channel no longer exists', nowUs);
+        for (const d of waiting)
+          writes.push((sql) => this.store.fail(sql, tenantId, d.id, 'the channel no longer exists', nowUs));
         continue;
       }
       const unitOf = (delivery: Delivery): Unit => {
         const content = JSON.parse(delivery.content) as StoredContent;
-        const thread = delivery.alertId ? threadOf(delivery) : undefined;
+        const thread = delivery.thread;
         return {
           delivery,
           content,
@@ -355,12 +392,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       }
       const waitMs = this.pacer.waitMs(channelId);
       if (waitMs > 0) {
-        await this.store.release(
-          sql,
-          tenantId,
+        release(
           waiting.map((d) => d.id),
-          (this.clock() + waitMs) * US_PER_MS,
-          nowUs,
+          nowMs + waitMs,
         );
         continue;
       }
@@ -369,12 +403,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       if ('single' in turn) {
         units.push(unitOf(turn.single));
         if (turn.later.length)
-          await this.store.release(
-            sql,
-            tenantId,
+          release(
             turn.later.map((d) => d.id),
-            (this.clock() + this.pacer.waitMs(channelId)) * US_PER_MS,
-            nowUs,
+            nowMs + this.pacer.waitMs(channelId),
           );
         continue;
       }
@@ -394,17 +425,20 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         groupKey: null,
         nextAtMs: nowMs + LEASE_MS,
       });
-      await this.store.insert(sql, [rollup]);
-      await this.store.markGrouped(
-        sql,
-        tenantId,
-        turn.rollup.map((d) => d.id),
-        rollup.id,
-        nowUs,
-      );
+      // The roll-up's row comes first, then its outcome is recorded on it (same transaction).
+      writes.push(async (sql) => {
+        await this.store.insert(sql, [rollup]);
+        await this.store.markGrouped(
+          sql,
+          tenantId,
+          turn.rollup.map((d) => d.id),
+          rollup.id,
+          nowUs,
+        );
+      });
       units.push(unitOf(deliveryOf(rollup)));
     }
-    return units;
+    return { units, writes };
   }
 
   private async send(tenantId: string, unit: Unit): Promise<Outcome> {
