@@ -24,6 +24,7 @@ import {
 } from './deploy-files.js';
 
 import { CommonConfig, loadConfig, loadServiceConfig } from '@vigil/config';
+import { parseInitKeysArgs } from '../../../apps/standalone/src/keys/init-keys-args.js';
 import { writeSharedKeys } from '../../../apps/standalone/src/keys/shared-keys.js';
 import { StackCredentialsConfig, writeStackCredentials } from '../../../apps/standalone/src/keys/stack-credentials.js';
 import { ALL_SERVICES } from '../../../apps/standalone/src/services.js';
@@ -76,16 +77,12 @@ function dirOf(name: string, at: string): string {
 function runKeysJob(): void {
   const command = stringList(services.keys!.command, 'keys.command');
   expect(command.slice(0, 2)).toEqual(['node', 'dist/apps/standalone/src/cli/init-keys.js']);
-  const [keysDir, ...rest] = command.slice(2);
-  const option = (flag: string) => rest[rest.indexOf(flag) + 1];
-  expect(rest.filter((_w, i) => i % 2 === 0).sort()).toEqual(['--broker', '--database']);
-  writeSharedKeys(dirOf('keys', keysDir!));
+  // Its own argument parser: the directories it writes to, as this container sees them.
+  const dirs = parseInitKeysArgs(command.slice(2));
+  expect([dirs.database, dirs.broker].every(Boolean)).toBe(true);
+  writeSharedKeys(dirOf('keys', dirs.keys));
   writeStackCredentials(
-    {
-      keys: dirOf('keys', keysDir!),
-      database: dirOf('keys', option('--database')!),
-      broker: dirOf('keys', option('--broker')!),
-    },
+    { keys: dirOf('keys', dirs.keys), database: dirOf('keys', dirs.database!), broker: dirOf('keys', dirs.broker!) },
     loadConfig(StackCredentialsConfig, environmentOf(services.keys!)),
   );
 }

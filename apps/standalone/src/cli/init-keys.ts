@@ -10,40 +10,31 @@
 //   POSTGRES_PASSWORD, POSTGRES_DB, VIGIL_DB_USER, VIGIL_DB_PASSWORD, RABBITMQ_HOST, POSTGRES_HOST);
 //   a password left unset is generated on the first run and kept.
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@vigil/config';
+import { INIT_KEYS_USAGE, parseInitKeysArgs } from '../keys/init-keys-args.js';
 import { writeSharedKeys } from '../keys/shared-keys.js';
 import { StackCredentialsConfig, writeStackCredentials } from '../keys/stack-credentials.js';
 
 const log = (fields: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', ...fields })}\n`);
 
-function usage(problem: string): never {
-  process.stderr.write(
-    `init-keys: ${problem}\nusage: init-keys <directory> [--database <directory>] [--broker <directory>]\n`,
-  );
-  return process.exit(2);
-}
-
-const { positionals, values } = (() => {
+const dirs = (() => {
   try {
-    return parseArgs({ allowPositionals: true, options: { database: { type: 'string' }, broker: { type: 'string' } } });
+    return parseInitKeysArgs(process.argv.slice(2));
   } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
+    process.stderr.write(
+      `init-keys: ${error instanceof Error ? error.message : String(error)}\nusage: ${INIT_KEYS_USAGE}\n`,
+    );
+    return process.exit(2);
   }
 })();
-if (positionals.length !== 1) usage('one directory expected');
-const dir = positionals[0]!;
 // Refused settings stop it before it writes anything.
-const credentials = values.database || values.broker ? loadConfigOrExit(StackCredentialsConfig) : undefined;
+const credentials = dirs.database || dirs.broker ? loadConfigOrExit(StackCredentialsConfig) : undefined;
 try {
-  for (const key of writeSharedKeys(dir))
+  for (const key of writeSharedKeys(dirs.keys))
     log({ msg: key.created ? 'key generated' : 'key kept', variable: key.variable, file: key.path });
   if (credentials)
-    for (const written of writeStackCredentials(
-      { keys: dir, database: values.database, broker: values.broker },
-      credentials,
-    ))
+    for (const written of writeStackCredentials(dirs, credentials))
       log({ msg: `credential ${written.action}`, file: written.path });
 } catch (error) {
   process.stderr.write(`init-keys: ${error instanceof Error ? error.message : String(error)}\n`);
