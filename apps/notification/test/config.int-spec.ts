@@ -582,6 +582,11 @@ describe(`notification configuration API (${TEST_MODE})`, () => {
     ]);
     const alert = expectStatus(await api<AlertView>('GET', `/api/v1/alerts/${alertId}`, manager(a)), 200);
     expect([alert.status, alert.acknowledged?.by]).toEqual(['acknowledged', a.users.operator.id]);
+    // The engine updates the alert's Slack message with the new status (chat.update on the same ts).
+    await waitFor(() => (slack.message('C0CLICKS', message.ts)?.updates ?? 0) >= 1, {
+      what: 'the Slack message updated after the acknowledgement',
+      timeoutMs: 45_000,
+    });
     expect((await SlackStandin.deliver(url, signed)).status).toBe(401);
 
     // Silence 1h matches the alert's labels; resolve ends it.
