@@ -4,8 +4,8 @@
 # chooses the app:
 #
 #   docker build -t vigil/vigil .
-#   docker run vigil/vigil                                            # the gateway (the default)
-#   docker run -e HEALTH_PORT=3001 vigil/vigil node dist/apps/user/src/main.js
+#   docker run -e AMQP_URL=... -e DATABASE_URL=... vigil/vigil                 # the gateway (the default)
+#   docker run -e AMQP_URL=... -e DATABASE_URL=... vigil/vigil node dist/apps/user/src/main.js
 #   docker run --rm -e DATABASE_URL=... vigil/vigil node dist/apps/standalone/src/cli/migrate.js
 #
 # The apps are dist/apps/<name>/src/main.js for gateway, user, alert, agent-runner, history and
