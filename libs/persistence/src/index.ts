@@ -73,6 +73,7 @@ export {
 } from './reliable/transactions.js';
 export { DatabaseHealthIndicator, DEFAULT_DATABASE_CHECK_TIMEOUT_MS } from './health/database-health.indicator.js';
 export { isDatabaseUnavailable } from './health/database-unavailable.js';
+export { isUniqueViolation } from './errors/unique-violation.js';
 export { PersistenceModule, repositoriesFor, type PersistenceModuleOptions } from './persistence.module.js';
 export { ensurePostgresDatabase } from './ensure-database.js';
 export {

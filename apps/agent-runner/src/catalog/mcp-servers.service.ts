@@ -10,13 +10,12 @@ import {
 } from '@vigil/contracts';
 import type { Logger } from '@vigil/messaging';
 import { AddressRefusedError, guardedFetch, ResolveError, resolvePublic } from '@vigil/netguard';
-import { Transactions } from '@vigil/persistence';
+import { Transactions, isUniqueViolation } from '@vigil/persistence';
 import { LOGGER } from '@vigil/runtime';
 import { v7 as uuidv7 } from 'uuid';
 import { AGENT_RUNNER_CONFIG, type AgentRunnerConfig } from '../agent-runner.config.js';
 import { AgentRegistry } from '../agents/index.js';
 import { ALLOWED_CIDRS } from '../core/agent-core.module.js';
-import { isUniqueViolation } from '../investigations/investigation.store.js';
 import type { TenantMcpSpecs } from '../investigations/investigations.service.js';
 import type { HttpServerSpec } from '../mcp/index.js';
 import type { Cidr } from '../safety/index.js';

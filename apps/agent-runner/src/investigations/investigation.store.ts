@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '@vigil/persistence';
-import { QueryFailedError } from 'typeorm';
 import type { InvestigationStatus } from './investigation.entity.js';
 
 /** An investigation row as the service reads it. */
@@ -173,11 +172,4 @@ function rowOf(row: Record<string, unknown>): Investigation {
     lastSequence: Number(row.last_sequence),
     createdAtUs: BigInt(row.created_at_us as string | number),
   };
-}
-
-/** A unique index refused the row: another replica started an investigation of the alert first. */
-export function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

@@ -21,7 +21,7 @@ import {
   type TokenUsage,
 } from '@vigil/contracts';
 import { EmbeddedBroker, RpcRemoteError, VigilBusClient, type Logger, type MessageBroker } from '@vigil/messaging';
-import { Transactions, type Tx } from '@vigil/persistence';
+import { Transactions, type Tx, isUniqueViolation } from '@vigil/persistence';
 import { LOGGER, MESSAGE_BROKER } from '@vigil/runtime';
 import { v7 as uuidv7 } from 'uuid';
 import { AGENT_RUNNER_CONFIG, type AgentRunnerConfig } from '../agent-runner.config.js';
@@ -32,7 +32,7 @@ import { Budget, type LlmClient } from '../llm/index.js';
 import { McpConnections, type HttpServerSpec } from '../mcp/index.js';
 import { fetchRunbook, RunbookCache, type Cidr, type RunbookResult } from '../safety/index.js';
 import { investigate, type InvestigationOutcome, type ToolHost } from './investigate.js';
-import { InvestigationStore, isUniqueViolation, type Investigation } from './investigation.store.js';
+import { InvestigationStore, type Investigation } from './investigation.store.js';
 import { SessionRecorder, type SessionEventSink } from './recorder.js';
 import { Semaphore } from './semaphore.js';
 

@@ -12,10 +12,10 @@ import {
   type UpdateChannelRequest,
 } from '@vigil/contracts';
 import { parseAllowedCidrs, type Cidr } from '@vigil/netguard';
-import { Transactions, type Sql } from '@vigil/persistence';
+import { Transactions, type Sql, isUniqueViolation } from '@vigil/persistence';
 import { v7 as uuidv7 } from 'uuid';
 import { NOTIFICATION_PROVIDERS } from '../deliveries/engine-options.js';
-import { invalid, isUniqueViolation, nameTaken, notFound } from '../model/errors.js';
+import { invalid, nameTaken, notFound } from '../model/errors.js';
 import { NOTIFICATION_CONFIG, type NotificationConfig } from '../notification.config.js';
 import { DeliveryError, type ChannelTarget, type Providers } from '../providers/index.js';
 import { channelSettingsProblem, mergeSecrets, targetOf, type ChannelSettings } from './channel-input.js';

@@ -10,10 +10,10 @@ import {
   type Page,
   type UpdateEscalationPolicyRequest,
 } from '@vigil/contracts';
-import { Transactions, type Sql } from '@vigil/persistence';
+import { Transactions, type Sql, isUniqueViolation } from '@vigil/persistence';
 import { v7 as uuidv7 } from 'uuid';
 import { ChannelStore } from '../channels/channel.store.js';
-import { invalid, isUniqueViolation, nameTaken, notFound } from '../model/errors.js';
+import { invalid, nameTaken, notFound } from '../model/errors.js';
 import { RouteStore } from '../routes/route.store.js';
 import { EscalationPolicyStore, type StoredEscalationPolicy } from './escalation-policy.store.js';
 

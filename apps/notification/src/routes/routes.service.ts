@@ -18,11 +18,11 @@ import {
   type RouteView,
   type UpdateRouteRequest,
 } from '@vigil/contracts';
-import { Transactions, type Sql } from '@vigil/persistence';
+import { Transactions, type Sql, isUniqueViolation } from '@vigil/persistence';
 import { v7 as uuidv7 } from 'uuid';
 import { ChannelStore, type StoredChannel } from '../channels/channel.store.js';
 import { EscalationPolicyStore } from '../escalation-policies/escalation-policy.store.js';
-import { invalid, isUniqueViolation, nameTaken, notFound } from '../model/errors.js';
+import { invalid, nameTaken, notFound } from '../model/errors.js';
 import { matchRoutes } from './match.js';
 import { RouteStore, type StoredRoute } from './route.store.js';
 

@@ -1,12 +1,4 @@
 import { HttpException, HttpStatus, UnprocessableEntityException } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
-
-/** A unique index refused the row (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE): a race the code's own check lost. */
-export function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
 
 /** 422 naming the field, e.g. `invalidField('teamId', 'no such team in this tenant')`. */
 export function invalidField(
