@@ -89,7 +89,11 @@ export interface MessageBroker {
   onStatus(listener: (status: BrokerStatus) => void): () => void;
   /** Declares a service's queues, bindings, delay and dead-letter queues (idempotent; re-applied after reconnects). */
   declareService(topology: ServiceTopology): Promise<void>;
-  /** Declares a replica's broadcast queue: gone when the replica is (auto-delete), re-declared on reconnect. */
+  /**
+   * Declares a replica's broadcast queue: gone when the replica is (deleted with its last consumer),
+   * re-declared on reconnect; `exclusive`: the consuming connection's alone, gone with it (on
+   * RabbitMQ declared by its consumer, so consume() right after).
+   */
   declareBroadcast(topology: BroadcastTopology): Promise<void>;
   /** Publishes raw bytes to the events exchange; resolves once the broker has confirmed it. */
   publish(routingKey: string, body: Buffer, options?: OutgoingMessageOptions): Promise<void>;

@@ -221,7 +221,8 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
     const { broker, service } = this;
     const instance = `${process.pid}-${randomUUID().slice(0, 8)}`;
     const queue = broker.names.broadcastQueue(service, instance);
-    await broker.declareBroadcast({ queue, bindings: handlers.map(([p]) => p) });
+    // Exclusive: this replica's connection alone reads it, and it goes with that connection.
+    await broker.declareBroadcast({ queue, bindings: handlers.map(([p]) => p), exclusive: true });
     const pipeline = new EventPipeline({
       broker,
       service,

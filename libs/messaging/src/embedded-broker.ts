@@ -115,6 +115,10 @@ interface DeadLetterTarget {
 interface QueueOptions {
   ttlMs?: number;
   deadLetter?: DeadLetterTarget;
+  /** Deleted, bindings and all, when its last consumer leaves (a replica's broadcast queue). */
+  autoDelete?: boolean;
+  /** One consumer at a time: a second is refused, as RabbitMQ refuses another connection. */
+  exclusive?: boolean;
 }
 
 interface Exchange {
@@ -272,7 +276,7 @@ export class EmbeddedBroker implements MessageBroker {
 
   async declareBroadcast(topology: BroadcastTopology): Promise<void> {
     this.ensureOpen();
-    this.assertQueue(topology.queue, {});
+    this.assertQueue(topology.queue, { autoDelete: true, exclusive: topology.exclusive === true });
     for (const key of topology.bindings) this.bind(this.names.events, topology.queue, key);
   }
 
@@ -308,19 +312,22 @@ export class EmbeddedBroker implements MessageBroker {
     this.ensureOpen();
     const queue = this.queues.get(queueName);
     if (!queue) throw new Error(`embedded broker: no queue ${queueName}`);
+    if (queue.options.exclusive && queue.consumers.length > 0)
+      throw new Error(`embedded broker: queue ${queueName} is exclusive and already has its consumer`);
     const consumer = new EmbeddedConsumer(queue, handler, Math.max(1, options.prefetch ?? this.prefetch));
     queue.consumers.push(consumer);
     this.schedulePump(queue);
+    const leave = () => {
+      consumer.active = false;
+      const index = queue.consumers.indexOf(consumer);
+      if (index !== -1) queue.consumers.splice(index, 1);
+      if (queue.options.autoDelete && queue.consumers.length === 0 && this.queues.get(queue.name) === queue)
+        void this.deleteQueue(queue.name);
+    };
     return {
-      cancel: async () => {
-        consumer.active = false;
-        const index = queue.consumers.indexOf(consumer);
-        if (index !== -1) queue.consumers.splice(index, 1);
-      },
+      cancel: async () => leave(),
       close: async () => {
-        consumer.active = false;
-        const index = queue.consumers.indexOf(consumer);
-        if (index !== -1) queue.consumers.splice(index, 1);
+        leave();
         // Like a closed channel: whatever is still unacked goes back, marked redelivered.
         const unacked = [...consumer.unacked].reverse();
         consumer.unacked.clear();

@@ -1,7 +1,7 @@
 export * from './broker.js';
 export { RabbitBroker, type RabbitBrokerOptions } from './rabbit-broker.js';
 export { EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
-export { TopologyNames, Headers, DIRECT_REPLY_TO, type ServiceTopology } from './topology.js';
+export { TopologyNames, Headers, DIRECT_REPLY_TO, type BroadcastTopology, type ServiceTopology } from './topology.js';
 export {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_RETRY_DELAYS_MS,

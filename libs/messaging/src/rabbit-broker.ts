@@ -101,6 +101,8 @@ export class RabbitBroker implements MessageBroker {
   private everConnected = false;
   private readonly pending = new Map<string, PendingRequest>();
   private readonly declarations = new Map<string, DeclareFn>();
+  /** Exclusive broadcast queues: declared by their consumer's channel; answers the name it declared. */
+  private readonly replicaQueues = new Map<string, (channel: Channel) => Promise<string>>();
   private readonly serviceSetups = new Map<string, { setup: DeclareFn; queues: string[] }>();
   private readonly listeners = new Set<(status: BrokerStatus) => void>();
   private readonly replyWaiters = new Set<() => void>();
@@ -331,7 +333,8 @@ export class RabbitBroker implements MessageBroker {
   async declareBroadcast(topology: BroadcastTopology): Promise<void> {
     const publisher = this.requirePublisher();
     const { queue } = topology;
-    // Not durable, deleted with its last consumer, and expired if a crashed replica leaves it behind.
+    // Not durable, deleted with its last consumer, and expired if a crashed replica leaves it behind
+    // (an exclusive one goes with the connection that declared it, crash or not).
     const declare: DeclareFn = async (ch) =>
       void (await ch.assertQueue(queue, {
         durable: false,
@@ -342,6 +345,19 @@ export class RabbitBroker implements MessageBroker {
       await declare(ch);
       for (const key of topology.bindings) await ch.bindQueue(queue, this.names.events, key);
     };
+    if (topology.exclusive) {
+      // Declared and bound by its consumer's channel, under a name of each connection's own
+      // (`<queue>.<n>`): the broker may still hold the previous connection's queue for a while after
+      // a reconnect (until it notices that connection is gone), and the same name would be refused.
+      let generation = 0;
+      this.replicaQueues.set(queue, async (ch) => {
+        const name = `${queue}.${++generation}`;
+        await ch.assertQueue(name, { durable: false, autoDelete: true, exclusive: true });
+        for (const key of topology.bindings) await ch.bindQueue(name, this.names.events, key);
+        return name;
+      });
+      return;
+    }
     this.declarations.set(queue, declare);
     const previous = this.serviceSetups.get(queue);
     if (previous) await publisher.removeSetup(previous.setup);
@@ -453,10 +469,12 @@ export class RabbitBroker implements MessageBroker {
       if (cancelled) return;
       try {
         // Re-declare our queue first: after a broker restart without state it may be gone.
-        await this.declarations.get(queue)?.(channel);
+        const replica = this.replicaQueues.get(queue);
+        if (!replica) await this.declarations.get(queue)?.(channel);
+        const source = replica ? await replica(channel) : queue;
         await channel.prefetch(prefetch);
         const acks = new AckCoalescer(channel);
-        const { consumerTag } = await channel.consume(queue, (message) => {
+        const { consumerTag } = await channel.consume(source, (message) => {
           if (message) this.dispatch(channel, acks, message, handler, queue);
           else this.logger.warn({ queue }, 'the broker cancelled our consumer');
         });
@@ -614,6 +632,8 @@ export class RabbitBroker implements MessageBroker {
 
   async deleteQueue(queue: string): Promise<void> {
     this.declarations.delete(queue);
+    // An exclusive broadcast queue goes with its consumer; only its declaration is left to forget.
+    if (this.replicaQueues.delete(queue)) return;
     // Forget the topology that declares it, or the next reconnection would bring it back.
     for (const [service, entry] of this.serviceSetups) {
       if (!entry.queues.includes(queue)) continue;

@@ -76,6 +76,12 @@ export interface ServiceTopology {
 export interface BroadcastTopology {
   queue: string;
   bindings: readonly string[];
+  /**
+   * Only the consuming connection may read it, and it goes with that connection: RabbitMQ deletes it
+   * the moment the replica's connection closes (not after an idle expiry), and a new one, empty, is
+   * declared by the consumer on reconnect (named `<queue>.<n>`, n counting the connections). Default false.
+   */
+  exclusive?: boolean;
 }
 
 /** Message headers set by the messaging layer. */

@@ -4,7 +4,7 @@ import { jest } from '@jest/globals';
 import { createEnvelope, SYSTEM_TENANT, type Envelope } from '@vigil/contracts';
 import { BusContext, currentMessageContext, Headers, RpcRemoteError, RpcTimeoutError } from '../src/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TEST_MODE, TestBus, waitFor, type FetchedMessage } from '@vigil/testing';
+import { createTestBroker, TEST_MODE, TestBus, waitFor, type FetchedMessage } from '@vigil/testing';
 import { deliveredPayload } from './payloads.js';
 
 jest.setTimeout(60_000);
@@ -94,6 +94,42 @@ describe(`messaging conformance (${TEST_MODE})`, () => {
     await sleep(100);
     expect(replicas.map((r) => r.broadcast)).toEqual([1, 1]);
     expect(replicas[0].shared + replicas[1].shared).toBe(1);
+  });
+
+  it('gives every replica with an exclusive broadcast queue each event, and goes on when one replica leaves', async () => {
+    const name = `exclusive-${Date.now()}`;
+    // Replicas of their own: each its own connection (distributed), or the process's one broker (embedded).
+    await bus.broker.connect();
+    const replicas = await Promise.all(
+      [0, 1].map(async (i) => {
+        const broker = TEST_MODE === 'distributed' ? createTestBroker({ namespace: bus.namespace }) : bus.broker;
+        await broker.connect();
+        const queue = broker.names.broadcastQueue('gateway', `${name}-${i}`);
+        await broker.declareBroadcast({ queue, bindings: ['auth.credential.revoked'], exclusive: true });
+        const got: string[] = [];
+        const consumer = await broker.consume(queue, (delivery) => {
+          got.push(delivery.messageId ?? '');
+          delivery.ack();
+        });
+        return { broker, got, consumer };
+      }),
+    );
+    const client = bus.client('user');
+    const revoke = (n: number) =>
+      client.publish('auth.credential.revoked', {
+        tenantId: 'tenant-a',
+        payload: { kind: 'api-key', id: `0192f0c1-0000-7000-8000-00000000000${n}` },
+      });
+    const first = await revoke(1);
+    await waitFor(() => replicas.every((r) => r.got.length === 1), { what: 'the event at both replicas' });
+    const [gone, staying] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+    if (gone.broker !== bus.broker) await gone.broker.close();
+    else await gone.consumer.close();
+    const second = await revoke(2);
+    await waitFor(() => staying.got.length === 2, { what: 'the second event at the replica that stayed' });
+    expect(staying.got).toEqual([first.id, second.id]);
+    expect(gone.got).toEqual([first.id]);
+    if (staying.broker !== bus.broker) await staying.broker.close();
   });
 
   it('hands the handler the payload and a BusContext, inside the correlation context', async () => {
