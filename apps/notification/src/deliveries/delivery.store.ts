@@ -368,33 +368,6 @@ export class DeliveryStore {
 
   // ---- threads ----------------------------------------------------------------------------------
 
-  async threads(
-    sql: Sql,
-    tenantId: string,
-    pairs: readonly { alertId: string; channelId: string }[],
-  ): Promise<Thread[]> {
-    const found: Thread[] = [];
-    const alertIds = [...new Set(pairs.map((p) => p.alertId))];
-    for (const part of chunks(alertIds)) {
-      if (!part.length) continue;
-      const rows = await sql.query(
-        `SELECT alert_id, channel_id, slack_channel, slack_ts, email_message_id, single FROM notification_threads
-         WHERE tenant_id = ? AND alert_id IN (${placeholders(part.length)})`,
-        [tenantId, ...part],
-      );
-      for (const r of rows)
-        found.push({
-          alertId: String(r['alert_id']),
-          channelId: String(r['channel_id']),
-          slackChannel: (r['slack_channel'] as string | null) ?? null,
-          slackTs: (r['slack_ts'] as string | null) ?? null,
-          emailMessageId: (r['email_message_id'] as string | null) ?? null,
-          single: Boolean(r['single']),
-        });
-    }
-    return found;
-  }
-
   /** The first message of alerts on a channel; an alert that has one keeps it. */
   async insertThreads(sql: Sql, tenantId: string, threads: readonly Thread[], nowUs: number): Promise<void> {
     if (!threads.length) return;
