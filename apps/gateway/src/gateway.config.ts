@@ -107,6 +107,50 @@ export class GatewayConfig extends JwtKeysConfig {
   @IsIntegerIn(0, TTL_MAX_MS, 'milliseconds')
   WEBHOOK_MAPPING_CACHE_TTL_MS = 5_000;
 
+  @Env(
+    'how long a WebSocket client at /api/v1/ws that sent no credential on the upgrade has to send its auth frame, in milliseconds (then closed with 4401)',
+  )
+  @IsIntegerIn(100, 60_000, 'milliseconds')
+  LIVE_AUTH_TIMEOUT_MS = 5_000;
+
+  @Env(
+    'how often the gateway pings each WebSocket client, in milliseconds; a client that has not answered the previous ping by the next one is dropped',
+  )
+  @IsIntegerIn(100, 300_000, 'milliseconds')
+  LIVE_HEARTBEAT_MS = 30_000;
+
+  @Env('events of each tenant a WebSocket client can always catch up on with "after" (the newest ones)')
+  @IsIntegerIn(1_000, 100_000)
+  LIVE_REPLAY_EVENTS = 1_000;
+
+  @Env(
+    'how long an event stays available to "after" beyond the newest LIVE_REPLAY_EVENTS of its tenant, in milliseconds (bounded by LIVE_REPLAY_MAX_EVENTS)',
+  )
+  @IsIntegerIn(0, 3_600_000, 'milliseconds')
+  LIVE_REPLAY_WINDOW_MS = 900_000;
+
+  @Env('most events kept for "after" per tenant, whatever their age (at least LIVE_REPLAY_EVENTS)')
+  @IsIntegerIn(1_000, 1_000_000)
+  LIVE_REPLAY_MAX_EVENTS = 10_000;
+
+  @Env('largest frame a WebSocket client may send, in bytes (larger: closed with 1009)')
+  @IsIntegerIn(256, 65_536, 'bytes')
+  LIVE_MAX_FRAME_BYTES = 4_096;
+
+  @Env('frames per minute one WebSocket client may send (more: closed with 4429)')
+  @IsIntegerIn(1, 100_000)
+  LIVE_FRAMES_PER_MIN = 120;
+
+  @Env('subscriptions one WebSocket client may hold at once')
+  @IsIntegerIn(1, 10_000)
+  LIVE_MAX_SUBSCRIPTIONS = 100;
+
+  @Env(
+    'bytes waiting to be sent to one WebSocket client before it is closed as too slow (4008), so it neither slows the others nor grows memory',
+  )
+  @IsIntegerIn(16_384, 268_435_456, 'bytes')
+  LIVE_MAX_BUFFERED_BYTES = 4_194_304;
+
   /** Express's `trust proxy` setting from TRUST_PROXY. */
   trustProxy(): TrustProxy {
     return parseTrustProxy(this.TRUST_PROXY);

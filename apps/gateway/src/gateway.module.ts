@@ -33,6 +33,7 @@ import { WebhookMappingController } from './ingest/webhook-mapping.controller.js
 import { SystemController } from './system/system.controller.js';
 import { SystemStatusService } from './system/system-status.service.js';
 import { JsonBodyInterceptor } from './json-body.js';
+import { LIVE_UPDATES } from './live/index.js';
 import { NotificationClient } from './notifications/notification.client.js';
 import {
   DeliveriesController,
@@ -70,7 +71,7 @@ export const GATEWAY_CONTROLLERS = [
 
 @Module({
   imports: [DiscoveryModule],
-  controllers: [...GATEWAY_CONTROLLERS, RevocationHandlers],
+  controllers: [...GATEWAY_CONTROLLERS, RevocationHandlers, ...LIVE_UPDATES.controllers],
   providers: [
     { provide: GATEWAY_CONFIG, useFactory: (common: CommonConfig) => gatewayConfigFrom(common), inject: [CONFIG] },
     {
@@ -96,6 +97,7 @@ export const GATEWAY_CONTROLLERS = [
     GenericMappings,
     SignInService,
     SystemStatusService,
+    ...LIVE_UPDATES.providers,
   ],
   exports: [RouteAccess, Authenticator, GATEWAY_CONFIG],
 })
