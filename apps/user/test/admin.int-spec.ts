@@ -223,6 +223,29 @@ describe(`user service: administration and tenant isolation (${TEST_MODE})`, () 
       expect(await h.failure(RpcPatterns.UserUsersDeactivate, { id: self }, a)).toMatchObject({ status: 409 });
     });
 
+    it("finds one user by email (any case), only in the caller's tenant; a malformed email is refused naming it", async () => {
+      const created = await h.request<CreatedUser>(
+        RpcPatterns.UserUsersCreate,
+        { email: 'finder@acme.test', name: 'Finder', role: 'viewer', password: 'harbour-violet-anchor-5' },
+        a,
+      );
+      const found = await h.request<Page<UserView>>(RpcPatterns.UserUsersList, { email: 'Finder@ACME.test' }, a);
+      expect(found.items.map((u) => u.id)).toEqual([created.id]);
+      expect(found.nextCursor).toBeNull();
+      // Tenant B asks for tenant A's user: nothing, exactly as for an unknown email.
+      expect(
+        (await h.request<Page<UserView>>(RpcPatterns.UserUsersList, { email: 'finder@acme.test' }, b)).items,
+      ).toEqual([]);
+      expect(
+        (await h.request<Page<UserView>>(RpcPatterns.UserUsersList, { email: 'nobody@acme.test' }, a)).items,
+      ).toEqual([]);
+      // The contract refuses it at the bus (the gateway answers 422 before it gets here).
+      expect(await h.failure(RpcPatterns.UserUsersList, { email: 'not-an-email' }, a)).toMatchObject({
+        status: 400,
+        message: expect.stringMatching(/email must be an email address/),
+      });
+    });
+
     it('refuses a team of another tenant (422 naming teamId) and a weak password (422 naming password)', async () => {
       const teamOfB = await h.request<TeamView>(RpcPatterns.UserTeamsCreate, { name: 'B team' }, b);
       expect(

@@ -14,6 +14,7 @@ import {
 import {
   AcceptInvitationRequest,
   AuditQuery,
+  UserListQuery,
   ById,
   CreateApiKeyRequest,
   CreateTeamRequest,
@@ -73,7 +74,7 @@ export const PAYLOAD_CLASSES: Readonly<Record<RoutingKey | RpcPattern, PayloadCl
   [RpcPatterns.UserTenantsCreate]: CreateTenantRequest,
   [RpcPatterns.UserTenantsList]: PageRequest,
   [RpcPatterns.UserUsersCreate]: CreateUserRequest,
-  [RpcPatterns.UserUsersList]: PageRequest,
+  [RpcPatterns.UserUsersList]: UserListQuery,
   [RpcPatterns.UserUsersGet]: ById,
   [RpcPatterns.UserUsersUpdate]: UpdateUserRequest,
   [RpcPatterns.UserUsersDeactivate]: ById,

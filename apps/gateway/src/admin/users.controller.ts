@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
-import { CreateUserRequest, PageRequest, RpcPatterns, type Page, type UserView } from '@vigil/contracts';
+import { CreateUserRequest, RpcPatterns, UserListQuery, type Page, type UserView } from '@vigil/contracts';
 import { Access } from '../access/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../access/principal.js';
 import { UserServiceClient } from '../bus/user-service.client.js';
@@ -20,7 +20,7 @@ export class UsersController {
 
   @Get()
   @Access({ roles: ['admin', 'manager'], scopes: ['admin'] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: PageRequest): Promise<Page<UserView>> {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: UserListQuery): Promise<Page<UserView>> {
     return this.userService.asCaller(RpcPatterns.UserUsersList, principal, query);
   }
 

@@ -157,20 +157,13 @@ export class SlackActions {
     return reply(`Alert ${DONE[click.action]} by ${email}.`);
   }
 
-  /** The tenant's user with this email (case-insensitive), paging through the tenant's users. */
+  /** The tenant's user with this email (case-insensitive). */
   private async userByEmail(tenantId: string, email: string): Promise<UserView | undefined> {
-    const wanted = email.toLowerCase();
-    let cursor: string | null = null;
-    do {
-      const page: Page<UserView> = await this.bus.request<Page<UserView>>(RpcPatterns.UserUsersList, {
-        tenantId,
-        actor: { kind: 'service', id: 'gateway-slack-actions' },
-        payload: { limit: 200, ...(cursor !== null && { cursor }) },
-      });
-      const found = page.items.find((user) => user.email.toLowerCase() === wanted);
-      if (found) return found;
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return undefined;
+    const page: Page<UserView> = await this.bus.request<Page<UserView>>(RpcPatterns.UserUsersList, {
+      tenantId,
+      actor: { kind: 'service', id: 'gateway-slack-actions' },
+      payload: { email, limit: 1 },
+    });
+    return page.items[0];
   }
 }

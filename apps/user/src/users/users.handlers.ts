@@ -6,7 +6,7 @@ import {
   type CreatedUser,
   type CreateUserRequest,
   type Page,
-  type PageRequest,
+  type UserListQuery,
   type UpdateUserRequest,
   type UserView,
 } from '@vigil/contracts';
@@ -24,7 +24,7 @@ export class UsersHandlers {
   }
 
   @MessagePattern(RpcPatterns.UserUsersList)
-  list(@Payload() request: PageRequest, @Ctx() ctx: BusContext): Promise<Page<UserView>> {
+  list(@Payload() request: UserListQuery, @Ctx() ctx: BusContext): Promise<Page<UserView>> {
     return this.users.list(actingCaller(ctx), request);
   }
 

@@ -7,7 +7,7 @@ import {
   type CreateUserRequest,
   type Keyset,
   type Page,
-  type PageRequest,
+  type UserListQuery,
   type UpdateUserRequest,
   type UserView,
 } from '@vigil/contracts';
@@ -121,11 +121,16 @@ export class UsersService {
     };
   }
 
-  list(caller: Caller, request: PageRequest): Promise<Page<UserView>> {
+  list(caller: Caller, request: UserListQuery): Promise<Page<UserView>> {
     const { limit, after } = pageWindow(request, LIST);
     return this.db.inTenant(caller.tenantId, async ({ manager }) => {
       const rows = await manager.getRepository(UserEntity).find({
-        where: { tenantId: caller.tenantId, ...(after ? { id: MoreThan(after.id) } : {}) },
+        where: {
+          tenantId: caller.tenantId,
+          // Stored lower-case (see create).
+          ...(request.email !== undefined ? { email: request.email.trim().toLowerCase() } : {}),
+          ...(after ? { id: MoreThan(after.id) } : {}),
+        },
         order: { id: 'ASC' },
         take: limit + 1,
       });

@@ -317,6 +317,14 @@ export class ById {
   id!: string;
 }
 
+/** `GET /api/v1/users`: a page of the tenant's users, or only the one with `email` (case-insensitive). */
+export class UserListQuery extends PageRequest {
+  @IsOptional()
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
+  email?: string;
+}
+
 export class AuditQuery extends PageRequest {
   @IsOptional()
   @IsString()
