@@ -48,6 +48,22 @@ describe('alert changes', () => {
     });
   });
 
+  it('tells of an analysis only when it has an answer', () => {
+    const analysis = { sessionId: alert().alertId, agent: 'k8s', completedAt: null };
+    expect(
+      alertChangeOf(RoutingKeys.AlertAnalysed, {
+        alert: alert(),
+        analysis: { ...analysis, status: 'skipped', text: 'no model is configured' },
+      }),
+    ).toBeNull();
+    expect(
+      alertChangeOf(RoutingKeys.AlertAnalysed, {
+        alert: alert(),
+        analysis: { ...analysis, status: 'failed', text: 'timeout' },
+      }),
+    ).toBeNull();
+  });
+
   it('never notifies a silenced alert', () => {
     expect(alertChangeOf(RoutingKeys.AlertCreated, { alert: alert({ silenced: true }) })).toBeNull();
     expect(alertChangeOf(RoutingKeys.AlertResolved, { alert: alert({ silenced: true }), by: 'source' })).toBeNull();

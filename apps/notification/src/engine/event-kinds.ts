@@ -67,8 +67,11 @@ export function alertChangeOf(type: string, payload: ConsumedPayload): AlertChan
         ...(note !== undefined && { note }),
       };
     }
-    case RoutingKeys.AlertAnalysed:
-      return { kind: 'analysed', alert: payload.alert, analysis: (payload as AlertAnalysed).analysis };
+    case RoutingKeys.AlertAnalysed: {
+      // Only an analysis with an answer is news: a skipped one (no model) or a failed one tells nothing new.
+      const { analysis } = payload as AlertAnalysed;
+      return analysis.status === 'completed' ? { kind: 'analysed', alert: payload.alert, analysis } : null;
+    }
     default:
       return null;
   }
