@@ -12,6 +12,7 @@ import { startService, type RunningService } from '@vigil/runtime';
 import {
   AMQP_URL,
   call,
+  createApiKey,
   createTestBroker,
   createTestTenant,
   login,
@@ -20,6 +21,7 @@ import {
   setProcessEnv,
   TEST_JWT_KEYS,
   TEST_MODE,
+  TEST_PASSWORD,
   TestHarness,
   waitFor,
   type TestTenant,
@@ -489,6 +491,28 @@ describe(`live updates over WebSocket (${TEST_MODE})`, () => {
     });
     expect(slow.events().filter((f) => sentIds.has(f.id as string)).length).toBeLessThan(count);
     expect(reader.closed).toBeUndefined();
+  });
+
+  it('closes the socket of a revoked API key or a deactivated user with 4401 at the next heartbeat', async () => {
+    const adminAuth = a.users.admin.auth;
+    const key = await createApiKey(system.url, adminAuth, `live revoked ${RUN}`, ['alerts:read']);
+    const byKey = await signedIn(replica.url!, key.key);
+    const email = `leaver-${RUN}@live.test`;
+    const created = await call<{ id: string }>(system.url, 'POST', '/api/v1/users', {
+      auth: adminAuth,
+      body: { email, name: 'Leaver', role: 'viewer', password: TEST_PASSWORD },
+    });
+    expect(created.status).toBe(201);
+    const leaver = await login(system.url, email, TEST_PASSWORD, a.slug);
+    const byUser = await signedIn(replica.url!, leaver.access_token);
+
+    expect((await call(system.url, 'DELETE', `/api/v1/api-keys/${key.id}`, { auth: adminAuth })).status).toBe(204);
+    expect(await byKey.closedWith()).toEqual({ code: 4401, reason: 'invalid or revoked API key' });
+    const deactivated = await call(system.url, 'POST', `/api/v1/users/${created.body.id}/deactivate`, {
+      auth: adminAuth,
+    });
+    expect(deactivated.status).toBe(200);
+    expect(await byUser.closedWith()).toEqual({ code: 4401, reason: 'access token is not valid' });
   });
 
   it('pings every client and drops one that stops answering (heartbeat)', async () => {

@@ -55,6 +55,7 @@ export class LiveConnection {
   private principal?: Principal;
   private readonly subscriptions = new Set<TopicKey>();
   private pending: Promise<void> = Promise.resolve();
+  private credential?: Exclude<PresentedCredential, { kind: 'none' | 'unusable' }>;
   private authTimer?: NodeJS.Timeout;
   private expiryTimer?: NodeJS.Timeout;
   /** Answered the last ping (heartbeat). */
@@ -102,7 +103,11 @@ export class LiveConnection {
     for (const key of event.topics) if (this.subscriptions.has(key)) this.send(frameOf(event, key));
   }
 
-  /** Heartbeat: drops a client that did not answer the last ping, pings the others. */
+  /**
+   * Heartbeat: drops a client that did not answer the last ping, pings the others, and asks again
+   * whether the credential still stands (through the authenticator's short caches), so a revoked key
+   * or a deactivated user stops listening within a heartbeat.
+   */
   heartbeat(): void {
     if (this.state === 'closed') return;
     if (!this.alive) {
@@ -112,6 +117,7 @@ export class LiveConnection {
     }
     this.alive = false;
     this.socket.ping();
+    if (this.state === 'open' && this.credential) this.enqueue(() => this.recheck());
   }
 
   close(code: number, reason: string): void {
@@ -182,6 +188,7 @@ export class LiveConnection {
     const refusal = this.host.refusal(principal);
     if (refusal) return this.close(CloseCodes.Forbidden, refusal);
     this.principal = principal;
+    this.credential = credential;
     const expiresAt = credential.kind === 'jwt' ? expiryOf(credential.token) : undefined;
     if (expiresAt !== undefined) {
       const left = expiresAt - this.host.now();
@@ -198,6 +205,16 @@ export class LiveConnection {
       tenantId: principal.tenantId,
       ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
     });
+  }
+
+  private async recheck(): Promise<void> {
+    if (this.state !== 'open' || !this.credential) return;
+    try {
+      await this.host.authenticate(this.credential, this.ip);
+    } catch (error) {
+      // Only a refusal closes: a user service that does not answer now is asked again next time.
+      if (error instanceof UnauthorizedException) this.close(CloseCodes.Unauthenticated, error.message);
+    }
   }
 
   private async subscribe(ref: TopicRef, after: string | undefined): Promise<void> {
