@@ -1,39 +1,18 @@
 import { AlertListQuery, AlertStatsQuery, validateAs } from '@vigil/contracts';
-import { invalid, list, single } from '../query-params.js';
+import { invalid, listQueryOf, single, type ListQuerySpec } from '../query-params.js';
 
 type Query = Record<string, unknown>;
 
-const LIST_PARAMS = [
-  'status',
-  'severity',
-  'alert_type',
-  'label',
-  'from',
-  'to',
-  'q',
-  'sort',
-  'order',
-  'limit',
-  'cursor',
-];
-
-/**
- * `GET /api/v1/alerts` query → the AlertList RPC's query, checked against the contract (422 naming
- * every bad parameter; unknown parameters refused like unknown body fields).
- */
-export function alertListQueryOf(query: Query): AlertListQuery {
-  const problems: string[] = [];
-  for (const name of Object.keys(query))
-    if (!LIST_PARAMS.includes(name)) problems.push(`${name}: unknown query parameter (${LIST_PARAMS.join(', ')})`);
-  const plain: Record<string, unknown> = {};
-  const status = list(query.status);
-  const severity = list(query.severity)?.map((s) => s.toLowerCase());
-  const label =
-    query.label === undefined ? undefined : (Array.isArray(query.label) ? query.label : [query.label]).map(String);
-  if (status?.length) plain.status = status;
-  if (severity?.length) plain.severity = severity;
-  if (label?.length) plain.label = label;
-  for (const [param, field] of [
+/** `GET /api/v1/alerts`: its query parameters and the AlertList contract's fields they fill. */
+export const ALERT_LIST_QUERY = {
+  dto: AlertListQuery,
+  lists: [
+    ['status', 'status'],
+    ['severity', 'severity', { lower: true }],
+    // Labels are `key=value` and a value may hold a comma: repeated, never split.
+    ['label', 'label', { split: false }],
+  ],
+  singles: [
     ['alert_type', 'alertType'],
     ['from', 'from'],
     ['to', 'to'],
@@ -41,19 +20,16 @@ export function alertListQueryOf(query: Query): AlertListQuery {
     ['sort', 'sort'],
     ['order', 'order'],
     ['cursor', 'cursor'],
-  ] as const) {
-    const value = single(param, query[param], problems);
-    if (value !== undefined) plain[field] = value;
-  }
-  const limit = single('limit', query.limit, problems);
-  if (limit !== undefined) {
-    if (/^\d{1,4}$/.test(limit)) plain.limit = Number(limit);
-    else problems.push('limit: limit must be an integer');
-  }
-  if (problems.length) throw invalid(problems);
-  const checked = validateAs(AlertListQuery, plain);
-  if (!checked.ok) throw invalid(checked.problems.map((p) => p.replace(/^alertType:/, 'alert_type:')));
-  return plain as unknown as AlertListQuery;
+  ],
+  limit: true,
+} as const satisfies ListQuerySpec<AlertListQuery>;
+
+/**
+ * `GET /api/v1/alerts` query → the AlertList RPC's query, checked against the contract (422 naming
+ * every bad parameter; unknown parameters refused like unknown body fields).
+ */
+export function alertListQueryOf(query: Query): AlertListQuery {
+  return listQueryOf(query, ALERT_LIST_QUERY);
 }
 
 /** `GET /api/v1/alerts/stats?window=24h` (default 24h). */

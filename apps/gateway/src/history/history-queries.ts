@@ -3,11 +3,10 @@ import {
   HistorySessionListQuery,
   HistoryStatsQuery,
   PageRequest,
-  parseIsoMicros,
   validateAs,
   type HistoryExportFormat,
 } from '@vigil/contracts';
-import { invalid, list, single } from '../query-params.js';
+import { invalid, listQueryOf, single, type ListQuerySpec } from '../query-params.js';
 
 type Query = Record<string, unknown>;
 
@@ -25,27 +24,24 @@ function limitOf(query: Query, problems: string[]): number | undefined {
   return undefined;
 }
 
-/** Query parameters (snake_case) and the contract's fields they fill. */
-const SINGLE_PARAMS = [
-  ['agent_type', 'agentType'],
-  ['alert_type', 'alertType'],
-  ['alert_id', 'alertId'],
-  ['from', 'from'],
-  ['to', 'to'],
-  ['q', 'q'],
-  ['sort', 'sort'],
-  ['order', 'order'],
-  ['cursor', 'cursor'],
-] as const;
-const LIST_PARAMS = ['status', ...SINGLE_PARAMS.map(([param]) => param), 'limit'];
-
-/** A contract problem (`agentType: …`) named by its query parameter (`agent_type: …`). */
-function byParam(problem: string): string {
-  for (const [param, field] of SINGLE_PARAMS)
-    if (field !== param && problem.startsWith(`${field}:`))
-      return `${param}:${problem.slice(field.length + 1).replace(field, param)}`;
-  return problem;
-}
+/** `GET /api/v1/history/sessions`: its query parameters and the contract's fields they fill. */
+export const HISTORY_SESSION_LIST_QUERY = {
+  dto: HistorySessionListQuery,
+  lists: [['status', 'status']],
+  singles: [
+    ['agent_type', 'agentType'],
+    ['alert_type', 'alertType'],
+    ['alert_id', 'alertId'],
+    ['from', 'from'],
+    ['to', 'to'],
+    ['q', 'q'],
+    ['sort', 'sort'],
+    ['order', 'order'],
+    ['cursor', 'cursor'],
+  ],
+  limit: true,
+  range: true,
+} as const satisfies ListQuerySpec<HistorySessionListQuery>;
 
 /**
  * `GET /api/v1/history/sessions` query → the HistorySessionsList RPC's query, checked against the
@@ -53,28 +49,7 @@ function byParam(problem: string): string {
  * over the cap, `q` too short, unknown sort); unknown parameters refused like unknown body fields.
  */
 export function historySessionListQueryOf(query: Query): HistorySessionListQuery {
-  const problems: string[] = [];
-  unknownParams(query, LIST_PARAMS, problems);
-  const plain: Record<string, unknown> = {};
-  const status = list(query.status);
-  if (status?.length) plain.status = status;
-  for (const [param, field] of SINGLE_PARAMS) {
-    const value = single(param, query[param], problems);
-    if (value !== undefined) plain[field] = value;
-  }
-  const limit = limitOf(query, problems);
-  if (limit !== undefined) plain.limit = limit;
-  if (problems.length) throw invalid(problems);
-  const checked = validateAs(HistorySessionListQuery, plain);
-  if (!checked.ok) throw invalid(checked.problems.map(byParam));
-  const from = typeof plain.from === 'string' ? parseIsoMicros(plain.from) : undefined;
-  const to = typeof plain.to === 'string' ? parseIsoMicros(plain.to) : undefined;
-  if (plain.from !== undefined && from === undefined) problems.push(`from: not a valid date: ${String(plain.from)}`);
-  if (plain.to !== undefined && to === undefined) problems.push(`to: not a valid date: ${String(plain.to)}`);
-  if (from !== undefined && to !== undefined && from > to)
-    problems.push(`from: ${String(plain.from)} is after to ${String(plain.to)}`);
-  if (problems.length) throw invalid(problems);
-  return plain as unknown as HistorySessionListQuery;
+  return listQueryOf(query, HISTORY_SESSION_LIST_QUERY);
 }
 
 /** `limit` and `cursor` only (active sessions). */

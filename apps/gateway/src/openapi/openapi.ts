@@ -13,20 +13,16 @@ import {
 } from '@nestjs/swagger';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage.js';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
-import {
-  AlertListQuery,
-  AlertStatsQuery,
-  AuditQuery,
-  DeliveryListQuery,
-  HistorySessionListQuery,
-  HistoryStatsQuery,
-  PageRequest,
-} from '@vigil/contracts';
+import { AlertStatsQuery, AuditQuery, HistoryStatsQuery, PageRequest } from '@vigil/contracts';
 import { DiscoveryService } from '@nestjs/core';
 import { SERVICE_INFO, type ServiceInfo } from '@vigil/runtime';
 import type { AccessDeclaration } from '../access/access.decorators.js';
 import { httpRoutesOf, type HttpRoute } from '../access/route-access.js';
+import { ALERT_LIST_QUERY } from '../alerts/alert-queries.js';
+import { HISTORY_SESSION_LIST_QUERY } from '../history/history-queries.js';
 import { GENERIC_MAPPING_FIELDS } from '../ingest/generic.js';
+import { DELIVERY_LIST_QUERY } from '../notifications/deliveries-query.js';
+import type { ListQuerySpec } from '../query-params.js';
 import { ANSWERS } from './answers.generated.js';
 
 // The API description (docs/architecture.md, "The API description"): Nest's own scan of the routes
@@ -47,10 +43,10 @@ export interface QueryParameterDoc {
  * a function of its own: which DTO that function produces (parameters are its fields in snake_case),
  * or the parameters themselves. A route reading a query that is not here fails the OpenAPI test.
  */
-export const QUERY_DOCS: Readonly<Record<string, Type | readonly QueryParameterDoc[]>> = {
-  AlertsController_list: AlertListQuery,
+export const QUERY_DOCS: Readonly<Record<string, Type | ListQuerySpec<object> | readonly QueryParameterDoc[]>> = {
+  AlertsController_list: ALERT_LIST_QUERY,
   AlertsController_stats: AlertStatsQuery,
-  HistoryController_list: HistorySessionListQuery,
+  HistoryController_list: HISTORY_SESSION_LIST_QUERY,
   HistoryController_active: PageRequest,
   HistoryController_filterOptions: [],
   HistoryController_export: [
@@ -61,7 +57,7 @@ export const QUERY_DOCS: Readonly<Record<string, Type | readonly QueryParameterD
     },
   ],
   HistoryController_stats: HistoryStatsQuery,
-  DeliveriesController_list: DeliveryListQuery,
+  DeliveriesController_list: DELIVERY_LIST_QUERY,
   AuditController_list: AuditQuery,
   IngestController_alertmanager: typeLabel(),
   IngestController_grafana: typeLabel(),
@@ -212,6 +208,7 @@ export function queryParametersOf(
       description: p.description,
       schema: p.schema,
     }));
+  if (typeof source === 'object' && source !== null && 'dto' in source) return specParameters(source, schemas);
   const schema = typeof source === 'function' ? schemas[(source as Type).name] : undefined;
   if (!schema?.properties) return undefined;
   return Object.entries(schema.properties).map(([field, property]) => {
@@ -224,6 +221,27 @@ export function queryParametersOf(
       schema: property as SchemaObject,
     } satisfies ParameterObject;
   });
+}
+
+/** The parameters of a list route's query, exactly as its parser reads them (query-params.ts). */
+function specParameters(spec: ListQuerySpec<object>, schemas: Record<string, SchemaObject>): ParameterObject[] {
+  const fields = (schemas[spec.dto.name]?.properties ?? {}) as Record<string, SchemaObject>;
+  const parameters: ParameterObject[] = [];
+  for (const [name, field, options] of spec.lists ?? [])
+    parameters.push({
+      name,
+      in: 'query',
+      required: false,
+      style: 'form',
+      explode: true,
+      description: options?.split === false ? 'repeatable' : 'repeatable, or a comma-separated list',
+      schema: fields[field] ?? { type: 'array', items: { type: 'string' } },
+    });
+  for (const [name, field] of spec.singles ?? [])
+    parameters.push({ name, in: 'query', required: false, schema: fields[field] ?? { type: 'string' } });
+  if (spec.limit)
+    parameters.push({ name: 'limit', in: 'query', required: false, schema: fields.limit ?? { type: 'integer' } });
+  return parameters;
 }
 
 export interface OpenApiInputs {
