@@ -41,7 +41,7 @@ export class ConsumptionService implements OnModuleInit {
   async consume(source: EnvelopeSource): Promise<number | Duplicate> {
     const planned = await this.consumer.consume(source);
     // Committed: the worker looks now rather than at its next tick.
-    if (typeof planned === 'number' && planned > 0) this.worker.wake();
+    if (typeof planned === 'number' && planned > 0) this.worker.wakeToSend();
     return planned;
   }
 

@@ -80,7 +80,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly channelCache = new Map<string, { info: ChannelInfo; until: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
+  private again: 'full' | 'send' | null = null;
   private stopped = false;
 
   constructor(
@@ -108,21 +108,29 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.running;
   }
 
-  /** Runs a pass now (or right after the one under way). */
+  /** Runs a full pass now (or right after the one under way): groups, escalations, quiet hours, then sending. */
   wake(): void {
+    this.schedule(true);
+  }
+
+  /** Sends what is due now (or right after the pass under way): new deliveries were just committed. */
+  wakeToSend(): void {
+    this.schedule(false);
+  }
+
+  private schedule(full: boolean): void {
     if (this.stopped) return;
     if (this.running) {
-      this.again = true;
+      this.again = this.again === 'full' || full ? 'full' : 'send';
       return;
     }
-    this.running = this.pass()
+    this.running = this.pass(full)
       .catch((err: unknown) => this.logger.warn({ err }, 'notification pass failed; will try again'))
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
+        const again = this.again;
+        this.again = null;
+        if (again) this.schedule(again === 'full');
       });
   }
 
@@ -131,14 +139,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     while (this.running) await this.running;
   }
 
-  private async pass(): Promise<void> {
-    await this.flushGroups();
-    await this.runEscalations();
-    await this.releaseHeld();
-    // Lanes claim and send side by side, so one slow provider answer does not hold back the next claim.
+  /** A full pass looks at groups, escalations and held messages first (each poll); every pass sends. */
+  private async pass(full: boolean): Promise<void> {
+    if (full) {
+      await this.flushGroups();
+      await this.runEscalations();
+      await this.releaseHeld();
+    }
+    // Lanes claim and send side by side, so one slow provider answer does not hold back the next claim;
+    // each goes on while it finds work, so what is committed meanwhile goes without waiting for the pass.
     await Promise.all(
       Array.from({ length: SEND_LANES }, async () => {
-        while (!this.stopped && (await this.sendDue()) === CLAIM_LIMIT);
+        while (!this.stopped && (await this.sendDue()) > 0);
       }),
     );
   }
