@@ -5,6 +5,8 @@ import { ALERT_CONFIG, loadAlertConfig } from './alert.config.js';
 import { AlertStore } from './alerts/alert.store.js';
 import { AnalysisHandlers } from './analysis/analysis.handlers.js';
 import { AnalysisService } from './analysis/analysis.service.js';
+import { EscalationHandlers } from './escalation/escalation.handlers.js';
+import { EscalationService } from './escalation/escalation.service.js';
 import { IngestHandlers } from './ingest/ingest.handlers.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { LifecycleHandlers } from './lifecycle/lifecycle.handlers.js';
@@ -29,7 +31,7 @@ import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js
 /**
  * The alert service, one folder per capability (handlers → service → rules, with its SQL in a
  * store beside them): ingest, lifecycle (acknowledge, resolve, notes), analysis (the agent runner's
- * sessions), queries (with similar alerts), stats, silences,
+ * sessions), escalation (the notifier's steps, on the timeline), queries (with similar alerts), stats, silences,
  * rejected payloads, stored webhook mappings; retention deletes rejected payloads and timeline
  * entries past their days. alerts/ holds the alert row they share.
  */
@@ -38,6 +40,7 @@ import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js
     IngestHandlers,
     LifecycleHandlers,
     AnalysisHandlers,
+    EscalationHandlers,
     QueriesHandlers,
     StatsHandlers,
     SilencesHandlers,
@@ -50,6 +53,7 @@ import { WebhookMappingStore } from './webhook-mappings/webhook-mapping.store.js
     IngestService,
     LifecycleService,
     AnalysisService,
+    EscalationService,
     QueriesService,
     QueriesStore,
     StatsService,

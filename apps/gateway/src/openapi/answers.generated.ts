@@ -1083,7 +1083,17 @@ export const ANSWERS: { routes: Record<string, object>; definitions: Record<stri
         at: { type: 'string' },
         kind: {
           type: 'string',
-          enum: ['created', 'occurrence', 'acknowledged', 'resolved', 'retriggered', 'note', 'analysed', 'silenced'],
+          enum: [
+            'created',
+            'occurrence',
+            'acknowledged',
+            'resolved',
+            'retriggered',
+            'note',
+            'analysed',
+            'silenced',
+            'escalated',
+          ],
         },
         by: { type: ['string', 'null'] },
         note: { type: ['string', 'null'] },

@@ -330,6 +330,7 @@ export const TIMELINE_KINDS = [
   'note',
   'analysed',
   'silenced',
+  'escalated',
 ] as const;
 
 export interface TimelineEntry {
