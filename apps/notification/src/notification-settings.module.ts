@@ -67,6 +67,7 @@ class ProvidersShutdown implements OnApplicationShutdown {
       useFactory: (config: NotificationConfig): EngineOptions => ({
         ...(config.PUBLIC_URL !== undefined && { publicUrl: config.PUBLIC_URL }),
         pollMs: 1_000,
+        retentionDays: config.NOTIFY_RETENTION_DAYS,
       }),
       inject: [NOTIFICATION_CONFIG],
     },

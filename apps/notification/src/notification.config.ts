@@ -43,6 +43,12 @@ export class NotificationConfig extends SecretsKeyConfig {
   @Env('notification service: longest wait for Slack or the SMTP server on one attempt, in milliseconds')
   @IsIntegerIn(100, 120_000, 'milliseconds')
   NOTIFY_PROVIDER_TIMEOUT_MS = 10_000;
+
+  @Env(
+    'notification service: days a settled delivery (delivered, failed, rolled up) and its attempts are kept; older ones are deleted hourly in small batches, pending and held ones never',
+  )
+  @IsIntegerIn(1, 36_500, 'days')
+  NOTIFY_RETENTION_DAYS = 30;
 }
 
 export function loadNotificationConfig(
