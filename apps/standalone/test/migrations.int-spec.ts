@@ -55,7 +55,7 @@ describe(`migrations (${DIALECT})`, () => {
     const stamp = (name: string) => Number(/(\d{13})$/.exec(name)![1]);
     expect(executed.map((row) => row.name)).toEqual(
       [...SHARED_MIGRATIONS[DIALECT], ...own]
-        .map((migration) => new migration().name)
+        .map((migration) => new migration().name ?? migration.name)
         .sort((a, b) => stamp(a) - stamp(b)),
     );
     expect(await runMigrations(dataSource)).toEqual([]);

@@ -92,7 +92,7 @@ describe(`tenant scoping of the user tables (${TEST_MODE})`, () => {
         "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1",
       );
       const secured = tables.filter((t) => t.relrowsecurity && t.relforcerowsecurity).map((t) => t.relname);
-      expect(secured).toEqual(['api_keys', 'audit_log', 'refresh_tokens', 'teams', 'users']);
+      expect(secured).toEqual(['api_keys', 'audit_log', 'refresh_tokens', 'teams', 'tenants', 'users']);
       expect(tables.some((t) => t.owner === 'vigil_tenant')).toBe(false);
       // platform tables are out of the tenant role's reach
       await expect(
