@@ -235,6 +235,30 @@ describe(`Transactions (${DIALECT})`, () => {
     expect(broker.published.map((p) => p.envelope.payload['reason'])).toEqual(['slow']);
   });
 
+  it('goes on committing while the broker does not confirm: the fast path holds a connection or two, not the pool', async () => {
+    let release!: () => void;
+    broker.gate = new Promise((resolve) => (release = resolve));
+    // More units of work than the pool has connections (10), each with an event for the fast path.
+    const commits = (async () => {
+      for (let i = 0; i < 30; i++) {
+        const envelope = created('tenant-a', `held-${i}`);
+        await transactions.consume(envelope, (tx) => storeWidget(tx, envelope));
+      }
+      return 'committed';
+    })();
+    const stalled = new Promise<string>((resolve) => setTimeout(() => resolve('stalled'), 10_000).unref());
+    expect(await Promise.race([commits, stalled])).toBe('committed');
+    expect(await widgets('tenant-a')).toHaveLength(30);
+    expect(await count('outbox')).toBe(30);
+    expect(broker.published).toHaveLength(0);
+
+    // Once the broker confirms, the records that waited go in the next runs: each published once.
+    release();
+    await waitFor(async () => (await count('outbox')) === 0, { what: 'the published rows deleted' });
+    const reasons = broker.published.map((p) => p.envelope.payload['reason'] as string);
+    expect(reasons.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `held-${i}`).sort());
+  });
+
   it('holds no lock on the outbox while a sweep waits for the broker, and no other sweep takes its rows', async () => {
     let connected = false;
     const slow = Object.assign(new RecordingBroker(), { isConnected: () => connected });

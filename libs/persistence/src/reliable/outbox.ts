@@ -54,6 +54,12 @@ export function outboxInsert(records: readonly OutboxRecord[]): MultiRowInsert {
   };
 }
 
+/** Fast-path runs under way at once, each a transaction open while the broker confirms. */
+const FAST_PATH_RUNS = 2;
+/** Records one fast-path run takes. */
+const FAST_PATH_BATCH = 500;
+/** Records waiting for a fast-path run beyond which new commits' records are left to the sweep. */
+const FAST_PATH_BACKLOG = 20_000;
 /** Rows older than this are the sweep's; younger ones are still being published by the fast path. */
 const SWEEP_GRACE_US = 5_000_000;
 /** Rows one sweep pass claims, publishes and deletes. */
@@ -80,7 +86,10 @@ export interface OutboxRelayOptions {
 /**
  * Publishes the outbox. Fast path: right after a transaction commits, its records are claimed
  * (PostgreSQL: locked with SKIP LOCKED, so no replica's sweep takes them however long the broker
- * takes), published (confirmed by the broker) and deleted. Sweep: every `sweepMs`, rows that the fast
+ * takes), published (confirmed by the broker) and deleted. At most `FAST_PATH_RUNS` such runs are
+ * under way at once, each holding one database connection while the broker confirms; the records
+ * of later commits wait in memory and go together in the next run, so a broker slow to confirm
+ * (flow control, a stalled link) never takes the pool the service's own writes need. Sweep: every `sweepMs`, rows that the fast
  * path did not get to (broker down, process killed between commit and publish) are published oldest
  * first, up to `SWEEP_LIMIT` a pass. A pass claims its rows in a short transaction (PostgreSQL:
  * `FOR UPDATE SKIP LOCKED`, passing over rows another replica is claiming or publishing) by moving
@@ -94,6 +103,9 @@ export class OutboxRelay {
   private readonly inFlight = new Set<Promise<void>>();
   /** Ids of the records the fast path is publishing now: the sweep passes over them. */
   private readonly publishing = new Set<string>();
+  /** Committed records waiting for a fast-path run, oldest first. */
+  private readonly waiting: OutboxRecord[] = [];
+  private runs = 0;
   private sweeping: Promise<void> | undefined;
 
   constructor(
@@ -117,7 +129,8 @@ export class OutboxRelay {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.sweeping;
-    await Promise.allSettled([...this.inFlight]);
+    // A finished run starts the next one while records wait: wait until none is left.
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
   /** After the commit: publish, then delete what was published. Never throws. */
@@ -126,11 +139,33 @@ export class OutboxRelay {
     // A publish waits for a broker that is away, and the claim would hold a connection all that
     // time: the sweep publishes these once the broker is back.
     if (this.broker.isConnected?.() === false) return;
-    const run = this.publishAndDelete(records).catch((err: unknown) =>
-      this.options.logger.warn({ err, events: records.length }, 'outbox publish failed; the sweep will publish them'),
-    );
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
+    if (this.waiting.length + records.length > FAST_PATH_BACKLOG) return;
+    for (const record of records) {
+      this.publishing.add(record.id);
+      this.waiting.push(record);
+    }
+    this.pump();
+  }
+
+  /** Starts fast-path runs while records wait and fewer than FAST_PATH_RUNS are under way. */
+  private pump(): void {
+    while (this.runs < FAST_PATH_RUNS && this.waiting.length) {
+      const records = this.waiting.splice(0, FAST_PATH_BATCH);
+      this.runs++;
+      const run = this.publishAndDelete(records)
+        .catch((err: unknown) =>
+          this.options.logger.warn(
+            { err, events: records.length },
+            'outbox publish failed; the sweep will publish them',
+          ),
+        )
+        .finally(() => {
+          this.runs--;
+          this.inFlight.delete(run);
+          this.pump();
+        });
+      this.inFlight.add(run);
+    }
   }
 
   /** Publishes rows left behind (older than `graceUs`, which the fast path may still be publishing); returns how many. */
@@ -219,7 +254,6 @@ export class OutboxRelay {
   }
 
   private async publishAndDelete(records: readonly OutboxRecord[]): Promise<void> {
-    for (const record of records) this.publishing.add(record.id);
     try {
       if (dialectOf(this.dataSource) === 'postgres')
         await this.platform(async (sql) => {
