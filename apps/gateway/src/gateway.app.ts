@@ -17,6 +17,10 @@ export const gatewayApp: ServiceDefinition = {
   service: 'gateway',
   module: GatewayModule,
   config: GatewayConfig,
+  // Its one consumer is the live-updates relay (LiveHandlers): each event is handed to the tenant's
+  // sockets with nothing awaited, so the broker may keep many in flight; at BUS_PREFETCH's 16 a
+  // replica relayed a few hundred events/s and its queue grew behind a steady alert stream.
+  busPrefetch: 1_000,
   configureHttp(app: INestApplication): void {
     const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
     const express = app.getHttpAdapter().getInstance() as Application;

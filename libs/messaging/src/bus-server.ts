@@ -237,7 +237,9 @@ export class VigilBusServer extends Server implements CustomTransportStrategy {
           : undefined;
       },
     });
-    this.consumers.push(await broker.consume(queue, (d) => this.track(pipeline.handle(d)), { prefetch: 16 }));
+    this.consumers.push(
+      await broker.consume(queue, (d) => this.track(pipeline.handle(d)), { prefetch: this.options.prefetch ?? 16 }),
+    );
   }
 
   /** Stops consuming, waits (bounded) for in-flight handlers, then releases the consumers. */
