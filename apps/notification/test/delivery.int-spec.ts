@@ -92,6 +92,38 @@ describe('notification engine', () => {
     expect(rig.smtp.received.filter((m) => m.to.includes('payments-oncall@example.test'))).toHaveLength(2);
   });
 
+  it('goes on sending while one provider answer hangs: what is committed meanwhile goes out on the other lanes', async () => {
+    const slack = await slackChannel(rig);
+    const email = await emailChannel(rig, 'lanes@example.test');
+    await route(rig, { alertTypes: ['HangsOnSlack'], channelIds: [slack.id] });
+    await route(rig, { alertTypes: ['ByEmail'], channelIds: [email.id] });
+    // The Slack message is not answered (until the provider timeout): its lane waits for it.
+    rig.slack.failNext('hang', 'chat.postMessage');
+    await created(rig, alertOf(rig, { alertType: 'HangsOnSlack' }));
+    const channel = slack.config['channelId'] as string;
+    await waitFor(
+      () => rig.slack.requests.some((r) => r.method === 'chat.postMessage' && r.args['channel'] === channel),
+      {
+        what: 'the Slack request under way',
+      },
+    );
+
+    const mailed = Array.from({ length: 5 }, () => alertOf(rig, { alertType: 'ByEmail' }));
+    for (const alert of mailed) await created(rig, alert);
+    const sent = await waitFor(
+      () => {
+        const received = rig.smtp.received.filter((m) => m.to.includes('lanes@example.test'));
+        return received.length === mailed.length && received;
+      },
+      { what: 'the five emails while the Slack request hangs', timeoutMs: 8_000 },
+    );
+    expect(sent).toHaveLength(5);
+    const slackRequest = rig.slack.requests.find(
+      (r) => r.method === 'chat.postMessage' && r.args['channel'] === channel,
+    );
+    expect(slackRequest!.status).toBeUndefined(); // still hanging
+  });
+
   it('finds the tenant and alert of a Slack message, and filters the deliveries list', async () => {
     const slack = await slackChannel(rig);
     const email = await emailChannel(rig, 'filters@example.test');

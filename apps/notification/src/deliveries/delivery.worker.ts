@@ -80,6 +80,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly channelCache = new Map<string, { info: ChannelInfo; until: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The send lanes under way, and whether a pass is in its sending phase (lanes may be started). */
+  private readonly lanes = new Set<Promise<void>>();
+  private sending = false;
   private again: 'full' | 'send' | null = null;
   private stopped = false;
 
@@ -115,6 +118,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Sends what is due now (or right after the pass under way): new deliveries were just committed. */
   wakeToSend(): void {
+    // While a pass is sending, its lanes take the new deliveries: start those that ended for want of work.
+    if (this.sending) this.startLanes();
     this.schedule(false);
   }
 
@@ -148,11 +153,27 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     // Lanes claim and send side by side, so one slow provider answer does not hold back the next claim;
     // each goes on while it finds work, so what is committed meanwhile goes without waiting for the pass.
-    await Promise.all(
-      Array.from({ length: SEND_LANES }, async () => {
+    this.sending = true;
+    try {
+      this.startLanes();
+      while (this.lanes.size) await Promise.all([...this.lanes]);
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /**
+   * Up to SEND_LANES lanes. A lane ends when its claim finds nothing due (the others may have taken
+   * it all); the next commit of deliveries starts it again (wakeToSend), so under a steady stream
+   * every lane keeps sending, not only the one that happened to find work when the pass began.
+   */
+  private startLanes(): void {
+    while (this.lanes.size < SEND_LANES && !this.stopped) {
+      const lane: Promise<void> = (async () => {
         while (!this.stopped && (await this.sendDue()) > 0);
-      }),
-    );
+      })().finally(() => this.lanes.delete(lane));
+      this.lanes.add(lane);
+    }
   }
 
   // ---- groups, escalations, quiet hours --------------------------------------------------------
