@@ -97,10 +97,20 @@ export class LiveConnection {
     this.enqueue(() => this.authenticate(credential));
   }
 
-  /** Sends an event of a topic this client subscribed to; a client too slow to take it is closed. */
-  deliver(event: LiveEvent): void {
-    if (this.state !== 'open') return;
-    for (const key of event.topics) if (this.subscriptions.has(key)) this.send(frameOf(event, key));
+  /**
+   * Sends an event of a topic this client subscribed to; a client too slow to take it is closed.
+   * Returns the bytes of the frames it was given.
+   */
+  deliver(event: LiveEvent): number {
+    if (this.state !== 'open') return 0;
+    let bytes = 0;
+    for (const key of event.topics)
+      if (this.subscriptions.has(key)) {
+        const frame = frameOf(event, key);
+        bytes += frame.length;
+        this.send(frame);
+      }
+    return bytes;
   }
 
   /**

@@ -24,6 +24,15 @@ const READ_ALERTS = {
   scopes: ['alerts:read'],
 } as const;
 
+/**
+ * The bytes one client may be written in one turn of the event loop; the events after that wait for
+ * the next turn, in order. A relay queue with a backlog hands over up to the service's prefetch at
+ * once: written in one go, that would fill the sockets faster than any client reads them, and take
+ * every client for a slow one. Between turns the sockets drain, so the send-buffer limit measures
+ * the client, not the burst.
+ */
+const CLIENT_TURN_BYTES = 256 * 1024;
+
 interface TenantFeed {
   readonly buffer: ReplayBuffer;
   readonly connections: Set<LiveConnection>;
@@ -41,6 +50,12 @@ export class LiveHub implements LiveConnectionHost, OnModuleInit, OnModuleDestro
   private readonly open = new Set<LiveConnection>();
   private readonly frameBudgets: RateLimiter;
   private heartbeatTimer?: NodeJS.Timeout;
+  /** Events waiting for the next turn (CLIENT_TURN_BYTES), oldest first. */
+  private readonly waiting: { envelope: Envelope<object>; relayed: () => void }[] = [];
+  /** The bytes each client was written this turn, and the most any of them was. */
+  private readonly turnBytes = new Map<LiveConnection, number>();
+  private turnMax = 0;
+  private turnScheduled = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -79,8 +94,39 @@ export class LiveHub implements LiveConnectionHost, OnModuleInit, OnModuleDestro
     connection.start(request.headers);
   }
 
-  /** An event from the bus: kept for replay, then sent to the tenant's subscribers. */
-  relay(envelope: Envelope<object>): void {
+  /**
+   * An event from the bus: kept for replay, then sent to the tenant's subscribers, now or, once a
+   * client was written CLIENT_TURN_BYTES this turn, in a later turn (the promise says when).
+   */
+  relay(envelope: Envelope<object>): Promise<void> | undefined {
+    if (this.waiting.length === 0 && this.turnMax < CLIENT_TURN_BYTES) {
+      this.relayNow(envelope);
+      return undefined;
+    }
+    return new Promise((relayed) => {
+      this.waiting.push({ envelope, relayed });
+      this.nextTurn();
+    });
+  }
+
+  /** A new turn: the clients' counts start again, and the waiting events go while the budget lasts. */
+  private nextTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.turnBytes.clear();
+      this.turnMax = 0;
+      while (this.waiting.length && this.turnMax < CLIENT_TURN_BYTES) {
+        const { envelope, relayed } = this.waiting.shift()!;
+        this.relayNow(envelope);
+        relayed();
+      }
+      if (this.waiting.length) this.nextTurn();
+    });
+  }
+
+  private relayNow(envelope: Envelope<object>): void {
     const topics = topicsOf(envelope);
     if (topics.length === 0) return;
     const feed = this.feedOf(envelope.tenantId);
@@ -93,7 +139,14 @@ export class LiveHub implements LiveConnectionHost, OnModuleInit, OnModuleDestro
       receivedAt: this.clock(),
     };
     feed.buffer.push(event);
-    for (const connection of feed.connections) connection.deliver(event);
+    for (const connection of feed.connections) {
+      const bytes = connection.deliver(event);
+      if (bytes === 0) continue;
+      const total = (this.turnBytes.get(connection) ?? 0) + bytes;
+      this.turnBytes.set(connection, total);
+      if (total > this.turnMax) this.turnMax = total;
+    }
+    if (this.turnBytes.size) this.nextTurn();
   }
 
   /** Connected clients (metrics, tests). */

@@ -13,7 +13,8 @@ export class LiveHandlers {
   constructor(private readonly hub: LiveHub) {}
 
   @EventPattern([...RELAYED_EVENTS], { broadcast: true })
-  onEvent(@Ctx() ctx: BusContext): void {
-    this.hub.relay(ctx.getEnvelope());
+  async onEvent(@Ctx() ctx: BusContext): Promise<void> {
+    // Acked once relayed: events waiting for the next turn stay unacked meanwhile.
+    await this.hub.relay(ctx.getEnvelope());
   }
 }
