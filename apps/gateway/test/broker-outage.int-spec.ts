@@ -179,6 +179,10 @@ if (TEST_MODE === 'distributed')
           () => (run.tally.refused >= refusedBefore + SENDERS || run.tally.unexpected.length ? true : undefined),
           { what: '503 answers while the connection is cut' },
         );
+        // Readiness asks the broker for real: the replica says it cannot work, naming the broker.
+        const notReady = await call<{ error: Record<string, { status: string }> }>(url, 'GET', '/health/ready');
+        expect(notReady.status).toBe(503);
+        expect(notReady.body.error['broker']?.status).toBe('down');
         const second = new TcpProxy(target.hostname, Number(target.port || 5672));
         second.port = first.port;
         proxies.push(second);
@@ -189,6 +193,7 @@ if (TEST_MODE === 'distributed')
           () => (run.tally.accepted >= acceptedBack + 2 * SENDERS || run.tally.unexpected.length ? true : undefined),
           { what: 'alerts accepted again once the gateway reconnected', timeoutMs: 30_000 },
         );
+        expect((await call(url, 'GET', '/health/ready')).status).toBe(200);
       } finally {
         await run.stop();
       }
