@@ -17,9 +17,10 @@ export const gatewayApp: ServiceDefinition = {
   service: 'gateway',
   module: GatewayModule,
   config: GatewayConfig,
-  // Its one consumer is the live-updates relay (LiveHandlers): each event is handed to the tenant's
-  // sockets with nothing awaited, so the broker may keep many in flight; at BUS_PREFETCH's 16 a
-  // replica relayed a few hundred events/s and its queue grew behind a steady alert stream.
+  // Its one consumer is the live-updates relay (LiveHandlers): each event is written to the tenant's
+  // sockets at once (a turn later past a client's per-turn budget, see LiveHub), so the broker may
+  // keep many in flight; at BUS_PREFETCH's 16 a replica relayed a few hundred events/s and its queue
+  // grew behind a steady alert stream.
   busPrefetch: 1_000,
   configureHttp(app: INestApplication): void {
     const config = app.get<GatewayConfig>(GATEWAY_CONFIG);

@@ -89,9 +89,9 @@ export interface OutboxRelayOptions {
  * takes), published (confirmed by the broker) and deleted. At most `FAST_PATH_RUNS` such runs are
  * under way at once, each holding one database connection while the broker confirms; the records
  * of later commits wait in memory and go together in the next run, so a broker slow to confirm
- * (flow control, a stalled link) never takes the pool the service's own writes need. Sweep: every `sweepMs`, rows that the fast
- * path did not get to (broker down, process killed between commit and publish) are published oldest
- * first, up to `SWEEP_LIMIT` a pass. A pass claims its rows in a short transaction (PostgreSQL:
+ * (flow control, a stalled link) never takes the pool the service's own writes need.
+ * Sweep: every `sweepMs`, rows that the fast path did not get to (broker down, process killed
+ * between commit and publish) are published oldest first, up to `SWEEP_LIMIT` a pass. A pass claims its rows in a short transaction (PostgreSQL:
  * `FOR UPDATE SKIP LOCKED`, passing over rows another replica is claiming or publishing) by moving
  * their `created_at_us` past the claim's lease, publishes them with no transaction open, then deletes
  * the confirmed ones and hands the others back; no row lock is held while the broker confirms.
