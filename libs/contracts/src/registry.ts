@@ -52,6 +52,7 @@ import { EVENT_PAYLOAD_CLASSES } from './events.js';
 import type { RoutingKey } from './routing-keys.js';
 import { RpcPatterns, type RpcPattern } from './rpc-patterns.js';
 import { Envelope } from './envelope.js';
+import { surelyValid } from './validation-plan.js';
 
 type PayloadClass = new () => object;
 
@@ -244,6 +245,7 @@ export function validateAs<T extends object>(cls: new () => T, plain: unknown): 
     return { ok: false, problems: ['expected a JSON object'] };
   }
   const instance = toInstance(cls, withoutPrototypeKeys(plain));
+  if (surelyValid(instance)) return { ok: true, value: instance };
   // forbidUnknownValues off: a request class without fields (EmptyRequest) is valid when empty.
   const errors = validateSync(instance, { forbidUnknownValues: false });
   return errors.length ? { ok: false, problems: describeValidationErrors(errors) } : { ok: true, value: instance };
