@@ -41,6 +41,20 @@ export class AgentRunnerConfig extends SecretsKeyConfig {
   @IsIntegerIn(0, 20)
   LLM_MAX_RETRIES = 3;
 
+  @Env('agent runner: first wait before retrying a model call, doubled each retry (half of it random), in milliseconds')
+  @IsIntegerIn(0, undefined, 'milliseconds')
+  LLM_BACKOFF_MS = 1_000;
+
+  @Env('agent runner: longest wait between retries of a model call without Retry-After, in milliseconds')
+  @IsIntegerIn(0, undefined, 'milliseconds')
+  LLM_MAX_BACKOFF_MS = 30_000;
+
+  @Env(
+    'agent runner: longest Retry-After a model call waits for; a provider asking for more fails the call, in milliseconds',
+  )
+  @IsIntegerIn(0, undefined, 'milliseconds')
+  LLM_MAX_RETRY_AFTER_MS = 60_000;
+
   @Env('agent runner: investigations one replica runs at once; the rest wait in the queue for any replica')
   @IsIntegerIn(1, 256)
   AGENT_MAX_CONCURRENCY = 4;

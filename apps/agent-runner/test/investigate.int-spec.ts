@@ -699,6 +699,33 @@ describe('investigate(): the loop and its capture', () => {
     expect(totals).toEqual({ prompt: 50, completion: 4, total: 54 });
   });
 
+  it('honours Retry-After on a 503 as on a 429', async () => {
+    fake.reply(
+      { status: 503, message: 'overloaded', retryAfterSeconds: 3 },
+      { content: 'Nothing to do.', usage: { prompt_tokens: 50, completion_tokens: 4 } },
+    );
+    const sleep = recordingSleep();
+    const { outcome, events } = await run({ servers: ['k8s'], sleep });
+
+    expect(outcome).toEqual({ status: 'completed', text: 'Nothing to do.', forcedConclusion: false, iterations: 1 });
+    expect(sleep.waits).toEqual([3_000]);
+    expect(llmPayloads(events).map((payload) => payload.success)).toEqual([false, true]);
+  });
+
+  it('counts no tokens for an answer without usage, and its events stay valid', async () => {
+    http.behave('pods_list', () => 'db-1 Running');
+    fake.reply(
+      { toolCalls: [{ id: 'call_pods', name: 'k8s__pods_list', arguments: { namespace: 'payments' } }], usage: null },
+      { content: 'All pods run.', usage: null },
+    );
+    const { outcome, events, sessionId, totals } = await run({ servers: ['k8s'], budget: { maxTokens: 1_000 } });
+
+    expect(outcome).toEqual({ status: 'completed', text: 'All pods run.', forcedConclusion: false, iterations: 2 });
+    expectWellFormed(events, sessionId);
+    expect(llmPayloads(events).map((payload) => payload.tokens)).toEqual([undefined, undefined]);
+    expect(totals).toEqual({ prompt: 0, completion: 0, total: 0 });
+  });
+
   it('fails the investigation with a clear error when the model hangs past the per-call timeout', async () => {
     fake.reply({ hang: true }, { content: 'never asked' });
     const { outcome, events, sessionId, elapsedMs } = await run({ servers: ['k8s'], llm: { timeoutMs: 300 } });

@@ -108,6 +108,9 @@ class McpShutdown implements OnApplicationShutdown {
               model: config.LLM_MODEL,
               timeoutMs: config.LLM_TIMEOUT_MS,
               maxRetries: config.LLM_MAX_RETRIES,
+              backoffMs: config.LLM_BACKOFF_MS,
+              maxBackoffMs: config.LLM_MAX_BACKOFF_MS,
+              maxRetryAfterMs: config.LLM_MAX_RETRY_AFTER_MS,
             })
           : null,
       inject: [AGENT_RUNNER_CONFIG],

@@ -6,6 +6,7 @@ import { isoMicros, nowMicros, RoutingKeys, type EventOf, type TokenUsage } from
 import type { Logger } from '@vigil/messaging';
 import { v7 as uuidv7 } from 'uuid';
 import type { McpExchange } from '../mcp/index.js';
+import { tokenUsageOf } from '../llm/llm-client.js';
 import { maskSecrets } from '../safety/index.js';
 
 /** Writes a session's events (outbox) and its last sequence number, in one transaction. */
@@ -229,7 +230,7 @@ class LlmCapture extends BaseCallbackHandler {
     if (!run) return;
     const generation = output.generations[0]?.[0] as ChatGeneration | undefined;
     const message = generation?.message as AIMessage | undefined;
-    const usage = message?.usage_metadata;
+    const usage = tokenUsageOf(message?.usage_metadata);
     const toolCalls = [
       ...(message?.tool_calls ?? []).map((call) => ({ id: call.id, name: call.name, arguments: call.args })),
       ...(message?.invalid_tool_calls ?? []).map((call) => ({
@@ -245,7 +246,7 @@ class LlmCapture extends BaseCallbackHandler {
       response: message ? textOf(message.content) : (generation?.text ?? ''),
       toolCalls,
       ...(usage && {
-        tokens: { prompt: usage.input_tokens, completion: usage.output_tokens, total: usage.total_tokens },
+        tokens: { prompt: usage.inputTokens, completion: usage.outputTokens, total: usage.totalTokens },
       }),
       startedAtUs: run.startedAtUs,
       durationMs: performance.now() - run.started,

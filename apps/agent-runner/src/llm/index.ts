@@ -6,6 +6,7 @@ export {
   type LlmErrorKind,
   type Sleep,
   type TokenUsage,
+  tokenUsageOf,
 } from './llm-client.js';
 export { resolveLlmOptions, type LlmOptions, type ResolvedLlmOptions } from './llm-options.js';
 export { Budget, type BudgetLimits, type BudgetVerdict } from './budget.js';

@@ -173,14 +173,25 @@ export class LlmClient {
     if (deadline.aborted)
       return fail('timeout', false, `no answer within ${this.options.timeoutMs} ms from ${this.options.baseUrl}`);
     const status = typeof e?.status === 'number' ? e.status : undefined;
-    if (status === 429) {
+    if (status === 429 || (status !== undefined && status >= 500)) {
+      // Retry-After is honoured on a 503 (or any 5xx) as on a 429.
+      const kind = status === 429 ? 'rate_limited' : 'server_error';
       const retryAfterMs = parseRetryAfterMs(headerOf(e.headers, 'retry-after'));
       if (retryAfterMs !== undefined && retryAfterMs > this.options.maxRetryAfterMs)
-        return fail('rate_limited', false, `rate limited; the provider asks to wait ${retryAfterMs} ms`, status);
-      return fail('rate_limited', true, `rate limited: ${message}`, status, retryAfterMs);
+        return fail(
+          kind,
+          false,
+          `${status === 429 ? 'rate limited' : `the provider failed (${status})`}; the provider asks to wait ${retryAfterMs} ms`,
+          status,
+        );
+      return fail(
+        kind,
+        true,
+        status === 429 ? `rate limited: ${message}` : `the provider failed: ${message}`,
+        status,
+        retryAfterMs,
+      );
     }
-    if (status !== undefined && status >= 500)
-      return fail('server_error', true, `the provider failed: ${message}`, status);
     if (status !== undefined) return fail('rejected', false, `the provider refused the call: ${message}`, status);
     if ((error as object)?.constructor?.name === 'APIConnectionError' || /connection error/i.test(message))
       return fail('connection', true, `could not reach ${this.options.baseUrl}: ${message}`);
@@ -196,7 +207,24 @@ function headerOf(headers: unknown, name: string): string | undefined {
 }
 
 function usageOf(message: AIMessage): TokenUsage | null {
-  const usage = message.usage_metadata;
-  if (!usage) return null;
-  return { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens, totalTokens: usage.total_tokens };
+  return tokenUsageOf(message.usage_metadata);
+}
+
+const count = (n: unknown): number | undefined =>
+  typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.round(n) : undefined;
+
+/**
+ * The counts of LangChain's `usage_metadata` as the provider reported them, or null when it reported
+ * none. Some OpenAI-compatible servers leave `usage` out, or parts of it: LangChain then fills the
+ * fields with undefined or NaN, which would poison a budget's sum and an event's counts. A missing
+ * part counts 0, a missing total is the sum of the parts.
+ */
+export function tokenUsageOf(usage: unknown): TokenUsage | null {
+  if (!usage || typeof usage !== 'object') return null;
+  const u = usage as { input_tokens?: unknown; output_tokens?: unknown; total_tokens?: unknown };
+  const input = count(u.input_tokens);
+  const output = count(u.output_tokens);
+  const total = count(u.total_tokens);
+  if (input === undefined && output === undefined && total === undefined) return null;
+  return { inputTokens: input ?? 0, outputTokens: output ?? 0, totalTokens: total ?? (input ?? 0) + (output ?? 0) };
 }

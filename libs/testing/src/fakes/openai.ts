@@ -17,10 +17,11 @@ export interface ScriptedToolCall {
 
 /** One scripted answer, used by one request, in order. */
 export type ChatReply =
-  | { content: string; usage?: TokenUsage }
-  | { toolCalls: ScriptedToolCall[]; content?: string; usage?: TokenUsage }
+  /** `usage: null`: the answer carries no usage at all, as some OpenAI-compatible servers send. */
+  | { content: string; usage?: TokenUsage | null }
+  | { toolCalls: ScriptedToolCall[]; content?: string; usage?: TokenUsage | null }
   | { status: 429; retryAfterSeconds?: number }
-  | { status: 500; message?: string }
+  | { status: 500 | 503; message?: string; retryAfterSeconds?: number }
   /** Never answers: the request stays open until the client gives up or the fake closes. */
   | { hang: true };
 
@@ -126,22 +127,25 @@ export class FakeOpenAI {
         { 'retry-after': String(reply.retryAfterSeconds ?? 1) },
       );
     if ('status' in reply)
-      return sendJson(res, 500, {
-        error: { message: reply.message ?? 'The server had an error', type: 'server_error' },
-      });
+      return sendJson(
+        res,
+        reply.status,
+        { error: { message: reply.message ?? 'The server had an error', type: 'server_error' } },
+        reply.retryAfterSeconds === undefined ? {} : { 'retry-after': String(reply.retryAfterSeconds) },
+      );
     this.answer(res, body, reply);
   }
 
   private answer(
     res: ServerResponse,
     body: RecordedChatRequest['body'],
-    reply: Extract<ChatReply, { usage?: TokenUsage }>,
+    reply: Extract<ChatReply, { usage?: TokenUsage | null }>,
   ): void {
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? this.models[0]!;
-    const used = reply.usage ?? DEFAULT_USAGE;
-    const usage = { ...used, total_tokens: used.prompt_tokens + used.completion_tokens };
+    const used = reply.usage === null ? undefined : (reply.usage ?? DEFAULT_USAGE);
+    const usage = used && { ...used, total_tokens: used.prompt_tokens + used.completion_tokens };
     const toolCalls =
       'toolCalls' in reply
         ? reply.toolCalls.map((call, i) => ({
