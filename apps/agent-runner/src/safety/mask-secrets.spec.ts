@@ -27,6 +27,42 @@ describe('maskSecrets', () => {
     );
   });
 
+  it('masks an authorization header of any scheme, keeping the scheme', () => {
+    expect(maskSecrets('Authorization: ApiKey 0123456789abcdef')).toBe('Authorization: ApiKey [REDACTED]');
+    expect(maskSecrets('{"authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/2026"}')).toBe(
+      '{"authorization": "AWS4-HMAC-SHA256 [REDACTED]"}',
+    );
+    expect(maskSecrets('proxy-authorization=abcdefgh12345')).toBe('proxy-authorization=[REDACTED]');
+  });
+
+  it('masks tokens by their shape wherever they stand, and leaves look-alikes', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const shapes = [
+      jwt,
+      'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8',
+      'github_pat_' + '11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz',
+      'xoxb-' + '1234567890-0987654321-AbCdEfGhIjKlMnOp',
+      'sk-proj-' + 'AbCdEf0123456789GhIjKl_mnop',
+      'sk-' + 'abcdefghijklmnopqrstuvwxyz012345',
+      'sk_live_' + '4eC39HqLyjWDarjtT1zdp7dc',
+      'AIza' + 'SyD-abcdefghijklmnopqrstuvwxyz01234',
+      'vgk_' + 'ab12cd34_' + 'Q'.repeat(43),
+    ];
+    for (const token of shapes) {
+      expect(maskSecrets(`token in the log: ${token} (end)`)).toBe('token in the log: [REDACTED] (end)');
+      expect(maskSecrets(JSON.stringify({ note: token }))).toBe(JSON.stringify({ note: '[REDACTED]' }));
+    }
+    // Words and ids that only resemble them stay.
+    for (const text of [
+      'task-1234567890123456789012345',
+      'the sk-8 cluster',
+      'ghp_short',
+      'xoxo-gossip',
+      'mask-proj-a',
+    ])
+      expect(maskSecrets(text)).toBe(text);
+  });
+
   it('masks the password of a connection string, keeping scheme, user and host', () => {
     expect(maskSecrets('DATABASE_URL=postgres://vigil:s3cr3t!@db.internal:5432/vigil')).toBe(
       'DATABASE_URL=postgres://vigil:[REDACTED]@db.internal:5432/vigil',

@@ -17,7 +17,32 @@ const RULES: Rule[] = [
     pattern: /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/g,
     replace: (_m, begin, end) => `${begin}\n${REDACTED}\n${end}`,
   },
-  // Authorization headers and bare bearer tokens.
+  // Authorization headers of any scheme (Bearer, Basic, ApiKey, AWS4-HMAC-SHA256…): the scheme stays.
+  {
+    pattern: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)([A-Za-z][A-Za-z0-9_-]*\s+)?[^\s"',;]{4,}/gi,
+    replace: (_m, head, scheme) => `${head}${scheme ?? ''}${REDACTED}`,
+  },
+  // Tokens recognisable by their shape wherever they stand: JSON Web Tokens, GitHub, Slack, OpenAI-style
+  // and Stripe keys, Google API keys, and Vigil's own API keys.
+  {
+    pattern: new RegExp(
+      [
+        'eyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*',
+        'gh[pousr]_[A-Za-z0-9]{30,}',
+        'github_pat_[A-Za-z0-9_]{30,}',
+        'xox[abposre]-[A-Za-z0-9-]{10,}',
+        'sk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,}',
+        '(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}',
+        'AIza[A-Za-z0-9_-]{35}',
+        'vgk_[a-z0-9]{8}_[A-Za-z0-9_-]{20,}',
+      ]
+        .map((shape) => `(?<![A-Za-z0-9_-])${shape}`)
+        .join('|'),
+      'g',
+    ),
+    replace: () => REDACTED,
+  },
+  // Bare bearer tokens.
   {
     pattern: /\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9\-._~+/=:]{6,}/gi,
     replace: (_m, scheme, space) => `${scheme}${space}${REDACTED}`,
@@ -43,7 +68,8 @@ const RULES: Rule[] = [
 
 /**
  * Masks secrets in text before it reaches a model or an event: private keys, authorization headers,
- * credentials in connection strings, AWS keys, secret-named pairs, and Kubernetes Secret data.
+ * tokens of well-known shapes, credentials in connection strings, AWS keys, secret-named pairs, and
+ * Kubernetes Secret data.
  */
 export function maskSecrets(text: string): string {
   let masked = maskKubernetesSecretData(text);
