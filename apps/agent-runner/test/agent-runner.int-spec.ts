@@ -158,6 +158,8 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
         LLM_MODEL: 'gpt-test',
         AGENTS_CONFIG: agentsFile(dir),
         AGENT_MAX_CONCURRENCY: '2',
+        // Every repeat occurrence is an alert.updated (not one a minute), so repeats reach the runner.
+        ALERT_OCCURRENCE_LOG_INTERVAL_MS: '0',
       },
       watch: ['agent.#', 'alert.analysed'],
     });
@@ -280,7 +282,7 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
     expect(startedFor(alertId)).toEqual([]);
   });
 
-  it('runs at most AGENT_MAX_CONCURRENCY investigations, queues the rest, and refuses a second one of the same alert', async () => {
+  it('runs at most AGENT_MAX_CONCURRENCY investigations, queues the rest, and starts no second one of an alert, asked for or repeated', async () => {
     model.close();
     const ids = [];
     for (let i = 0; i < 4; i++) ids.push(await postAlert(a, `gate-${i}`));
@@ -294,9 +296,21 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
     const again = await api('POST', `/api/v1/alerts/${running}/investigations`, a.users.operator.auth);
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ message: expect.stringMatching(/already queued or running/) });
+    // A repeat occurrence of a running alert and of a queued one is the same alert, counted again, and
+    // each one an alert.updated on the bus.
+    const queued = ids.find((id) => startedFor(id).length === 0)!;
+    for (const id of [running, queued]) {
+      const type = ids.indexOf(id);
+      expect(await postAlert(a, `gate-${type}`)).toBe(id);
+      const view = await api<{ occurrences: number }>('GET', `/api/v1/alerts/${id}`, a.users.viewer.auth);
+      expect(view.body.occurrences).toBe(2);
+    }
 
     model.open();
     for (const id of ids) await closedSession(id);
+    // A new alert posted after the repeats is queued behind anything they could have started: once its
+    // session has ended, a session the repeats started would have been seen. None was.
+    await closedSession(await postAlert(a, `after-repeats-${RUN}`));
     expect(ids.map((id) => startedFor(id).length)).toEqual([1, 1, 1, 1]);
   });
 
