@@ -1,5 +1,5 @@
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
-import type { AlertView } from '@vigil/contracts';
+import { nowMicros, type AlertView } from '@vigil/contracts';
 import type { Agent } from '../agents/index.js';
 import { LlmError, type Budget, type LlmClient } from '../llm/index.js';
 import type { McpExchange, McpToolCallResult, McpToolListResult } from '../mcp/index.js';
@@ -125,14 +125,14 @@ export async function investigate(input: InvestigationInput): Promise<Investigat
 async function listTools(input: InvestigationInput): Promise<ToolCatalog> {
   const listed = await Promise.all(
     input.servers.map(async (server) => {
-      const startedAt = new Date();
+      const startedAtUs = nowMicros();
       const result = await input.tools.listTools(server);
       const exchange: McpExchange = {
         server,
         kind: 'tool_list',
         ok: result.ok,
         ...(result.ok ? { tools: result.tools } : { error: maskSecrets(result.error) }),
-        startedAt,
+        startedAtUs,
         durationMs: result.durationMs,
       };
       input.recorder.recordMcp(
@@ -162,7 +162,7 @@ async function runCall(
     );
   if (!call.args || typeof call.args !== 'object' || Array.isArray(call.args))
     return reply('error: the arguments must be a JSON object');
-  const startedAt = new Date();
+  const startedAtUs = nowMicros();
   const result = await input.tools.callTool(tool.server, tool.tool, call.args, { signal: input.budget.signal });
   // A tool that reported an error gives its text as the error too: the model reads it once.
   const raw = result.ok
@@ -180,7 +180,7 @@ async function runCall(
       result: text,
       ok: result.ok,
       ...(!result.ok && { error: truncate(maskSecrets(result.error), 2_000) }),
-      startedAt,
+      startedAtUs,
       durationMs: result.durationMs,
     },
     `Called ${tool.server}.${tool.tool}`,

@@ -135,7 +135,7 @@ export class SessionRecorder {
           success: exchange.ok,
           ...(exchange.error !== undefined && { error: exchange.error }),
           stepDescription: step.slice(0, MAX_STEP_DESCRIPTION),
-          timestamp: isoMicros(BigInt(exchange.startedAt.getTime()) * 1000n),
+          timestamp: isoMicros(exchange.startedAtUs),
         },
       },
       sequence,

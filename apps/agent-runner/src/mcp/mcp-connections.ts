@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { McpCommunicationType } from '@vigil/contracts';
+import { nowMicros, type McpCommunicationType } from '@vigil/contracts';
 import { validateMcpServerSpecs, type McpServerSpec } from './mcp-server-spec.js';
 import { describeError, toolResultText, type ToolContentPart } from './tool-result-text.js';
 
@@ -40,7 +40,8 @@ export interface McpExchange {
   tools?: McpTool[];
   ok: boolean;
   error?: string;
-  startedAt: Date;
+  /** When the exchange began, in microseconds since the epoch. */
+  startedAtUs: bigint;
   durationMs: number;
 }
 
@@ -113,7 +114,7 @@ export class McpConnections {
   }
 
   async listTools(server: string): Promise<McpToolListResult> {
-    const startedAt = new Date();
+    const startedAtUs = nowMicros();
     const outcome = await this.exchange(server, undefined, async (client, request) => {
       const tools: McpTool[] = [];
       let cursor: string | undefined;
@@ -137,7 +138,7 @@ export class McpConnections {
       kind: 'tool_list',
       ok: result.ok,
       ...(result.ok ? { tools: result.tools } : { error: result.error }),
-      startedAt,
+      startedAtUs,
       durationMs: result.durationMs,
     });
     return result;
@@ -150,7 +151,7 @@ export class McpConnections {
     args: Record<string, unknown> = {},
     { meta, signal }: CallOptions = {},
   ): Promise<McpToolCallResult> {
-    const startedAt = new Date();
+    const startedAtUs = nowMicros();
     const outcome = await this.exchange(server, signal, async (client, request) => {
       const answer = await client.callTool(
         { name: tool, arguments: args, ...(meta && { _meta: meta }) },
@@ -178,7 +179,7 @@ export class McpConnections {
       ...(result.text !== undefined && { result: result.text }),
       ok: result.ok,
       ...(!result.ok && { error: result.error }),
-      startedAt,
+      startedAtUs,
       durationMs: result.durationMs,
     });
     return result;
