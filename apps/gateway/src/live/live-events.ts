@@ -25,7 +25,7 @@ export interface LiveEvent {
   readonly payload: object;
   /** When this replica received it (epoch ms): the replay window counts from here. */
   readonly receivedAt: number;
-  frames?: Map<TopicKey, string>;
+  frames?: Map<TopicKey, Buffer>;
 }
 
 const topicOfKey = (key: TopicKey): string => key.split(':', 1)[0]!;
@@ -47,18 +47,23 @@ export function topicsOf(envelope: Envelope<object>): TopicKey[] {
   return [];
 }
 
-/** The event frame for one topic, serialised once. */
-export function frameOf(event: LiveEvent, key: TopicKey): string {
+/**
+ * The event frame for one topic, serialised and encoded once: every client is written the same bytes
+ * (a string would be measured and encoded again for each).
+ */
+export function frameOf(event: LiveEvent, key: TopicKey): Buffer {
   event.frames ??= new Map();
   let frame = event.frames.get(key);
   if (frame === undefined) {
-    frame = JSON.stringify({
-      type: 'event',
-      topic: topicOfKey(key),
-      id: event.id,
-      event: event.type,
-      data: event.payload,
-    });
+    frame = Buffer.from(
+      JSON.stringify({
+        type: 'event',
+        topic: topicOfKey(key),
+        id: event.id,
+        event: event.type,
+        data: event.payload,
+      }),
+    );
     event.frames.set(key, frame);
   }
   return frame;

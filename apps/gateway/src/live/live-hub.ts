@@ -115,6 +115,7 @@ export class LiveHub implements LiveConnectionHost, OnModuleInit, OnModuleDestro
     this.turnScheduled = true;
     setImmediate(() => {
       this.turnScheduled = false;
+      for (const connection of this.turnBytes.keys()) connection.flush();
       this.turnBytes.clear();
       this.turnMax = 0;
       while (this.waiting.length && this.turnMax < CLIENT_TURN_BYTES) {

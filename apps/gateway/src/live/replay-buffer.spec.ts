@@ -68,7 +68,7 @@ describe('topicsOf and frameOf', () => {
   it('writes the event frame once per topic', () => {
     const live: LiveEvent = { id: 'e1', type: 'alert.created', topics: ['alerts'], payload: { a: 1 }, receivedAt: 0 };
     const frame = frameOf(live, 'alerts');
-    expect(JSON.parse(frame)).toEqual({
+    expect(JSON.parse(frame.toString('utf8'))).toEqual({
       type: 'event',
       topic: 'alerts',
       id: 'e1',
@@ -76,6 +76,6 @@ describe('topicsOf and frameOf', () => {
       data: { a: 1 },
     });
     expect(frameOf(live, 'alerts')).toBe(frame);
-    expect(JSON.parse(frameOf(live, `alert:${alertId}`)).topic).toBe('alert');
+    expect(JSON.parse(frameOf(live, `alert:${alertId}`).toString('utf8')).topic).toBe('alert');
   });
 });
