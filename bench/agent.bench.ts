@@ -47,7 +47,7 @@ import { SessionRecorder, type SessionEventSink } from '../apps/agent-runner/src
 import { ToolCatalog } from '../apps/agent-runner/src/investigations/tool-catalog.js';
 import { FakeOpenAI, type ChatReply, type RecordedChatRequest } from '../libs/testing/src/fakes/openai.js';
 import { LOOKUP_TOOL, lookupAnswer, REPLICA_HEADER, startBenchMcpServer } from './support/agent-mcp-server.js';
-import { AMQP_URL, percentile, recreateDatabase, root, round, stop } from './support/system.js';
+import { AMQP_URL, killedOnExit, percentile, recreateDatabase, root, round, stop } from './support/system.js';
 
 const CAPTURE_CALLS = Number(process.env.BENCH_CAPTURE_CALLS ?? 2_000);
 const INVESTIGATIONS = Number(process.env.BENCH_INVESTIGATIONS ?? 200);
@@ -304,10 +304,12 @@ interface Proc {
 }
 
 function startProcess(name: string, app: string, port: number, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [path.join(root, `dist/apps/${app}/src/main.js`)], {
-    env: { ...process.env, ...env, HEALTH_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = killedOnExit(
+    spawn(process.execPath, [path.join(root, `dist/apps/${app}/src/main.js`)], {
+      env: { ...process.env, ...env, HEALTH_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   // Kept (the tail) for the error message if it stops; warnings and errors go on to the console.
   let text = '';
   const keep = (chunk: Buffer) => {

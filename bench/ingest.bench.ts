@@ -25,6 +25,7 @@ import {
   AMQP_URL,
   Api,
   createTenants,
+  killedOnExit,
   percentile,
   recreateDatabase,
   removeNamespace,
@@ -296,10 +297,12 @@ async function distributedRun(): Promise<void> {
     return {
       service: def.service,
       port,
-      process: spawn(process.execPath, [path.join(root, `dist/apps/${def.service}/src/main.js`)], {
-        env,
-        stdio: ['ignore', 'inherit', 'inherit'],
-      }),
+      process: killedOnExit(
+        spawn(process.execPath, [path.join(root, `dist/apps/${def.service}/src/main.js`)], {
+          env,
+          stdio: ['ignore', 'inherit', 'inherit'],
+        }),
+      ),
     };
   });
   const db = new pg.Client({ connectionString: databaseUrl });
@@ -363,10 +366,12 @@ async function standaloneRun(): Promise<void> {
     VIGIL_MODE: 'standalone',
   };
   for (const name of ['JWT_KEYS', 'SECRETS_KEY', 'AMQP_URL', 'DATABASE_URL']) delete env[name];
-  const proc = spawn(process.execPath, [path.join(root, 'dist/apps/standalone/src/main.js')], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const proc = killedOnExit(
+    spawn(process.execPath, [path.join(root, 'dist/apps/standalone/src/main.js')], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
   const api = new Api(`http://127.0.0.1:${port}`, CONCURRENCY);
   try {
     await waitReady(`http://127.0.0.1:${port}/health/ready`, proc);

@@ -150,15 +150,40 @@ export async function recreateDatabase(name: string): Promise<string> {
 }
 
 /** One service as an operator runs it: its built entry point, the environment given, output inherited. */
+/** Every service a benchmark started and has not seen exit: killed when the benchmark exits, however it ends. */
+const started = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+function reapOnExit(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', () => {
+    for (const child of started) child.kill('SIGKILL');
+  });
+  // A crash (an unhandled rejection, an uncaught error) or Ctrl-C still runs the exit handler.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
+
 export function startService(
   service: string,
   env: Record<string, string>,
   stdio: 'inherit' | 'ignore' = 'inherit',
 ): ChildProcess {
-  return spawn(process.execPath, [path.join(root, `dist/apps/${service}/src/main.js`)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', stdio, 'inherit'],
-  });
+  return killedOnExit(
+    spawn(process.execPath, [path.join(root, `dist/apps/${service}/src/main.js`)], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', stdio, 'inherit'],
+    }),
+  );
+}
+
+/** The child, killed if the benchmark exits first (so a crashed run leaves no service behind). */
+export function killedOnExit(child: ChildProcess): ChildProcess {
+  reapOnExit();
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
 }
 
 export async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
