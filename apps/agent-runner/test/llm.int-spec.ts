@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import { FakeOpenAI, waitFor } from '@vigil/testing';
@@ -176,12 +177,14 @@ describe('LlmClient against an OpenAI-compatible server', () => {
 
 describe('LlmClient with the network unreachable', () => {
   const realFetch = globalThis.fetch;
+  const realConnect = net.Socket.prototype.connect;
   const attempted: string[] = [];
   let fake: FakeOpenAI;
 
   beforeAll(async () => {
     fake = await FakeOpenAI.start();
-    // Everything but 127.0.0.1 fails at once, as in a cluster without egress, and is recorded.
+    // Everything but 127.0.0.1 fails at once, as in a cluster without egress, and is recorded: at
+    // fetch, and below it at every TCP connection (node:http, https, undici, whatever a library uses).
     globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
       const url = new URL(input instanceof Request ? input.url : input.toString());
       if (url.hostname !== '127.0.0.1') {
@@ -190,11 +193,43 @@ describe('LlmClient with the network unreachable', () => {
       }
       return realFetch(input, init);
     }) as typeof fetch;
+    net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+      const [first, second] = args;
+      const host =
+        typeof first === 'object' && first !== null && !Array.isArray(first)
+          ? (first as { host?: string; path?: string }).path
+            ? '127.0.0.1'
+            : (first as { host?: string }).host
+          : typeof first === 'number'
+            ? (second as string | undefined)
+            : '127.0.0.1'; // a path: a local socket
+      if (!['127.0.0.1', '::1', 'localhost', undefined].includes(host)) {
+        attempted.push(`tcp://${host}`);
+        process.nextTick(() => this.destroy(new Error(`connect ${host}: the network is unreachable`)));
+        return this;
+      }
+      return (realConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+    } as typeof net.Socket.prototype.connect;
   });
 
   afterAll(async () => {
     globalThis.fetch = realFetch;
+    net.Socket.prototype.connect = realConnect;
     await fake.close();
+  });
+
+  it('refuses a connection beyond 127.0.0.1 at the socket, whatever client makes it (the guard works)', async () => {
+    const before = attempted.length;
+    const { request } = await import('node:https');
+    const failed = await new Promise<Error>((resolve) =>
+      request('https://tiktoken.pages.dev/js/o200k_base.json', (res) => res.resume())
+        .on('error', resolve)
+        .end(),
+    );
+    // Refused before any name lookup: the socket is asked to connect to the name.
+    expect(failed.message).toBe('connect tiktoken.pages.dev: the network is unreachable');
+    expect(attempted.slice(before)).toEqual(['tcp://tiktoken.pages.dev']);
+    attempted.length = before;
   });
 
   it('makes no request beyond the endpoint, through a tool-call turn, with a streaming-minded handler', async () => {
