@@ -244,7 +244,7 @@ describe(`alert analysis and similar alerts (${TEST_MODE})`, () => {
     expect(analysedOf(missing)).toHaveLength(0);
   });
 
-  it('answers similar alerts: same fingerprint first, then same type newest first, without the excluded one, at most limit, only the tenant’s', async () => {
+  it('answers similar alerts: same fingerprint first, then same type newest first, without the excluded one, at most limit, only the tenant’s, with completed analyses only', async () => {
     const t = tenant();
     const other = tenant();
     // Ingested one after the other, so their last-seen times increase: d1 < d2 < d3 < current.
@@ -271,6 +271,9 @@ describe(`alert analysis and similar alerts (${TEST_MODE})`, () => {
     const session = uuidv7();
     await send(t, completed(d3, session, 'inode exhaustion on /data'));
     await settled(t, d3, (a) => a.analysis?.status === 'completed');
+    // A failed investigation's text is its error, not an analysis: the tool gives none for d1.
+    await send(t, failed(d1, uuidv7(), 'failed', 'the model call failed: 503 overloaded'));
+    await settled(t, d1, (a) => a.analysis?.status === 'failed');
 
     const found = await similar(t, { fingerprint: 'd2', alertType: 'disk', excludeId: current });
     expect(found.map((a) => [a.fingerprint, a.match])).toEqual([

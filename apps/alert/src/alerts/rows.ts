@@ -214,7 +214,7 @@ export function viewOf(state: AlertState): AlertView {
 /**
  * A similar alert (the similar_alerts tool): how it ended — the note of its last resolve, from the
  * row's `resolved_body` (that timeline entry's body), even when a new episode has begun since — and
- * its last analysis.
+ * its last analysis, when that investigation completed.
  */
 export function similarViewOf(row: Row, match: SimilarAlertView['match']): SimilarAlertView {
   const state = stateOf(row);
@@ -237,7 +237,8 @@ export function similarViewOf(row: Row, match: SimilarAlertView['match']): Simil
     acknowledgedAt: state.acknowledged ? toIso(state.acknowledged.at) : null,
     resolvedAt: state.resolved ? toIso(state.resolved.at) : null,
     resolutionNote,
-    analysis: state.analysis?.text ?? null,
+    // Only a completed investigation's text is an analysis; a failed or skipped one's is its error.
+    analysis: state.analysis?.status === 'completed' ? state.analysis.text : null,
   };
 }
 
