@@ -1,6 +1,7 @@
 // The MCP clients of the agent runner on real transports: a standard server from npm over stdio, and a
 // server built here with the SDK over Streamable HTTP that answers, hangs, fails and reports errors.
 // No Vigil service is started: both test modes run the same thing.
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -170,7 +171,7 @@ describe('MCP connections', () => {
     expect(testServer.headers.length).toBeGreaterThan(0);
     expect(testServer.headers.every((headers) => headers.authorization === 'Bearer test-token')).toBe(true);
 
-    const timing = { startedAt: expect.any(Date), durationMs: expect.any(Number) };
+    const timing = { startedAtUs: expect.any(BigInt), durationMs: expect.any(Number) };
     expect(exchanges).toEqual([
       { server: 'tools', kind: 'tool_list', ok: true, tools: TEST_TOOLS, ...timing },
       {
@@ -254,7 +255,7 @@ describe('MCP connections', () => {
       kind: 'tool_list',
       ok: false,
       error: `connection refused (127.0.0.1:${downPort})`,
-      startedAt: expect.any(Date),
+      startedAtUs: expect.any(BigInt),
       durationMs: expect.any(Number),
     });
   });
@@ -345,5 +346,34 @@ describe('closing the MCP connections', () => {
       error: 'the MCP connections are closed',
       durationMs: expect.any(Number),
     });
+  });
+});
+
+describe('a standard npm server over Streamable HTTP', () => {
+  it('lists and calls the tools of server-everything served over HTTP, unchanged', async () => {
+    const port = await refusedPort();
+    const child = spawn(process.execPath, [EVERYTHING_ENTRY, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let said = '';
+    child.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+    const connections = new McpConnections([
+      { name: 'everything-http', transport: 'http', url: `http://127.0.0.1:${port}/mcp`, timeoutMs: 10_000 },
+    ]);
+    try {
+      await waitFor(() => said.includes(`listening on port ${port}`), { what: 'server-everything listening' });
+      const listed = await connections.listTools('everything-http');
+      if (!listed.ok) throw new Error(listed.error);
+      expect(listed.tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'get-sum']));
+      expect(await connections.callTool('everything-http', 'echo', { message: 'over HTTP' })).toEqual({
+        ok: true,
+        text: 'Echo: over HTTP',
+        durationMs: expect.any(Number),
+      });
+    } finally {
+      await connections.close();
+      child.kill();
+    }
   });
 });
