@@ -196,6 +196,7 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
     ]);
     const [started, listing, ask, echo, answer] = events.map((e) => e.payload);
     expect(started).toMatchObject({
+      stepDescription: 'Started the investigation with agent kubernetes',
       alertId,
       alertType: 'KubePodCrashLooping',
       agentType: 'kubernetes',
@@ -224,6 +225,7 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
     });
     expect(answer).toMatchObject({ success: true, response: 'Analysis of KubePodCrashLooping: the echo answered.' });
     expect(completed.payload).toMatchObject({
+      stepDescription: 'Concluded with an analysis',
       finalAnalysis: 'Analysis of KubePodCrashLooping: the echo answered.',
       forcedConclusion: false,
       agentType: 'kubernetes',
@@ -302,8 +304,13 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
     for (const id of [running, queued]) {
       const type = ids.indexOf(id);
       expect(await postAlert(a, `gate-${type}`)).toBe(id);
-      const view = await api<{ occurrences: number }>('GET', `/api/v1/alerts/${id}`, a.users.viewer.auth);
-      expect(view.body.occurrences).toBe(2);
+      // Accepted (202) is stored a moment later.
+      await waitFor(
+        async () =>
+          (await api<{ occurrences: number }>('GET', `/api/v1/alerts/${id}`, a.users.viewer.auth)).body.occurrences ===
+          2,
+        { what: `the repeat of ${id} stored` },
+      );
     }
 
     model.open();

@@ -55,7 +55,10 @@ describe(`agent runner with no model endpoint (${TEST_MODE})`, () => {
     const alertId = await postAlert(system, admin, 'HighLatency');
     await waitFor(() => eventsOfAlert(system, alertId).length === 2, { what: 'the skipped session' });
     const [started, ended] = eventsOfAlert(system, alertId);
-    expect(started).toMatchObject({ type: 'agent.session.started', payload: { alertId, agentType: 'general' } });
+    expect(started).toMatchObject({
+      type: 'agent.session.started',
+      payload: { alertId, agentType: 'general', stepDescription: 'Started the investigation with agent general' },
+    });
     expect(started!.payload.model).toBeUndefined();
     expect(ended).toMatchObject({
       type: 'agent.session.failed',
@@ -63,6 +66,7 @@ describe(`agent runner with no model endpoint (${TEST_MODE})`, () => {
         sequence: 1,
         status: 'skipped',
         error: 'no model is configured (set OPENAI_BASE_URL to an OpenAI-compatible endpoint)',
+        stepDescription: 'Skipped: no model is configured (set OPENAI_BASE_URL to an OpenAI-compatible endpoint)',
       },
     });
 

@@ -300,6 +300,7 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
       trigger: job.trigger,
       ...(this.llm && { model: agent.model }),
       startedAt: isoMicros(nowUs),
+      stepDescription: `Started the investigation with agent ${agent.name}`.slice(0, 500),
     });
   }
 
@@ -395,8 +396,17 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
           ...common,
           finalAnalysis: end.text,
           forcedConclusion: end.forcedConclusion,
+          stepDescription: end.forcedConclusion
+            ? 'Concluded without tools, at the limit of iterations or tokens'
+            : 'Concluded with an analysis',
         });
-      else tx.emit(RoutingKeys.AgentSessionFailed, { ...common, status: end.status, error: end.error });
+      else
+        tx.emit(RoutingKeys.AgentSessionFailed, {
+          ...common,
+          status: end.status,
+          error: end.error,
+          stepDescription: endingLine(end.status, end.error),
+        });
     });
   }
 
@@ -431,6 +441,7 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
       status: 'failed',
       error: reason,
       completedAt: isoMicros(nowUs),
+      stepDescription: endingLine('failed', reason),
     });
     return true;
   }
@@ -609,4 +620,10 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
 
 function zeroTokens(): TokenUsage {
   return { prompt: 0, completion: 0, total: 0 };
+}
+
+/** "Failed: <the reason's first line>" or "Skipped: …", within the step description's 500 characters. */
+function endingLine(status: 'failed' | 'skipped', error: string): string {
+  const line = `${status === 'failed' ? 'Failed' : 'Skipped'}: ${error.split('\n', 1)[0]}`;
+  return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }

@@ -36,7 +36,16 @@ export abstract class AgentSessionEvent {
   sequence!: number;
 }
 
-export class AgentSessionStarted extends AgentSessionEvent {
+/** The one-line step description of a session's start and end ("Started with agent kubernetes"). */
+abstract class AgentSessionMark extends AgentSessionEvent {
+  /** Optional: events of runners older than this field have none. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  stepDescription?: string;
+}
+
+export class AgentSessionStarted extends AgentSessionMark {
   @IsUUID()
   alertId!: string;
 
@@ -153,7 +162,7 @@ export class AgentMcpInteraction extends AgentInteraction {
 }
 
 /** What the closing event of a session repeats from its start, so it reads on its own. */
-export abstract class AgentSessionEnded extends AgentSessionEvent {
+export abstract class AgentSessionEnded extends AgentSessionMark {
   @IsUUID()
   alertId!: string;
 
