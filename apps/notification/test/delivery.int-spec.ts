@@ -4,10 +4,11 @@
 // acknowledgement updating the Slack message and threading the email, redelivered events sending
 // nothing twice, a storm grouped, quiet hours held into a digest, escalation, retries, a permanent
 // failure with its email fallback, and all of it in the deliveries list.
-import { RoutingKeys, RpcPatterns, type Envelope } from '@vigil/contracts';
+import { RoutingKeys, RpcPatterns, type ChannelView, type Envelope } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
 import { DeliveryRetention } from '../src/deliveries/retention.service.js';
 import {
+  ACTOR,
   acknowledged,
   alertOf,
   allDeliveries,
@@ -341,6 +342,42 @@ describe('notification engine', () => {
       { what: 'delivered after the wait' },
     );
     expect(delivered.attempts.map((a) => a.ok)).toEqual([false, true]);
+  });
+
+  it('posts to a Slack incoming webhook once per change, retrying a 500, and records each delivery', async () => {
+    const path = `T1/B1/${Math.random().toString(36).slice(2, 10)}`;
+    const hook = await rig.harness.request<ChannelView>(
+      RpcPatterns.NotificationChannelsCreate,
+      { name: `hook-${path.slice(-8)}`, type: 'slack-webhook', secrets: { webhookUrl: rig.slack.webhookUrl(path) } },
+      { tenantId: rig.tenantId, actor: ACTOR },
+    );
+    await route(rig, { channelIds: [hook.id] });
+    const posts = () => rig.slack.requestsOf('webhook').filter((r) => r.path === `/services/${path}`);
+    rig.slack.failNext({ status: 500 }, 'webhook');
+    const alert = alertOf(rig);
+    await created(rig, alert);
+    await waitFor(() => posts().length === 1, { what: 'the first post' });
+    rig.clock.advance(10 * SECOND);
+    await tick(rig);
+    await waitFor(() => posts().length === 2, { what: 'the retried post' });
+    expect(posts().map((r) => r.status)).toEqual([500, 200]);
+    expect(JSON.stringify(posts()[1]!.args)).toContain('KubePodCrashLooping');
+
+    // A webhook cannot update its message: the acknowledgement is a post of its own.
+    await acknowledged(rig, alert);
+    rig.clock.advance(SECOND);
+    await tick(rig);
+    await waitFor(() => posts().length === 3, { what: 'the acknowledgement post' });
+    const listed = await waitFor(
+      async () => {
+        const rows = await deliveries(rig, { alertId: alert.alertId });
+        return rows.length === 2 && rows.every((d) => d.status === 'delivered') && rows;
+      },
+      { what: 'two delivered deliveries' },
+    );
+    const byKind = Object.fromEntries(listed.map((d) => [d.kind, d.attempts.map((a) => a.ok)]));
+    expect(byKind).toEqual({ created: [false, true], acknowledged: [true] });
+    expect(posts().map((r) => r.status)).toEqual([500, 200, 200]);
   });
 
   it('keeps held messages across a restart and sends their digest when quiet hours end', async () => {

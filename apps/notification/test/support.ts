@@ -45,6 +45,8 @@ export async function startRig(start = '2026-01-14T12:00:00.000Z'): Promise<Noti
       SMTP_URL: smtp.url,
       SMTP_FROM: 'Vigil <vigil@test>',
       PUBLIC_URL: 'https://vigil.test',
+      // The Slack stand-in's incoming webhooks are on 127.0.0.1, which channels refuse unless allowed.
+      NOTIFY_ALLOWED_CIDRS: '127.0.0.1/32',
     },
     watch: ['notification.*', 'alert.escalated'],
   });
