@@ -472,3 +472,48 @@ describe('notification engine', () => {
     expect(left.map((d) => [d.alertId, d.status])).toEqual([[held.alertId, 'held']]);
   });
 });
+
+describe('notification engine with two replicas', () => {
+  let rig: NotifyRig;
+
+  beforeAll(async () => {
+    rig = await startRig();
+    await rig.harness.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('keeps a Slack channel to one message a second across replicas, rolling up the rest, dropping none', async () => {
+    expect(rig.harness.services).toHaveLength(2);
+    const slack = await slackChannel(rig);
+    await route(rig, { channelIds: [slack.id] });
+    const channel = slack.config['channelId'] as string;
+    const alerts = Array.from({ length: 12 }, (_, i) => alertOf(rig, { labels: { pod: `p${i}` } }));
+    // All at once: both replicas consume some, commit, and go to send to the same channel.
+    await Promise.all(alerts.map((alert) => created(rig, alert)));
+    const settled = (rows: { status: string }[]) =>
+      rows.length >= alerts.length && rows.every((d) => d.status === 'delivered' || d.status === 'grouped');
+    await waitFor(async () => (await allDeliveries(rig)).length >= alerts.length, { what: 'the deliveries planned' });
+    for (let turn = 0; turn < 10 && !settled(await allDeliveries(rig)); turn++) {
+      await tick(rig);
+      rig.clock.advance(SECOND);
+    }
+    const rows = await waitFor(async () => settled(await allDeliveries(rig)) && allDeliveries(rig), {
+      what: 'every delivery sent or rolled up',
+    });
+
+    // Slack never had to refuse one: no two messages within a second, whichever replica sent them.
+    const posts = rig.slack.requestsOf('chat.postMessage').filter((r) => r.args['channel'] === channel);
+    expect(posts.filter((r) => r.status !== 200)).toEqual([]);
+    // Each alert went out once: alone, or in a delivered roll-up that carries it.
+    const byAlert = rows.filter((d) => d.kind !== 'rollup');
+    expect(byAlert.map((d) => d.alertId).sort()).toEqual(alerts.map((a) => a.alertId).sort());
+    const rollups = rows.filter((d) => d.kind === 'rollup');
+    expect(rollups.every((d) => d.status === 'delivered')).toBe(true);
+    expect(posts).toHaveLength(byAlert.filter((d) => d.status === 'delivered').length + rollups.length);
+    expect(rig.slack.messages(channel)).toHaveLength(posts.length);
+    expect(posts.length).toBeLessThan(alerts.length);
+  });
+});

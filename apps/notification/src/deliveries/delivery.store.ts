@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { DeliveryStatus } from '@vigil/contracts';
 import { chunks, placeholders, type Column, type Row, type Sql } from '@vigil/persistence';
 
+const PACE_COLUMNS: readonly Column[] = [
+  { name: 'tenant_id', pg: 'varchar' },
+  { name: 'channel_id', pg: 'uuid' },
+  { name: 'free_at_us', pg: 'bigint' },
+];
+
 /** A delivery row as the engine writes it. */
 export interface NewDelivery {
   id: string;
@@ -252,6 +258,58 @@ export class DeliveryStore {
           [nextAtUs, nowUs, tenantId, ...part],
         );
     }
+  }
+
+  /**
+   * Takes each channel's turn if it is free (its last turn at least `intervalUs` ago and no wait asked
+   * for): one upsert that moves the channel's next free time forward only where it has passed, so of
+   * two replicas asking at once one gets the turn and the other waits on the row lock, then finds it
+   * taken. Returns how long each channel must wait, in microseconds: 0 for a turn taken.
+   */
+  async takeTurns(
+    sql: Sql,
+    tenantId: string,
+    channelIds: readonly string[],
+    nowUs: number,
+    intervalUs: number,
+  ): Promise<Map<string, number>> {
+    const waits = new Map<string, number>();
+    if (channelIds.length === 0) return waits;
+    const taken = await sql.insert<Row>(
+      'notification_channel_pace',
+      PACE_COLUMNS,
+      [...channelIds].sort().map((id) => [tenantId, id, nowUs + intervalUs]),
+      `ON CONFLICT (tenant_id, channel_id) DO UPDATE SET free_at_us = excluded.free_at_us
+       WHERE notification_channel_pace.free_at_us <= excluded.free_at_us - ${Math.trunc(intervalUs)}
+       RETURNING channel_id`,
+    );
+    const got = new Set(taken.map((row) => String(row['channel_id']).toLowerCase()));
+    const others = channelIds.filter((id) => !got.has(id.toLowerCase()));
+    for (const id of channelIds) if (got.has(id.toLowerCase())) waits.set(id, 0);
+    for (const part of chunks(others)) {
+      if (part.length === 0) continue;
+      const rows = await sql.query<Row>(
+        `SELECT channel_id, free_at_us FROM notification_channel_pace
+         WHERE tenant_id = ? AND channel_id IN (${placeholders(part.length)})`,
+        [tenantId, ...part],
+      );
+      const freeAt = new Map(rows.map((row) => [String(row['channel_id']).toLowerCase(), Number(row['free_at_us'])]));
+      // A row no longer there (deleted meanwhile) is no reason to wait long: one interval.
+      for (const id of part) waits.set(id, Math.max(1, (freeAt.get(id.toLowerCase()) ?? nowUs + intervalUs) - nowUs));
+    }
+    return waits;
+  }
+
+  /** The provider asked to wait: no replica sends to the channel before `untilUs`. */
+  async pauseChannel(sql: Sql, tenantId: string, channelId: string, untilUs: number): Promise<void> {
+    await sql.insert(
+      'notification_channel_pace',
+      PACE_COLUMNS,
+      [[tenantId, channelId, untilUs]],
+      `ON CONFLICT (tenant_id, channel_id) DO UPDATE SET free_at_us = CASE
+         WHEN excluded.free_at_us > notification_channel_pace.free_at_us THEN excluded.free_at_us
+         ELSE notification_channel_pace.free_at_us END`,
+    );
   }
 
   /** Deliveries carried by another's message: `grouped` under it, no longer due. */

@@ -7,7 +7,6 @@ import { v7 as uuidv7 } from 'uuid';
 import { QUIET_BUCKET, groupStateOf, storedGroupOf } from '../consumption/planner.js';
 import {
   afterFailure,
-  ChannelPacer,
   dueStep,
   flushGroup,
   heldUntil,
@@ -76,7 +75,6 @@ interface Outcome {
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly pacer: ChannelPacer;
   private readonly channelCache = new Map<string, { info: ChannelInfo; until: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -94,9 +92,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.pacer = new ChannelPacer(clock);
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
@@ -344,7 +340,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async sendForTenant(tenantId: string, deliveries: Delivery[]): Promise<void> {
     const channels = await this.channelsOf(tenantId, deliveries);
-    const { units, writes } = this.prepare(tenantId, deliveries, channels);
+    const turns = await this.takeTurns(tenantId, deliveries, channels);
+    const { units, writes } = this.prepare(tenantId, deliveries, channels, turns);
     const outcomes: Outcome[] = [];
     for (let i = 0; i < units.length; i += SEND_CONCURRENCY)
       outcomes.push(...(await Promise.all(units.slice(i, i + SEND_CONCURRENCY).map((u) => this.send(tenantId, u)))));
@@ -384,6 +381,27 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
+   * The turns of the paced (Slack) channels among a tenant's claimed deliveries, taken in the
+   * database in a transaction of their own, committed before anything is sent: the pace holds across
+   * replicas, not only within one. Microseconds to wait per channel, 0 where the turn was taken.
+   */
+  private async takeTurns(
+    tenantId: string,
+    deliveries: readonly Delivery[],
+    channels: ReadonlyMap<string, ChannelInfo>,
+  ): Promise<Map<string, number>> {
+    const paced = [...new Set(deliveries.map((d) => d.channelId))].filter((id) => {
+      const channel = channels.get(id);
+      return channel !== undefined && channel.type !== 'email';
+    });
+    if (paced.length === 0) return new Map();
+    const nowUs = this.clock() * US_PER_MS;
+    return this.transactions.inTenant(tenantId, ({ sql }) =>
+      this.store.takeTurns(sql, tenantId, paced, nowUs, SLACK_PACE_MS * US_PER_MS),
+    );
+  }
+
+  /**
    * What to send of one tenant's claimed deliveries, and the writes that go with it (run in the
    * transaction that records the outcomes): a deleted channel's deliveries failed, a paced channel's
    * deliveries put back until its turn or, when several are waiting, rolled up into one message.
@@ -392,6 +410,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     tenantId: string,
     deliveries: Delivery[],
     channels: Map<string, ChannelInfo>,
+    turns: ReadonlyMap<string, number>,
   ): { units: Unit[]; writes: ((sql: Sql) => Promise<void>)[] } {
     const nowMs = this.clock();
     const nowUs = nowMs * US_PER_MS;
@@ -423,7 +442,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         units.push(...waiting.map(unitOf));
         continue;
       }
-      const waitMs = this.pacer.waitMs(channelId);
+      const waitMs = Math.ceil((turns.get(channelId) ?? SLACK_PACE_MS * US_PER_MS) / US_PER_MS);
       if (waitMs > 0) {
         release(
           waiting.map((d) => d.id),
@@ -431,14 +450,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         );
         continue;
       }
-      this.pacer.sent(channelId, SLACK_PACE_MS);
       const turn = messageFor(waiting);
       if ('single' in turn) {
         units.push(unitOf(turn.single));
         if (turn.later.length)
           release(
             turn.later.map((d) => d.id),
-            nowMs + this.pacer.waitMs(channelId),
+            nowMs + SLACK_PACE_MS,
           );
         continue;
       }
@@ -496,7 +514,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
               ...(err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
             }
           : { message: err instanceof Error ? err.message : String(err), kind: 'transient' as const };
-      if (error.retryAfterMs) this.pacer.pause(unit.channel.id, error.retryAfterMs);
       return { unit, startedAtMs, durationMs: Math.round(performance.now() - started), error };
     }
   }
@@ -511,6 +528,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const healthy = new Set<string>();
     const unhealthy = new Map<string, string>();
     const fallbacks: NewDelivery[] = [];
+    /** Channels whose provider asked to wait (Retry-After), until when (µs). */
+    const paused = new Map<string, number>();
     let routes: Awaited<ReturnType<NotificationSettings['routes']>> | undefined;
     for (const { unit, startedAtMs, durationMs, result, error } of outcomes) {
       const { delivery, channel } = unit;
@@ -547,6 +566,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         continue;
       }
       const failure = error!;
+      if (failure.retryAfterMs)
+        paused.set(channel.id, Math.max(paused.get(channel.id) ?? 0, (nowMs + failure.retryAfterMs) * US_PER_MS));
       const next = afterFailure(failure.kind, attempt, nowMs, failure.retryAfterMs);
       attempts.push({
         attempt: { ...base, outcome: failure.kind, error: failure.message },
@@ -584,6 +605,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     for (const [channelId, message] of unhealthy)
       await this.settings.markUnhealthy(sql, tenantId, channelId, message, BigInt(nowUs));
     await this.store.insert(sql, fallbacks);
+    for (const [channelId, untilUs] of paused) await this.store.pauseChannel(sql, tenantId, channelId, untilUs);
   }
 
   private newDelivery(

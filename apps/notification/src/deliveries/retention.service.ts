@@ -13,7 +13,8 @@ const RETENTION_BATCH = 500;
 /**
  * Every hour, deliveries that are settled (delivered, failed, or carried by another's message) and
  * older than the retention are deleted with their attempts, a small batch per transaction; so are
- * threads of alerts first notified that long ago and escalations that stopped that long ago.
+ * threads of alerts first notified that long ago and escalations that stopped that long ago, and
+ * channel turns (pacing) a day past.
  */
 @Injectable()
 export class DeliveryRetention implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -60,6 +61,8 @@ export class DeliveryRetention implements OnApplicationBootstrap, OnApplicationS
     await this.transactions.asPlatform(async ({ sql }) => {
       await sql.run('DELETE FROM notification_threads WHERE created_at_us < ?', [cutoff]);
       await sql.run('DELETE FROM notification_escalations WHERE stopped IS NOT NULL AND updated_at_us < ?', [cutoff]);
+      // A channel's turn a day past says nothing any more (a missing row is a free turn).
+      await sql.run('DELETE FROM notification_channel_pace WHERE free_at_us < ?', [nowMs * 1_000 - DAY_US]);
     });
     if (deleted) this.logger.info({ deleted, days }, 'notification deliveries past retention deleted');
     return deleted;
