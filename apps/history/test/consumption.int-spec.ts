@@ -293,6 +293,22 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
     expect(result).toEqual(expected);
   });
 
+  it('keeps the first end: a later end of the session, in another envelope, changes nothing', async () => {
+    const t = tenant();
+    const sessionId = uuidv7();
+    await sendAll(t, sessionEvents(sessionId, uuidv7(), 'completed'));
+    const first = await settled(t, sessionId);
+    expect(first.session).toMatchObject({ status: 'completed', final_analysis: 'The pod ran out of memory.' });
+    // A second runner closing the same session as failed (a new envelope, so not a duplicate).
+    const failed = sessionEvents(sessionId, uuidv7(), 'failed').at(-1)!;
+    await send(t, { ...failed, payload: { ...failed.payload, completedAt: at(9_000_000) } });
+    // Then a marker in the same tenant (one lane, in order): once it is stored, so is the second end.
+    const marker = uuidv7();
+    await sendAll(t, sessionEvents(marker, uuidv7(), 'completed'));
+    await settled(t, marker);
+    expect(await stored(t, sessionId)).toEqual(first);
+  });
+
   it('stores every envelope once when each is delivered twice', async () => {
     const t = tenant();
     const sessionId = uuidv7();

@@ -45,7 +45,7 @@ export class ConsumptionService implements OnModuleInit {
     return this.consumer.consume(source);
   }
 
-  /** One tenant's part of a batch: session rows first, then the steps, the starts and ends, the derived fields. */
+  /** One tenant's part of a batch: session rows first, then the steps, then each session's fields at once. */
   private async write(tx: Tx, envelopes: Envelope<AgentEnvelope['payload']>[]): Promise<void[]> {
     const { sql, tenantId } = tx;
     const now = Number(nowMicros());
@@ -79,9 +79,7 @@ export class ConsumptionService implements OnModuleInit {
     const sessions = [...maxSequence.keys()].sort();
     await this.store.ensureSessions(sql, tenantId, sessions, now);
     await this.store.insertSteps(sql, tenantId, llm, mcp);
-    await this.store.applyStarted(sql, tenantId, starts, now);
-    await this.store.applyEnded(sql, tenantId, ends, now);
-    await this.store.refresh(sql, tenantId, maxSequence, now);
+    await this.store.settle(sql, tenantId, maxSequence, starts, ends, now);
     return envelopes.map(() => undefined);
   }
 }

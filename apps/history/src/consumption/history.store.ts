@@ -18,15 +18,12 @@ import {
   storable,
 } from './rows.js';
 
-/** Sessions recounted by one statement at most (two parameters each, twice, in its CASE). */
+/** Sessions settled by one statement at most (two parameters each, twice, in its CASE). */
 const REFRESH_CHUNK = 200;
 const ENDED = ENDED_STATUSES.map((s) => `'${s}'`).join(', ');
 const OF_SESSION = 'i.tenant_id = history_sessions.tenant_id AND i.session_id = history_sessions.session_id';
 const LLM_SUM = (column: string) =>
   `COALESCE((SELECT SUM(i.${column}) FROM history_llm_interactions i WHERE ${OF_SESSION}), 0)`;
-/** Before its end, a session's tokens are the sum of its LLM steps; after, the provider's totals from the end. */
-const TOKENS = (column: string) =>
-  `${column} = CASE WHEN status IN (${ENDED}) THEN ${column} ELSE ${LLM_SUM(column)} END`;
 
 /** The fields of a start and of an end, with their PostgreSQL types, as they travel in one JSON array. */
 const START_FIELDS: Readonly<Record<string, string>> = {
@@ -55,29 +52,79 @@ const END_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * A JSON array of objects (one parameter) as a table `v` with the given columns, for an UPDATE …
- * FROM: many rows' values in one statement, in either dialect.
+ * A JSON array of objects (one parameter) as a table with the given columns, for an UPDATE … FROM:
+ * many rows' values in one statement, in either dialect.
  */
-function fromJson(sql: Sql, fields: Readonly<Record<string, string>>): string {
+function fromJson(sql: Sql, fields: Readonly<Record<string, string>>, alias: string): string {
   if (sql.dialect === 'postgres')
-    return `json_to_recordset(CAST(? AS json)) AS v(${Object.entries(fields)
+    return `json_to_recordset(CAST(? AS json)) AS ${alias}(${Object.entries(fields)
       .map(([name, type]) => `${name} ${type}`)
       .join(', ')})`;
   return `(SELECT ${Object.keys(fields)
     .map((name) => `json_extract(value, '$.${name}') AS ${name}`)
-    .join(', ')} FROM json_each(?)) AS v`;
+    .join(', ')} FROM json_each(?)) AS ${alias}`;
 }
 
 /**
- * `session_id` among the events' sessions, spelled out beside the join with their values: the planner
- * then finds the rows by primary key, instead of joining against a scan of the tenant's sessions
- * (it cannot see into the JSON for how few they are).
+ * The sessions of one statement as a table `k` to join the values on, and `session_id` among them
+ * spelled out beside it: the planner then finds the rows by primary key, instead of joining against a
+ * scan of the tenant's sessions (it cannot see into a parameter for how few they are).
  */
-function sessionsIn(sql: Sql, events: readonly { sessionId: string }[]): { clause: string; params: unknown[] } {
-  const ids = [...new Set(events.map((e) => e.sessionId))];
+function sessionKeys(
+  sql: Sql,
+  ids: readonly string[],
+): { table: string; tableParams: unknown[]; clause: string; clauseParams: unknown[] } {
   return sql.dialect === 'postgres'
-    ? { clause: 'history_sessions.session_id = ANY(CAST(? AS uuid[]))', params: [ids] }
-    : { clause: `history_sessions.session_id IN (${placeholders(ids.length)})`, params: ids };
+    ? {
+        table: 'unnest(CAST(? AS uuid[])) AS k(session_id)',
+        tableParams: [ids],
+        clause: 'history_sessions.session_id = ANY(CAST(? AS uuid[]))',
+        clauseParams: [ids],
+      }
+    : {
+        table: '(SELECT value AS session_id FROM json_each(?)) AS k',
+        tableParams: [JSON.stringify(ids)],
+        clause: `history_sessions.session_id IN (${placeholders(ids.length)})`,
+        clauseParams: [...ids],
+      };
+}
+
+/** The first event of each session (a second start or end of a session changes nothing). */
+function firstBySession<E extends { sessionId: string }>(events: readonly E[]): Map<string, E> {
+  const first = new Map<string, E>();
+  for (const e of events) if (!first.has(e.sessionId)) first.set(e.sessionId, e);
+  return first;
+}
+
+function startRow(e: AgentSessionStarted): Record<string, unknown> {
+  return {
+    session_id: e.sessionId,
+    alert_id: e.alertId,
+    alert_type: storable(e.alertType),
+    agent_type: storable(e.agentType),
+    trigger_type: e.trigger,
+    model: storable(e.model),
+    alert_data: JSON.stringify(e.alertData),
+    started_at_us: microsOf(e.startedAt),
+  };
+}
+
+function endRow(e: AgentSessionCompleted | AgentSessionFailed): Record<string, unknown> {
+  const completed = 'finalAnalysis' in e;
+  return {
+    session_id: e.sessionId,
+    status: completed ? 'completed' : e.status,
+    completed_at_us: microsOf(e.completedAt),
+    error: completed ? null : storable(e.error),
+    final_analysis: completed ? storable(e.finalAnalysis) : null,
+    forced_conclusion: completed ? e.forcedConclusion : null,
+    prompt_tokens: e.tokens.prompt,
+    completion_tokens: e.tokens.completion,
+    total_tokens: e.tokens.total,
+    alert_id: e.alertId,
+    alert_type: storable(e.alertType),
+    agent_type: storable(e.agentType),
+  };
 }
 
 /**
@@ -117,108 +164,76 @@ export class HistoryStore {
     ]);
   }
 
-  /** The starts' fields; a pending session is now in progress, an ended one stays ended. One statement. */
-  async applyStarted(sql: Sql, tenantId: string, starts: readonly AgentSessionStarted[], nowUs: number): Promise<void> {
-    if (starts.length === 0) return;
-    const values = fromJson(sql, START_FIELDS);
-    const keyed = sessionsIn(sql, starts);
-    await sql.run(
-      `UPDATE history_sessions SET alert_id = v.alert_id, alert_type = v.alert_type, agent_type = v.agent_type,
-         trigger_type = v.trigger_type, model = v.model, alert_data = v.alert_data, started_at_us = v.started_at_us,
-         status = CASE WHEN status = 'pending' THEN 'in_progress' ELSE status END, updated_at_us = ?
-       FROM ${values} WHERE history_sessions.tenant_id = ? AND ${keyed.clause} AND history_sessions.session_id = v.session_id`,
-      [
-        nowUs,
-        JSON.stringify(
-          starts.map((e) => ({
-            session_id: e.sessionId,
-            alert_id: e.alertId,
-            alert_type: storable(e.alertType),
-            agent_type: storable(e.agentType),
-            trigger_type: e.trigger,
-            model: storable(e.model),
-            alert_data: JSON.stringify(e.alertData),
-            started_at_us: microsOf(e.startedAt),
-          })),
-        ),
-        tenantId,
-        ...keyed.params,
-      ],
-    );
-  }
-
-  /** The ends' fields, unless a session already ended (the first end stands). One statement. */
-  async applyEnded(
+  /**
+   * Brings the batch's sessions up to date in one statement per REFRESH_CHUNK sessions: the fields of
+   * their starts (a pending session is now in progress; an ended one stays ended), of their first ends
+   * (unless the session had ended already: the first end stands), and what the rows derive from the
+   * stored steps (counts and errors, so the same whatever the order; tokens before the end; the
+   * duration once both ends are known; the highest sequence seen). One UPDATE instead of one per kind
+   * of change: each session row is rewritten once per batch, and its index entries with it.
+   */
+  async settle(
     sql: Sql,
     tenantId: string,
+    maxSequence: ReadonlyMap<string, number>,
+    starts: readonly AgentSessionStarted[],
     ends: readonly (AgentSessionCompleted | AgentSessionFailed)[],
     nowUs: number,
   ): Promise<void> {
-    if (ends.length === 0) return;
-    // A second end of one session in the same batch changes nothing, as it would in a later batch.
-    const seen = new Set<string>();
-    const first = ends.filter((e) => !seen.has(e.sessionId) && seen.add(e.sessionId));
-    const values = fromJson(sql, END_FIELDS);
-    const keyed = sessionsIn(sql, first);
-    await sql.run(
-      `UPDATE history_sessions SET status = v.status, completed_at_us = v.completed_at_us, error = v.error,
-         final_analysis = v.final_analysis, forced_conclusion = v.forced_conclusion,
-         prompt_tokens = v.prompt_tokens, completion_tokens = v.completion_tokens, total_tokens = v.total_tokens,
-         alert_id = COALESCE(history_sessions.alert_id, v.alert_id),
-         alert_type = COALESCE(history_sessions.alert_type, v.alert_type),
-         agent_type = COALESCE(history_sessions.agent_type, v.agent_type), updated_at_us = ?
-       FROM ${values}
-       WHERE history_sessions.tenant_id = ? AND ${keyed.clause} AND history_sessions.session_id = v.session_id
-         AND history_sessions.status NOT IN (${ENDED})`,
-      [
-        nowUs,
-        JSON.stringify(
-          first.map((e) => {
-            const completed = 'finalAnalysis' in e;
-            return {
-              session_id: e.sessionId,
-              status: completed ? 'completed' : e.status,
-              completed_at_us: microsOf(e.completedAt),
-              error: completed ? null : storable(e.error),
-              final_analysis: completed ? storable(e.finalAnalysis) : null,
-              forced_conclusion: completed ? e.forcedConclusion : null,
-              prompt_tokens: e.tokens.prompt,
-              completion_tokens: e.tokens.completion,
-              total_tokens: e.tokens.total,
-              alert_id: e.alertId,
-              alert_type: storable(e.alertType),
-              agent_type: storable(e.agentType),
-            };
-          }),
-        ),
-        tenantId,
-        ...keyed.params,
-      ],
-    );
-  }
-
-  /**
-   * Recomputes what the sessions' rows derive from their events: step counts and errors (from the
-   * stored steps, so the same whatever the order), tokens before the end, the duration once both
-   * ends are known, and the highest sequence seen. One statement for many sessions.
-   */
-  async refresh(sql: Sql, tenantId: string, maxSequence: ReadonlyMap<string, number>, nowUs: number): Promise<void> {
+    const startOf = firstBySession(starts);
+    const endOf = firstBySession(ends);
     const count = (table: string, where = '') => `(SELECT COUNT(*) FROM ${table} i WHERE ${OF_SESSION}${where})`;
+    const h = 'history_sessions';
+    const ended = `(en.session_id IS NOT NULL AND ${h}.status NOT IN (${ENDED}))`;
+    const started = 'st.session_id IS NOT NULL';
+    const fromStart = (column: string) => `CASE WHEN ${started} THEN st.${column} ELSE ${h}.${column} END`;
+    const fromEnd = (column: string) => `CASE WHEN ${ended} THEN en.${column} ELSE ${h}.${column} END`;
+    /** A start's value; an end fills it in where neither the row nor a start has one. */
+    const fromEither = (column: string) =>
+      `CASE WHEN ${ended} THEN COALESCE(${fromStart(column)}, en.${column}) ELSE ${fromStart(column)} END`;
+    /** Before its end, a session's tokens are the sum of its LLM steps; after, the provider's totals from the end. */
+    const tokens = (column: string) =>
+      `${column} = CASE WHEN ${ended} THEN en.${column} WHEN ${h}.status IN (${ENDED}) THEN ${h}.${column}
+         ELSE ${LLM_SUM(column)} END`;
+    const startedAt = fromStart('started_at_us');
+    const completedAt = fromEnd('completed_at_us');
     for (const part of chunks([...maxSequence.keys()].sort(), REFRESH_CHUNK)) {
-      const highest = `(CASE session_id ${part.map(() => 'WHEN ? THEN CAST(? AS INTEGER)').join(' ')} END)`;
+      const highest = `(CASE ${h}.session_id ${part.map(() => 'WHEN ? THEN CAST(? AS INTEGER)').join(' ')} END)`;
       const highestParams = part.flatMap((id) => [id, maxSequence.get(id)!]);
+      const keys = sessionKeys(sql, part);
+      const startRows = part.flatMap((id) => (startOf.has(id) ? [startRow(startOf.get(id)!)] : []));
+      const endRows = part.flatMap((id) => (endOf.has(id) ? [endRow(endOf.get(id)!)] : []));
       await sql.run(
-        `UPDATE history_sessions SET
+        `UPDATE ${h} SET
+           alert_id = ${fromEither('alert_id')}, alert_type = ${fromEither('alert_type')},
+           agent_type = ${fromEither('agent_type')}, trigger_type = ${fromStart('trigger_type')},
+           model = ${fromStart('model')}, alert_data = ${fromStart('alert_data')}, started_at_us = ${startedAt},
+           status = CASE WHEN ${ended} THEN en.status WHEN ${started} AND ${h}.status = 'pending' THEN 'in_progress'
+             ELSE ${h}.status END,
+           completed_at_us = ${completedAt}, error = ${fromEnd('error')}, final_analysis = ${fromEnd('final_analysis')},
+           forced_conclusion = ${fromEnd('forced_conclusion')},
+           ${tokens('prompt_tokens')}, ${tokens('completion_tokens')}, ${tokens('total_tokens')},
            llm_count = ${count('history_llm_interactions')},
            mcp_count = ${count('history_mcp_interactions')},
            error_count = ${count('history_llm_interactions', ' AND NOT i.success')} + ${count('history_mcp_interactions', ' AND NOT i.success')},
-           ${TOKENS('prompt_tokens')}, ${TOKENS('completion_tokens')}, ${TOKENS('total_tokens')},
-           duration_ms = CASE WHEN started_at_us IS NOT NULL AND completed_at_us IS NOT NULL
-             THEN (completed_at_us - started_at_us) / 1000.0 ELSE NULL END,
-           last_sequence = CASE WHEN last_sequence < ${highest} THEN ${highest} ELSE last_sequence END,
+           duration_ms = CASE WHEN ${startedAt} IS NOT NULL AND ${completedAt} IS NOT NULL
+             THEN (${completedAt} - ${startedAt}) / 1000.0 ELSE NULL END,
+           last_sequence = CASE WHEN ${h}.last_sequence < ${highest} THEN ${highest} ELSE ${h}.last_sequence END,
            updated_at_us = ?
-         WHERE tenant_id = ? AND session_id IN (${placeholders(part.length)})`,
-        [...highestParams, ...highestParams, nowUs, tenantId, ...part],
+         FROM ${keys.table}
+           LEFT JOIN ${fromJson(sql, START_FIELDS, 'st')} ON st.session_id = k.session_id
+           LEFT JOIN ${fromJson(sql, END_FIELDS, 'en')} ON en.session_id = k.session_id
+         WHERE ${h}.tenant_id = ? AND ${h}.session_id = k.session_id AND ${keys.clause}`,
+        [
+          ...highestParams,
+          ...highestParams,
+          nowUs,
+          ...keys.tableParams,
+          JSON.stringify(startRows),
+          JSON.stringify(endRows),
+          tenantId,
+          ...keys.clauseParams,
+        ],
       );
     }
   }
