@@ -83,9 +83,16 @@ export async function runScoped<T>(
     const enter: EnterTenant = async (tenantId) => {
       assertTenantId(tenantId);
       if (!isPostgres(dataSource)) return;
-      if (!restricted) await manager.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
+      // set_config('role', …, true) is SET LOCAL ROLE (membership checked alike): the role and the
+      // tenant in one round trip, which every tenant transaction of every service makes.
+      if (restricted) await manager.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, tenantId]);
+      else
+        await manager.query("SELECT set_config('role', $1, true), set_config($2, $3, true)", [
+          TENANT_ROLE,
+          TENANT_SETTING,
+          tenantId,
+        ]);
       restricted = true;
-      await manager.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, tenantId]);
     };
     return work(manager, enter);
   });
