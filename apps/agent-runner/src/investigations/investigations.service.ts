@@ -55,6 +55,13 @@ interface Job {
 }
 
 /** A session that started: its row is in_progress and agent.session.started is in the outbox. */
+/** How a session ends. */
+type SessionEnd =
+  { status: 'completed'; text: string; forcedConclusion: boolean } | { status: 'failed' | 'skipped'; error: string };
+
+/** Why a session is skipped when the runner has no model. */
+const NO_MODEL = 'no model is configured (set OPENAI_BASE_URL to an OpenAI-compatible endpoint)';
+
 interface Started {
   sessionId: string;
   agent: Agent;
@@ -225,7 +232,9 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
         return;
       }
       const agent = this.registry.agentFor(alert.alertType);
-      const started = await this.begin(job, alert, agent);
+      // With no model there is nothing to investigate: the session opens and closes as skipped in one
+      // transaction (its two events committed together), not two.
+      const started = await this.begin(job, alert, agent, this.llm ? undefined : NO_MODEL);
       if (!started) return;
       await this.investigateAndClose(job, started, abort);
     } finally {
@@ -239,53 +248,63 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
    * a redelivered message whose session was cut off closes that one as failed and opens a new one; an
    * envelope already investigated, or an alert already under investigation, opens nothing.
    */
-  private async begin(job: Job, alert: AlertView, agent: Agent): Promise<Started | null> {
+  private async begin(job: Job, alert: AlertView, agent: Agent, skip?: string): Promise<Started | null> {
     try {
       return await this.transactions.inTenant(job.tenantId, async (tx) => {
-        const nowUs = nowMicros();
-        const existing = job.sessionId
-          ? await this.store.bySession(tx.sql, job.tenantId, job.sessionId)
-          : await this.store.bySource(tx.sql, job.tenantId, job.sourceId);
-        if (existing && !['pending', 'in_progress'].includes(existing.status)) return null;
-        if (existing?.status === 'pending') {
-          await this.store.markStarted(tx.sql, job.tenantId, existing.sessionId, agent.name, nowUs);
-          this.emitStarted(tx, existing.sessionId, job, alert, agent, nowUs);
-          return { sessionId: existing.sessionId, agent, alert };
+        const started = await this.open(tx, job, alert, agent);
+        if (started && skip !== undefined) {
+          await this.closeIn(tx, job.tenantId, started, 1, zeroTokens(), { status: 'skipped', error: skip });
+          return null;
         }
-        if (existing?.status === 'in_progress') {
-          await this.closeCutOff(
-            tx,
-            existing,
-            alert,
-            'the agent runner stopped during the investigation; it was started again',
-          );
-        } else {
-          const active = await this.store.activeFor(tx.sql, job.tenantId, job.alertId);
-          if (active) {
-            this.logger.info({ alertId: job.alertId, sessionId: active.sessionId }, 'already under investigation');
-            return null;
-          }
-        }
-        const sessionId = uuidv7();
-        await this.store.insert(tx.sql, {
-          sessionId,
-          tenantId: job.tenantId,
-          alertId: job.alertId,
-          sourceId: job.sourceId,
-          trigger: job.trigger,
-          status: 'in_progress',
-          agent: agent.name,
-          requestedBy: job.requestedBy ?? null,
-          nowUs,
-        });
-        this.emitStarted(tx, sessionId, job, alert, agent, nowUs);
-        return { sessionId, agent, alert };
+        return started;
       });
     } catch (error) {
       // Another replica opened a session for the alert between our check and our insert.
       if (isUniqueViolation(error)) return null;
       throw error;
     }
+  }
+
+  /** begin's work in its transaction: the session opened (and its start emitted), or null. */
+  private async open(tx: Tx, job: Job, alert: AlertView, agent: Agent): Promise<Started | null> {
+    const nowUs = nowMicros();
+    const existing = job.sessionId
+      ? await this.store.bySession(tx.sql, job.tenantId, job.sessionId)
+      : await this.store.bySource(tx.sql, job.tenantId, job.sourceId);
+    if (existing && !['pending', 'in_progress'].includes(existing.status)) return null;
+    if (existing?.status === 'pending') {
+      await this.store.markStarted(tx.sql, job.tenantId, existing.sessionId, agent.name, nowUs);
+      this.emitStarted(tx, existing.sessionId, job, alert, agent, nowUs);
+      return { sessionId: existing.sessionId, agent, alert };
+    }
+    if (existing?.status === 'in_progress') {
+      await this.closeCutOff(
+        tx,
+        existing,
+        alert,
+        'the agent runner stopped during the investigation; it was started again',
+      );
+    } else {
+      const active = await this.store.activeFor(tx.sql, job.tenantId, job.alertId);
+      if (active) {
+        this.logger.info({ alertId: job.alertId, sessionId: active.sessionId }, 'already under investigation');
+        return null;
+      }
+    }
+    const sessionId = uuidv7();
+    await this.store.insert(tx.sql, {
+      sessionId,
+      tenantId: job.tenantId,
+      alertId: job.alertId,
+      sourceId: job.sourceId,
+      trigger: job.trigger,
+      status: 'in_progress',
+      agent: agent.name,
+      requestedBy: job.requestedBy ?? null,
+      nowUs,
+    });
+    this.emitStarted(tx, sessionId, job, alert, agent, nowUs);
+    return { sessionId, agent, alert };
   }
 
   private emitStarted(tx: Tx, sessionId: string, job: Job, alert: AlertView, agent: Agent, nowUs: bigint): void {
@@ -306,13 +325,8 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
 
   private async investigateAndClose(job: Job, started: Started, abort: AbortController): Promise<void> {
     const { sessionId, agent, alert } = started;
-    if (!this.llm) {
-      await this.close(job.tenantId, started, 1, zeroTokens(), {
-        status: 'skipped',
-        error: 'no model is configured (set OPENAI_BASE_URL to an OpenAI-compatible endpoint)',
-      });
-      return;
-    }
+    // begin closed the session as skipped when there is no model.
+    if (!this.llm) throw new Error('investigateAndClose needs a model');
     const recorder = new SessionRecorder(job.tenantId, sessionId, this.sink, {
       interactions: this.config.HISTORY_ENABLED,
       logger: this.logger,
@@ -357,57 +371,58 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
   }
 
   /** The closing transaction: the row and the closing event together; nothing if the session was closed meanwhile. */
-  private async close(
+  private async close(tenantId: string, started: Started, sequence: number, tokens: TokenUsage, end: SessionEnd) {
+    await this.transactions.inTenant(tenantId, (tx) => this.closeIn(tx, tenantId, started, sequence, tokens, end));
+  }
+
+  private async closeIn(
+    tx: Tx,
     tenantId: string,
     started: Started,
     sequence: number,
     tokens: TokenUsage,
-    end:
-      | { status: 'completed'; text: string; forcedConclusion: boolean }
-      | { status: 'failed' | 'skipped'; error: string },
+    end: SessionEnd,
   ): Promise<void> {
     const { sessionId, agent, alert } = started;
-    await this.transactions.inTenant(tenantId, async (tx) => {
-      const nowUs = nowMicros();
-      const closed = await this.store.close(
-        tx.sql,
-        tenantId,
-        sessionId,
-        end.status,
-        end.status === 'completed' ? null : end.error,
-        sequence,
-        nowUs,
-      );
-      if (!closed) {
-        this.logger.warn({ sessionId }, 'the session was closed meanwhile (cut off); its result is dropped');
-        return;
-      }
-      const common = {
-        sessionId,
-        sequence,
-        alertId: alert.id,
-        alertType: alert.alertType,
-        agentType: agent.name,
-        tokens,
-        completedAt: isoMicros(nowUs),
-      };
-      if (end.status === 'completed')
-        tx.emit(RoutingKeys.AgentSessionCompleted, {
-          ...common,
-          finalAnalysis: end.text,
-          forcedConclusion: end.forcedConclusion,
-          stepDescription: end.forcedConclusion
-            ? 'Concluded without tools, at the limit of iterations or tokens'
-            : 'Concluded with an analysis',
-        });
-      else
-        tx.emit(RoutingKeys.AgentSessionFailed, {
-          ...common,
-          status: end.status,
-          error: end.error,
-          stepDescription: endingLine(end.status, end.error),
-        });
-    });
+    const nowUs = nowMicros();
+    const closed = await this.store.close(
+      tx.sql,
+      tenantId,
+      sessionId,
+      end.status,
+      end.status === 'completed' ? null : end.error,
+      sequence,
+      nowUs,
+    );
+    if (!closed) {
+      this.logger.warn({ sessionId }, 'the session was closed meanwhile (cut off); its result is dropped');
+      return;
+    }
+    const common = {
+      sessionId,
+      sequence,
+      alertId: alert.id,
+      alertType: alert.alertType,
+      agentType: agent.name,
+      tokens,
+      completedAt: isoMicros(nowUs),
+    };
+    if (end.status === 'completed')
+      tx.emit(RoutingKeys.AgentSessionCompleted, {
+        ...common,
+        finalAnalysis: end.text,
+        forcedConclusion: end.forcedConclusion,
+        stepDescription: end.forcedConclusion
+          ? 'Concluded without tools, at the limit of iterations or tokens'
+          : 'Concluded with an analysis',
+      });
+    else
+      tx.emit(RoutingKeys.AgentSessionFailed, {
+        ...common,
+        status: end.status,
+        error: end.error,
+        stepDescription: endingLine(end.status, end.error),
+      });
   }
 
   /** Closes a session cut off by a crash as failed, its closing event numbered after its last recorded one. */
