@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { DeliveryStatus } from '@vigil/contracts';
 import { chunks, placeholders, type Column, type Row, type Sql } from '@vigil/persistence';
 
+/** Channels whose turn was taken elsewhere, looked up per statement at most. */
+const PACE_LOOKUP_CHUNK = 1_000;
 const PACE_COLUMNS: readonly Column[] = [
   { name: 'tenant_id', pg: 'varchar' },
   { name: 'channel_id', pg: 'uuid' },
@@ -264,38 +266,62 @@ export class DeliveryStore {
    * Takes each channel's turn if it is free (its last turn at least `intervalUs` ago and no wait asked
    * for): one upsert that moves the channel's next free time forward only where it has passed, so of
    * two replicas asking at once one gets the turn and the other waits on the row lock, then finds it
-   * taken. Returns how long each channel must wait, in microseconds: 0 for a turn taken.
+   * taken. Platform work: the channels of every tenant in a claim at once. Returns how long each
+   * channel must wait, in microseconds, by tenant then channel: 0 for a turn taken.
    */
   async takeTurns(
     sql: Sql,
-    tenantId: string,
-    channelIds: readonly string[],
+    channels: readonly { tenantId: string; channelId: string }[],
     nowUs: number,
     intervalUs: number,
-  ): Promise<Map<string, number>> {
-    const waits = new Map<string, number>();
-    if (channelIds.length === 0) return waits;
+  ): Promise<Map<string, Map<string, number>>> {
+    const waits = new Map<string, Map<string, number>>();
+    const set = (tenantId: string, channelId: string, waitUs: number) => {
+      const forTenant = waits.get(tenantId) ?? new Map<string, number>();
+      forTenant.set(channelId, waitUs);
+      waits.set(tenantId, forTenant);
+    };
+    const key = (tenantId: string, channelId: string) => `${tenantId}\u0000${channelId.toLowerCase()}`;
+    // In a fixed order, so two replicas lock the rows alike.
+    const sorted = [...channels].sort((x, y) =>
+      key(x.tenantId, x.channelId).localeCompare(key(y.tenantId, y.channelId)),
+    );
+    if (sorted.length === 0) return waits;
     const taken = await sql.insert<Row>(
       'notification_channel_pace',
       PACE_COLUMNS,
-      [...channelIds].sort().map((id) => [tenantId, id, nowUs + intervalUs]),
+      sorted.map((c) => [c.tenantId, c.channelId, nowUs + intervalUs]),
       `ON CONFLICT (tenant_id, channel_id) DO UPDATE SET free_at_us = excluded.free_at_us
        WHERE notification_channel_pace.free_at_us <= excluded.free_at_us - ${Math.trunc(intervalUs)}
-       RETURNING channel_id`,
+       RETURNING tenant_id, channel_id`,
     );
-    const got = new Set(taken.map((row) => String(row['channel_id']).toLowerCase()));
-    const others = channelIds.filter((id) => !got.has(id.toLowerCase()));
-    for (const id of channelIds) if (got.has(id.toLowerCase())) waits.set(id, 0);
-    for (const part of chunks(others)) {
+    const got = new Set(taken.map((row) => key(String(row['tenant_id']), String(row['channel_id']))));
+    const others = sorted.filter((c) => !got.has(key(c.tenantId, c.channelId)));
+    for (const c of sorted) if (got.has(key(c.tenantId, c.channelId))) set(c.tenantId, c.channelId, 0);
+    for (const part of chunks(others, PACE_LOOKUP_CHUNK)) {
       if (part.length === 0) continue;
-      const rows = await sql.query<Row>(
-        `SELECT channel_id, free_at_us FROM notification_channel_pace
-         WHERE tenant_id = ? AND channel_id IN (${placeholders(part.length)})`,
-        [tenantId, ...part],
+      const rows =
+        sql.dialect === 'postgres'
+          ? await sql.query<Row>(
+              `SELECT tenant_id, channel_id, free_at_us FROM notification_channel_pace
+               WHERE (tenant_id, channel_id) IN (SELECT * FROM unnest(CAST(? AS varchar[]), CAST(? AS uuid[])))`,
+              [part.map((c) => c.tenantId), part.map((c) => c.channelId)],
+            )
+          : await sql.query<Row>(
+              `SELECT tenant_id, channel_id, free_at_us FROM notification_channel_pace
+               WHERE (tenant_id, channel_id) IN (VALUES ${part.map(() => '(?, ?)').join(', ')})`,
+              part.flatMap((c) => [c.tenantId, c.channelId]),
+            );
+      const freeAt = new Map(
+        rows.map((row) => [key(String(row['tenant_id']), String(row['channel_id'])), Number(row['free_at_us'])]),
       );
-      const freeAt = new Map(rows.map((row) => [String(row['channel_id']).toLowerCase(), Number(row['free_at_us'])]));
       // A row no longer there (deleted meanwhile) is no reason to wait long: one interval.
-      for (const id of part) waits.set(id, Math.max(1, (freeAt.get(id.toLowerCase()) ?? nowUs + intervalUs) - nowUs));
+      for (const c of part)
+        set(
+          c.tenantId,
+          c.channelId,
+          Math.max(1, (freeAt.get(key(c.tenantId, c.channelId)) ?? nowUs + intervalUs) - nowUs),
+        );
     }
     return waits;
   }

@@ -334,13 +334,28 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     );
     const byTenant = new Map<string, Delivery[]>();
     for (const d of claimed) byTenant.set(d.tenantId, [...(byTenant.get(d.tenantId) ?? []), d]);
-    await Promise.all([...byTenant].map(([tenantId, deliveries]) => this.sendForTenant(tenantId, deliveries)));
+    const channels = new Map(
+      await Promise.all(
+        [...byTenant].map(
+          async ([tenantId, deliveries]) => [tenantId, await this.channelsOf(tenantId, deliveries)] as const,
+        ),
+      ),
+    );
+    const turns = await this.takeTurns(byTenant, channels);
+    await Promise.all(
+      [...byTenant].map(([tenantId, deliveries]) =>
+        this.sendForTenant(tenantId, deliveries, channels.get(tenantId)!, turns.get(tenantId) ?? new Map()),
+      ),
+    );
     return claimed.length;
   }
 
-  private async sendForTenant(tenantId: string, deliveries: Delivery[]): Promise<void> {
-    const channels = await this.channelsOf(tenantId, deliveries);
-    const turns = await this.takeTurns(tenantId, deliveries, channels);
+  private async sendForTenant(
+    tenantId: string,
+    deliveries: Delivery[],
+    channels: Map<string, ChannelInfo>,
+    turns: ReadonlyMap<string, number>,
+  ): Promise<void> {
     const { units, writes } = this.prepare(tenantId, deliveries, channels, turns);
     const outcomes: Outcome[] = [];
     for (let i = 0; i < units.length; i += SEND_CONCURRENCY)
@@ -381,23 +396,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * The turns of the paced (Slack) channels among a tenant's claimed deliveries, taken in the
-   * database in a transaction of their own, committed before anything is sent: the pace holds across
-   * replicas, not only within one. Microseconds to wait per channel, 0 where the turn was taken.
+   * The turns of the paced (Slack) channels among the claimed deliveries, every tenant's at once, taken
+   * in the database in a transaction of their own, committed before anything is sent: the pace holds
+   * across replicas, not only within one. Microseconds to wait, by tenant then channel; 0 where the
+   * turn was taken.
    */
   private async takeTurns(
-    tenantId: string,
-    deliveries: readonly Delivery[],
-    channels: ReadonlyMap<string, ChannelInfo>,
-  ): Promise<Map<string, number>> {
-    const paced = [...new Set(deliveries.map((d) => d.channelId))].filter((id) => {
-      const channel = channels.get(id);
-      return channel !== undefined && channel.type !== 'email';
-    });
+    byTenant: ReadonlyMap<string, readonly Delivery[]>,
+    channels: ReadonlyMap<string, ReadonlyMap<string, ChannelInfo>>,
+  ): Promise<Map<string, Map<string, number>>> {
+    const paced: { tenantId: string; channelId: string }[] = [];
+    for (const [tenantId, deliveries] of byTenant)
+      for (const channelId of new Set(deliveries.map((d) => d.channelId))) {
+        const channel = channels.get(tenantId)?.get(channelId);
+        if (channel && channel.type !== 'email') paced.push({ tenantId, channelId });
+      }
     if (paced.length === 0) return new Map();
     const nowUs = this.clock() * US_PER_MS;
-    return this.transactions.inTenant(tenantId, ({ sql }) =>
-      this.store.takeTurns(sql, tenantId, paced, nowUs, SLACK_PACE_MS * US_PER_MS),
+    return this.transactions.asPlatform(({ sql }) =>
+      this.store.takeTurns(sql, paced, nowUs, SLACK_PACE_MS * US_PER_MS),
     );
   }
 
