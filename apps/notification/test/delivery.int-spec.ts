@@ -335,13 +335,33 @@ describe('notification engine', () => {
     await tick(rig);
     const waiting = (await deliveries(rig, { alertId: alert.alertId }))[0]!;
     expect(waiting).toMatchObject({ status: 'pending', attempts: [{ ok: false }] });
+    // The wait is the channel's, not only that message's: another alert meanwhile waits too.
+    const other = alertOf(rig);
+    await created(rig, other);
+    await waitFor(async () => (await deliveries(rig, { alertId: other.alertId })).length === 1, {
+      what: 'the other alert planned',
+    });
+    await tick(rig);
+    expect((await deliveries(rig, { alertId: other.alertId }))[0]).toMatchObject({ status: 'pending', attempts: [] });
+    // Past the wait the channel takes one message a second: one of the two now, the other a second later.
     rig.clock.advance(11 * SECOND);
     await tick(rig);
-    const delivered = await waitFor(
-      async () => (await deliveries(rig, { alertId: alert.alertId })).find((d) => d.status === 'delivered'),
-      { what: 'delivered after the wait' },
-    );
-    expect(delivered.attempts.map((a) => a.ok)).toEqual([false, true]);
+    const delivered = (id: string) =>
+      deliveries(rig, { alertId: id }).then((rows) => rows.find((d) => d.status === 'delivered'));
+    await waitFor(async () => (await delivered(alert.alertId)) ?? (await delivered(other.alertId)), {
+      what: 'one of them delivered after the wait',
+    });
+    rig.clock.advance(SECOND);
+    await tick(rig);
+    const first = await waitFor(() => delivered(alert.alertId), { what: 'the rate-limited alert delivered' });
+    const second = await waitFor(() => delivered(other.alertId), { what: 'the other alert delivered' });
+    expect(first.attempts.map((a) => a.ok)).toEqual([false, true]);
+    expect(second.attempts.map((a) => a.ok)).toEqual([true]);
+    const channel = slack.config['channelId'] as string;
+    const refused = rig.slack
+      .requestsOf('chat.postMessage')
+      .filter((r) => r.args['channel'] === channel && r.status !== 200);
+    expect(refused).toHaveLength(1);
   });
 
   it('posts to a Slack incoming webhook once per change, retrying a 500, and records each delivery', async () => {

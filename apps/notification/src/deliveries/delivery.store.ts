@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { DeliveryStatus } from '@vigil/contracts';
 import { chunks, placeholders, type Column, type Row, type Sql } from '@vigil/persistence';
 
+/** Plain string order (no locale), the order in which channel turns are locked. */
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Channels whose turn was taken elsewhere, looked up per statement at most. */
 const PACE_LOOKUP_CHUNK = 1_000;
 const PACE_COLUMNS: readonly Column[] = [
@@ -283,9 +286,7 @@ export class DeliveryStore {
     };
     const key = (tenantId: string, channelId: string) => `${tenantId}\u0000${channelId.toLowerCase()}`;
     // In a fixed order, so two replicas lock the rows alike.
-    const sorted = [...channels].sort((x, y) =>
-      key(x.tenantId, x.channelId).localeCompare(key(y.tenantId, y.channelId)),
-    );
+    const sorted = [...channels].sort((x, y) => byCodeUnit(key(x.tenantId, x.channelId), key(y.tenantId, y.channelId)));
     if (sorted.length === 0) return waits;
     const taken = await sql.insert<Row>(
       'notification_channel_pace',
@@ -326,12 +327,19 @@ export class DeliveryStore {
     return waits;
   }
 
-  /** The provider asked to wait: no replica sends to the channel before `untilUs`. */
-  async pauseChannel(sql: Sql, tenantId: string, channelId: string, untilUs: number): Promise<void> {
+  /**
+   * The provider asked to wait: no replica sends to these channels before their time (µs). One
+   * statement, the rows in the order takeTurns locks them, so the two never wait on each other in a
+   * circle.
+   */
+  async pauseChannels(sql: Sql, tenantId: string, until: ReadonlyMap<string, number>): Promise<void> {
+    if (until.size === 0) return;
     await sql.insert(
       'notification_channel_pace',
       PACE_COLUMNS,
-      [[tenantId, channelId, untilUs]],
+      [...until]
+        .sort(([x], [y]) => byCodeUnit(x.toLowerCase(), y.toLowerCase()))
+        .map(([channelId, untilUs]) => [tenantId, channelId, untilUs]),
       `ON CONFLICT (tenant_id, channel_id) DO UPDATE SET free_at_us = CASE
          WHEN excluded.free_at_us > notification_channel_pace.free_at_us THEN excluded.free_at_us
          ELSE notification_channel_pace.free_at_us END`,

@@ -334,17 +334,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     );
     const byTenant = new Map<string, Delivery[]>();
     for (const d of claimed) byTenant.set(d.tenantId, [...(byTenant.get(d.tenantId) ?? []), d]);
-    const channels = new Map(
-      await Promise.all(
-        [...byTenant].map(
-          async ([tenantId, deliveries]) => [tenantId, await this.channelsOf(tenantId, deliveries)] as const,
-        ),
+    // Each tenant alone: one whose channels cannot be opened keeps its deliveries leased (they come
+    // back after the lease), and the others go on.
+    const opened = await Promise.allSettled(
+      [...byTenant].map(
+        async ([tenantId, deliveries]) => [tenantId, await this.channelsOf(tenantId, deliveries)] as const,
       ),
     );
-    const turns = await this.takeTurns(byTenant, channels);
+    const channels = new Map<string, Map<string, ChannelInfo>>();
+    for (const result of opened)
+      if (result.status === 'fulfilled') channels.set(...result.value);
+      else this.logger.warn({ err: result.reason }, 'could not open the channels of a claim; will try again');
+    // Without turns every Slack channel waits one interval; email goes on.
+    const turns = await this.takeTurns(byTenant, channels).catch((err: unknown) => {
+      this.logger.warn({ err }, "could not take the Slack channels' turns; they wait one interval");
+      return new Map<string, Map<string, number>>();
+    });
     await Promise.all(
-      [...byTenant].map(([tenantId, deliveries]) =>
-        this.sendForTenant(tenantId, deliveries, channels.get(tenantId)!, turns.get(tenantId) ?? new Map()),
+      [...channels].map(([tenantId, open]) =>
+        this.sendForTenant(tenantId, byTenant.get(tenantId)!, open, turns.get(tenantId) ?? new Map()),
       ),
     );
     return claimed.length;
@@ -622,7 +630,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     for (const [channelId, message] of unhealthy)
       await this.settings.markUnhealthy(sql, tenantId, channelId, message, BigInt(nowUs));
     await this.store.insert(sql, fallbacks);
-    for (const [channelId, untilUs] of paused) await this.store.pauseChannel(sql, tenantId, channelId, untilUs);
+    await this.store.pauseChannels(sql, tenantId, paused);
   }
 
   private newDelivery(
