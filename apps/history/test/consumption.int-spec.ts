@@ -97,7 +97,8 @@ function sessionEvents(sessionId: string, alertId: string, end: 'completed' | 'f
     alertId,
     alertType: 'kubernetes',
     agentType: 'kubernetes',
-    tokens: { prompt: 300, completion: 150, total: 450 },
+    // The provider's totals, unlike the sum of the steps (300, 150, 450): the end's figures stand.
+    tokens: { prompt: 310, completion: 160, total: 470 },
     completedAt: at(2_500_000),
   };
   const last: Event =
@@ -199,9 +200,9 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
       error: null,
       final_analysis: 'The pod ran out of memory.',
       forced_conclusion: false,
-      prompt_tokens: 300,
-      completion_tokens: 150,
-      total_tokens: 450,
+      prompt_tokens: 310,
+      completion_tokens: 160,
+      total_tokens: 470,
       llm_count: 2,
       mcp_count: 2,
       error_count: 1,
@@ -299,9 +300,19 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
     await sendAll(t, sessionEvents(sessionId, uuidv7(), 'completed'));
     const first = await settled(t, sessionId);
     expect(first.session).toMatchObject({ status: 'completed', final_analysis: 'The pod ran out of memory.' });
-    // A second runner closing the same session as failed (a new envelope, so not a duplicate).
+    // A second runner closing the same session as failed (a new envelope, so not a duplicate), with
+    // other figures and types: none of them may land.
     const failed = sessionEvents(sessionId, uuidv7(), 'failed').at(-1)!;
-    await send(t, { ...failed, payload: { ...failed.payload, completedAt: at(9_000_000) } });
+    await send(t, {
+      ...failed,
+      payload: {
+        ...failed.payload,
+        completedAt: at(9_000_000),
+        alertType: 'database',
+        agentType: 'database',
+        tokens: { prompt: 1, completion: 2, total: 3 },
+      },
+    });
     // Then a marker in the same tenant (one lane, in order): once it is stored, so is the second end.
     const marker = uuidv7();
     await sendAll(t, sessionEvents(marker, uuidv7(), 'completed'));
@@ -327,7 +338,7 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
       llm_count: 2,
       mcp_count: 2,
       error_count: 1,
-      total_tokens: 450,
+      total_tokens: 470,
     });
     expect(s.llm.map((r) => r['sequence'])).toEqual([1, 4]);
     expect(s.mcp.map((r) => r['sequence'])).toEqual([2, 3]);
@@ -376,7 +387,7 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
       llm_count: 0,
       mcp_count: 0,
       error_count: 0,
-      total_tokens: 450,
+      total_tokens: 470,
       last_sequence: 5,
     });
     const f = await settled(t, failed);
@@ -387,7 +398,7 @@ describe(`history consumption of agent.* events (${TEST_MODE})`, () => {
       llm_count: 2,
       mcp_count: 2,
       error_count: 1,
-      prompt_tokens: 300,
+      prompt_tokens: 310,
     });
   });
 

@@ -18,8 +18,8 @@ import {
   storable,
 } from './rows.js';
 
-/** Sessions settled by one statement at most (two parameters each, twice, in its CASE). */
-const REFRESH_CHUNK = 200;
+/** Sessions settled by one statement at most (per session: two parameters, twice, in its CASE, and its id). */
+const SETTLE_CHUNK = 200;
 const ENDED = ENDED_STATUSES.map((s) => `'${s}'`).join(', ');
 const OF_SESSION = 'i.tenant_id = history_sessions.tenant_id AND i.session_id = history_sessions.session_id';
 const LLM_SUM = (column: string) =>
@@ -130,14 +130,14 @@ function endRow(e: AgentSessionCompleted | AgentSessionFailed): Record<string, u
 /**
  * The SQL of the history tables. Every write is order-independent: whichever of a session's events
  * arrives first creates its row, each event fills in only its own fields, an ended session is never
- * reopened, and counts and token sums are recomputed from the stored steps (see refresh).
+ * reopened, and counts and token sums are recomputed from the stored steps (see settle).
  */
 @Injectable()
 export class HistoryStore {
   /**
    * Rows for sessions not seen yet (status pending), and every one of the sessions locked until the
    * commit (PostgreSQL: the insert locks a row it conflicts with; the ids come sorted, so two batches
-   * lock alike). Two replicas writing steps of one session take turns, and each recount (refresh)
+   * lock alike). Two replicas writing steps of one session take turns, and each recount (settle)
    * sees the other's steps. SQLite has one writer at a time already.
    */
   async ensureSessions(sql: Sql, tenantId: string, sessionIds: readonly string[], nowUs: number): Promise<void> {
@@ -165,7 +165,7 @@ export class HistoryStore {
   }
 
   /**
-   * Brings the batch's sessions up to date in one statement per REFRESH_CHUNK sessions: the fields of
+   * Brings the batch's sessions up to date in one statement per SETTLE_CHUNK sessions: the fields of
    * their starts (a pending session is now in progress; an ended one stays ended), of their first ends
    * (unless the session had ended already: the first end stands), and what the rows derive from the
    * stored steps (counts and errors, so the same whatever the order; tokens before the end; the
@@ -197,7 +197,7 @@ export class HistoryStore {
          ELSE ${LLM_SUM(column)} END`;
     const startedAt = fromStart('started_at_us');
     const completedAt = fromEnd('completed_at_us');
-    for (const part of chunks([...maxSequence.keys()].sort(), REFRESH_CHUNK)) {
+    for (const part of chunks([...maxSequence.keys()].sort(), SETTLE_CHUNK)) {
       const highest = `(CASE ${h}.session_id ${part.map(() => 'WHEN ? THEN CAST(? AS INTEGER)').join(' ')} END)`;
       const highestParams = part.flatMap((id) => [id, maxSequence.get(id)!]);
       const keys = sessionKeys(sql, part);
