@@ -54,7 +54,6 @@ interface Job {
   requestedBy?: string;
 }
 
-/** A session that started: its row is in_progress and agent.session.started is in the outbox. */
 /** How a session ends. */
 type SessionEnd =
   { status: 'completed'; text: string; forcedConclusion: boolean } | { status: 'failed' | 'skipped'; error: string };
@@ -62,6 +61,7 @@ type SessionEnd =
 /** Why a session is skipped when the runner has no model. */
 const NO_MODEL = 'no model is configured (set OPENAI_BASE_URL to an OpenAI-compatible endpoint)';
 
+/** A session that started: its row is in_progress and agent.session.started is in the outbox. */
 interface Started {
   sessionId: string;
   agent: Agent;
@@ -246,7 +246,9 @@ export class InvestigationsService implements OnApplicationBootstrap, BeforeAppl
   /**
    * Opens the session in one transaction with its agent.session.started: a pending (manual) one starts;
    * a redelivered message whose session was cut off closes that one as failed and opens a new one; an
-   * envelope already investigated, or an alert already under investigation, opens nothing.
+   * envelope already investigated, or an alert already under investigation, opens nothing. With
+   * `skip` (no model), the session opened is closed as skipped for that reason in the same
+   * transaction, and null is returned: there is nothing more to do.
    */
   private async begin(job: Job, alert: AlertView, agent: Agent, skip?: string): Promise<Started | null> {
     try {
