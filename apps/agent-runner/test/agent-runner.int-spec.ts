@@ -3,29 +3,19 @@
 // over stdio) and a protocol-level OpenAI server; every step is an agent.* event in order; the
 // analysis lands on the alert; silenced alerts are left alone; investigations asked for through the
 // API are queued, one per alert at a time; AGENT_MAX_CONCURRENCY holds the rest in the queue.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Envelope } from '@vigil/contracts';
 import {
-  call,
-  createTestTenant,
-  FakeOpenAI,
-  login,
-  RELAXED_RATE_LIMITS,
   TEST_MODE,
-  TestHarness,
   waitFor,
-  type Auth,
   type ChatReply,
+  type FakeOpenAI,
   type RecordedChatRequest,
+  type TestHarness,
   type TestTenant,
 } from '@vigil/testing';
-import { EVERYTHING_ENTRY } from './support/everything.js';
+import { EVERYTHING_SERVER } from './support/everything.js';
+import { sessionEventsOf, startModelSystem, type Event, type ModelSystem } from './support/system.js';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
-
-type Event = Envelope<Record<string, unknown>>;
 
 /** The alert type the user message of a request names (`alertType: X`). */
 function alertTypeOf(request: RecordedChatRequest): string {
@@ -65,76 +55,42 @@ class ScriptedModel {
   }
 }
 
-function agentsFile(dir: string): string {
-  const file = path.join(dir, 'agents.yaml');
-  writeFileSync(
-    file,
-    [
-      'mcpServers:',
-      '  everything:',
-      '    transport: stdio',
-      `    command: ${JSON.stringify(process.execPath)}`,
-      `    args: [${JSON.stringify(EVERYTHING_ENTRY)}, stdio]`,
-      'agents:',
-      '  - name: kubernetes',
-      "    alertTypes: ['Kube*']",
-      '    systemPrompt: You investigate Kubernetes alerts.',
-      '    mcpServers: [everything]',
-      '    maxIterations: 4',
-      '  - name: general',
-      '    alertTypes: []',
-      '    systemPrompt: You investigate alerts.',
-      '    mcpServers: [everything]',
-      'defaultAgent: general',
-    ].join('\n'),
-  );
-  return file;
-}
+/** The agents file: Kubernetes alerts to `kubernetes`, the rest to `general`, both with server-everything. */
+const AGENTS = [
+  ...EVERYTHING_SERVER,
+  'agents:',
+  '  - name: kubernetes',
+  "    alertTypes: ['Kube*']",
+  '    systemPrompt: You investigate Kubernetes alerts.',
+  '    mcpServers: [everything]',
+  '    maxIterations: 4',
+  '  - name: general',
+  '    alertTypes: []',
+  '    systemPrompt: You investigate alerts.',
+  '    mcpServers: [everything]',
+  'defaultAgent: general',
+];
 
 describe(`agent runner in the system (${TEST_MODE})`, () => {
-  let dir: string;
+  let setup: ModelSystem;
   let fake: FakeOpenAI;
   let model: ScriptedModel;
   let system: TestHarness;
   let a: TestTenant;
   let b: TestTenant;
 
-  const api = <T = Record<string, unknown>>(method: string, route: string, auth: Auth, body?: unknown) =>
-    call<T>(system.url, method, route, { auth, body });
+  const api: ModelSystem['api'] = (method, route, auth, body) => setup.api(method, route, auth, body);
 
-  async function postAlert(
-    tenant: TestTenant,
-    alertType: string,
-    labels: Record<string, string> = {},
-  ): Promise<string> {
-    const answer = await api<{ ids: string[] }>(
-      'POST',
-      '/api/v1/alerts',
-      { apiKey: tenant.keys['alerts:write']!.key },
-      [
-        {
-          alert_type: alertType,
-          runbook: `Check the ${alertType} dashboard first.`,
-          severity: 'critical',
-          labels,
-          summary: `${alertType} fired`,
-        },
-      ],
-    );
-    expect(answer.status).toBe(202);
-    return answer.body.ids[0]!;
-  }
+  const postAlert = (tenant: TestTenant, alertType: string, labels: Record<string, string> = {}) =>
+    setup.postAlert(tenant, {
+      alert_type: alertType,
+      runbook: `Check the ${alertType} dashboard first.`,
+      severity: 'critical',
+      labels,
+      summary: `${alertType} fired`,
+    });
 
-  /** The session's own events (agent.session.* and the interactions), by sequence; not the request that queued it. */
-  const sessionEvents = (sessionId: string): Event[] =>
-    system.events
-      .filter(
-        (e) =>
-          e.type.startsWith('agent.') &&
-          e.type !== 'agent.investigation.requested' &&
-          e.payload.sessionId === sessionId,
-      )
-      .sort((x, y) => Number(x.payload.sequence) - Number(y.payload.sequence));
+  const sessionEvents = (sessionId: string): Event[] => sessionEventsOf(system, sessionId);
 
   const startedFor = (alertId: string): Event[] =>
     system.eventsOf<Record<string, unknown>>('agent.session.started').filter((e) => e.payload.alertId === alertId);
@@ -147,36 +103,23 @@ describe(`agent runner in the system (${TEST_MODE})`, () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'vigil-agents-'));
     model = new ScriptedModel();
-    fake = (await FakeOpenAI.start({ apiKey: 'sk-test' })).respondWith((request) => model.respond(request));
-    system = await TestHarness.system({
+    setup = await startModelSystem({
+      respond: (request) => model.respond(request),
+      agents: AGENTS,
+      tenantPrefix: 'agents',
       env: {
-        ...RELAXED_RATE_LIMITS,
-        OPENAI_BASE_URL: fake.baseUrl,
-        OPENAI_API_KEY: 'sk-test',
-        LLM_MODEL: 'gpt-test',
-        AGENTS_CONFIG: agentsFile(dir),
         AGENT_MAX_CONCURRENCY: '2',
         // Every repeat occurrence is an alert.updated (not one a minute), so repeats reach the runner.
         ALERT_OCCURRENCE_LOG_INTERVAL_MS: '0',
       },
-      watch: ['agent.#', 'alert.analysed'],
     });
-    const platform: Auth = {
-      bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token,
-    };
-    [a, b] = await Promise.all([
-      createTestTenant(system.url, platform, `agents-a-${RUN}`),
-      createTestTenant(system.url, platform, `agents-b-${RUN}`),
-    ]);
+    ({ system, fake, a, b } = setup);
   }, 60_000);
 
   afterAll(async () => {
     model?.open();
-    await system?.close();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   it('investigates a new alert with its agent and emits every step, in order, in the tenant', async () => {

@@ -4,25 +4,19 @@
 // asks the alert service for the investigation's tenant's past alerts. A tenant's past alert reaches
 // the model with its resolution note and analysis; another tenant's alert of the same type never does,
 // not even while that tenant's own investigation, with its own token, is running at the same moment.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Envelope } from '@vigil/contracts';
 import {
-  call,
-  createTestTenant,
-  FakeOpenAI,
-  login,
-  RELAXED_RATE_LIMITS,
   TEST_MODE,
-  TestHarness,
   waitFor,
-  type Auth,
   type ChatReply,
+  type FakeOpenAI,
   type RecordedChatRequest,
+  type TestHarness,
   type TestTenant,
 } from '@vigil/testing';
+import { sessionEventsOf, startModelSystem, type Event, type ModelSystem } from './support/system.js';
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -41,8 +35,6 @@ const ANALYSIS_B = `Tenant B's own cause: ${B_MARK}.`;
 const NOTE_B = `Restarted by ${B_MARK}.`;
 const ANSWER_A2 = 'It happened before: deploy 41 ran out of memory and was rolled back.';
 const ANSWER_B_AGAIN = 'No similar past alert in this tenant.';
-
-type Event = Envelope<Record<string, unknown>>;
 
 function promptOf(request: RecordedChatRequest): string {
   return String(request.body.messages?.find((m) => m.role === 'user')?.content ?? '');
@@ -91,29 +83,23 @@ class RecallModel {
   }
 }
 
-function agentsFile(dir: string): string {
-  const file = path.join(dir, 'agents.yaml');
-  writeFileSync(
-    file,
-    [
-      'mcpServers:',
-      '  vigil-tools:',
-      '    transport: stdio',
-      `    command: ${JSON.stringify(process.execPath)}`,
-      `    args: [${JSON.stringify(VIGIL_TOOLS_ENTRY)}]`,
-      'agents:',
-      '  - name: general',
-      '    alertTypes: []',
-      '    systemPrompt: You investigate alerts; look for similar past alerts and how they were resolved.',
-      '    mcpServers: [vigil-tools]',
-      'defaultAgent: general',
-    ].join('\n'),
-  );
-  return file;
-}
+/** The agents file: one agent for every alert, with the built-in server as agents.yaml ships it. */
+const AGENTS = [
+  'mcpServers:',
+  '  vigil-tools:',
+  '    transport: stdio',
+  `    command: ${JSON.stringify(process.execPath)}`,
+  `    args: [${JSON.stringify(VIGIL_TOOLS_ENTRY)}]`,
+  'agents:',
+  '  - name: general',
+  '    alertTypes: []',
+  '    systemPrompt: You investigate alerts; look for similar past alerts and how they were resolved.',
+  '    mcpServers: [vigil-tools]',
+  'defaultAgent: general',
+];
 
 describe(`vigil-tools in the running system (${TEST_MODE})`, () => {
-  let dir: string;
+  let setup: ModelSystem;
   let fake: FakeOpenAI;
   let model: RecallModel;
   let system: TestHarness;
@@ -123,30 +109,18 @@ describe(`vigil-tools in the running system (${TEST_MODE})`, () => {
   let a1: string;
   let b1: string;
 
-  const api = <T = Record<string, unknown>>(method: string, route: string, auth: Auth, body?: unknown) =>
-    call<T>(system.url, method, route, { auth, body });
+  const api: ModelSystem['api'] = (method, route, auth, body) => setup.api(method, route, auth, body);
 
-  async function postAlert(tenant: TestTenant, labels: Record<string, string>, summary: string): Promise<string> {
-    const answer = await api<{ ids: string[] }>(
-      'POST',
-      '/api/v1/alerts',
-      { apiKey: tenant.keys['alerts:write']!.key },
-      [{ alert_type: TYPE, runbook: 'Check the checkout dashboard.', severity: 'critical', labels, summary }],
-    );
-    expect({ status: answer.status, body: answer.body }).toMatchObject({ status: 202 });
-    return answer.body.ids[0]!;
-  }
+  const postAlert = (tenant: TestTenant, labels: Record<string, string>, summary: string) =>
+    setup.postAlert(tenant, {
+      alert_type: TYPE,
+      runbook: 'Check the checkout dashboard.',
+      severity: 'critical',
+      labels,
+      summary,
+    });
 
-  /** The session's own events, by sequence. */
-  const sessionEvents = (sessionId: string): Event[] =>
-    system.events
-      .filter(
-        (e) =>
-          e.type.startsWith('agent.') &&
-          e.type !== 'agent.investigation.requested' &&
-          e.payload.sessionId === sessionId,
-      )
-      .sort((x, y) => Number(x.payload.sequence) - Number(y.payload.sequence));
+  const sessionEvents = (sessionId: string): Event[] => sessionEventsOf(system, sessionId);
 
   async function closedSession(alertId: string, trigger = 'alert'): Promise<Event> {
     const started = await waitFor(
@@ -185,28 +159,15 @@ describe(`vigil-tools in the running system (${TEST_MODE})`, () => {
   beforeAll(async () => {
     if (!existsSync(VIGIL_TOOLS_ENTRY))
       throw new Error(`${VIGIL_TOOLS_ENTRY} is missing: build first (node scripts/build.mjs)`);
-    dir = mkdtempSync(path.join(tmpdir(), 'vigil-tools-system-'));
     model = new RecallModel();
-    fake = (await FakeOpenAI.start({ apiKey: 'sk-test' })).respondWith((request) => model.respond(request));
-    system = await TestHarness.system({
-      env: {
-        ...RELAXED_RATE_LIMITS,
-        OPENAI_BASE_URL: fake.baseUrl,
-        OPENAI_API_KEY: 'sk-test',
-        LLM_MODEL: 'gpt-test',
-        AGENTS_CONFIG: agentsFile(dir),
-        // B's held investigation and A's run side by side.
-        AGENT_MAX_CONCURRENCY: '2',
-      },
-      watch: ['agent.#', 'alert.analysed'],
+    setup = await startModelSystem({
+      respond: (request) => model.respond(request),
+      agents: AGENTS,
+      tenantPrefix: 'vt',
+      // B's held investigation and A's run side by side.
+      env: { AGENT_MAX_CONCURRENCY: '2' },
     });
-    const platform: Auth = {
-      bearer: (await login(system.url, system.admin.email, system.admin.password)).access_token,
-    };
-    [a, b] = await Promise.all([
-      createTestTenant(system.url, platform, `vt-a-${RUN}`),
-      createTestTenant(system.url, platform, `vt-b-${RUN}`),
-    ]);
+    ({ system, fake, a, b } = setup);
     // The past: in each tenant an alert of the type, investigated, then resolved with a note.
     a1 = await postAlert(a, { service: 'checkout', episode: 'first' }, 'Checkout p99 latency over 2 s');
     b1 = await postAlert(b, { service: 'checkout', episode: 'first', owner: B_MARK }, `Checkout slow at ${B_MARK}`);
@@ -216,9 +177,7 @@ describe(`vigil-tools in the running system (${TEST_MODE})`, () => {
 
   afterAll(async () => {
     model?.open();
-    await system?.close();
-    await fake?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   it('lists the four built-in tools to an investigation, over stdio', async () => {
